@@ -1,0 +1,143 @@
+"""Typed entries of the reference: drugs, conditions, approvals, evidence, label facts.
+
+The schema is documented in ``corpora/reference/README.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DIRECTIONS = ("benefit", "no_benefit", "harm", "mixed", "insufficient", "no_trials")
+GRADES = ("high", "moderate", "low", "very_low", "none")
+APPROVAL_STATUSES = ("approved", "not_approved", "withdrawn", "discontinued")
+CITATION_STATUSES = ("verified", "unverified")
+
+
+@dataclass
+class Source:
+    """Where a fact comes from. Never invent identifiers: unsure -> citation_status unverified."""
+
+    kind: str  # label | guideline | systematic_review | database | regulator | review | trial_registry
+    title: str
+    issuer: str | None = None
+    year: int | None = None
+    application: str | None = None  # e.g. "NDA 017851"
+    url: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    citation_status: str = "unverified"
+    licence: str | None = None
+    version: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def short(self) -> str:
+        bits = [self.title]
+        if self.issuer and self.issuer not in self.title:
+            bits.append(self.issuer)
+        if self.application:
+            bits.append(self.application)
+        if self.year:
+            bits.append(str(self.year))
+        return ", ".join(bits)
+
+
+@dataclass
+class Drug:
+    id: str
+    name: str
+    kind: str = "drug"  # drug | supplement | class | form
+    synonyms: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)  # ids of class entries it belongs to
+    parent: str | None = None  # for a form (intrathecal baclofen): the ingredient id
+    route: str | None = None
+    xrefs: dict[str, str] = field(default_factory=dict)
+    origin: str = "curated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Condition:
+    id: str
+    name: str
+    synonyms: list[str] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)  # broader condition ids (spasticity due to MS -> spasticity)
+    xrefs: dict[str, str] = field(default_factory=dict)
+    origin: str = "curated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Approval:
+    id: str
+    drug: str
+    condition: str
+    regulator: str
+    status: str
+    source: Source
+    date_checked: str
+    route: str | None = None
+    form: str | None = None
+    year: int | None = None
+    indication_text: str | None = None
+    origin: str = "curated"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["source"] = self.source.to_dict()
+        return d
+
+
+@dataclass
+class Evidence:
+    id: str
+    drug: str
+    condition: str
+    direction: str
+    grade: str
+    source: Source
+    date_checked: str
+    outcome: str | None = None
+    n_rcts: int | None = None
+    summary: str | None = None
+    route: str | None = None
+    origin: str = "curated"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["source"] = self.source.to_dict()
+        return d
+
+
+@dataclass
+class LabelFacts:
+    id: str
+    drug: str
+    source: Source
+    date_checked: str
+    route: str | None = None
+    max_daily_dose: float | None = None
+    max_daily_dose_unit: str | None = None
+    usual_start_dose: str | None = None
+    boxed_warning: str | None = None
+    withdrawal: str | None = None
+    pregnancy: str | None = None
+    interactions: list[str] = field(default_factory=list)
+    half_life: str | None = None
+    mechanism: str | None = None
+    adverse_effects: list[str] = field(default_factory=list)
+    origin: str = "curated"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["source"] = self.source.to_dict()
+        return d

@@ -1,0 +1,205 @@
+"""Typed records that flow through the stages: Article -> Claim -> Verdict.
+
+Data flows one way. Every record is a plain dataclass with ``to_dict()`` so it
+can be written as JSON and read into pandas.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum, IntEnum
+from typing import Any
+
+
+class Strength(IntEnum):
+    """Ordinal claim strength (Yu et al. 2019 scale)."""
+
+    NO_CLAIM = 0
+    CORRELATIONAL = 1
+    HEDGED = 2  # conditional or hedged causal
+    DIRECT = 3  # direct causal or established
+
+
+class ClaimType(str, Enum):
+    EFFICACY = "efficacy"
+    APPROVAL = "approval"
+    MECHANISM = "mechanism"
+    DOSAGE = "dosage"
+    SAFETY = "safety"
+    EVIDENCE = "evidence"
+    USAGE = "usage"
+
+
+class VerdictLabel(str, Enum):
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    OVERSTATED = "overstated"
+    UNSUPPORTED = "unsupported"
+    UNVERIFIABLE = "unverifiable"
+
+
+class Severity(str, Enum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+FLAGGED_VERDICTS = {VerdictLabel.CONTRADICTED, VerdictLabel.OVERSTATED, VerdictLabel.UNSUPPORTED,
+                    VerdictLabel.UNVERIFIABLE}
+
+
+@dataclass
+class Article:
+    """One input article. ``text`` is kept exactly as read; offsets point into it."""
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    source: str | None = None  # file path (or "<stdin>") it came from
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Mention:
+    """A drug or condition mention linked (or not) to a reference identifier."""
+
+    text: str
+    start: int  # character offsets in the article text
+    end: int
+    kind: str  # "drug" | "condition"
+    id: str | None = None  # reference id, None when left unlinked
+    name: str | None = None  # canonical name
+    score: float = 0.0
+    via: str | None = None  # "name", "abbreviation", "pronoun", "topic", ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Quantity:
+    value: float
+    unit: str
+    frequency: str | None = None
+    per: str | None = None  # "day" for daily totals
+    text: str = ""
+    daily_total: float | None = None  # in the unit, when computable
+    kind: str | None = None  # "max", "start", "increment", "dose"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Cue:
+    text: str
+    kind: str  # hedge | booster | negation | correlational | attribution
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Claim:
+    """A structured claim extracted from one sentence."""
+
+    article_id: str
+    sentence: str
+    start: int  # sentence offsets in the article text
+    end: int
+    type: ClaimType
+    drug: Mention | None = None
+    condition: Mention | None = None
+    outcome: str | None = None
+    polarity: str = "positive"  # "positive" | "negative"
+    strength: Strength = Strength.NO_CLAIM
+    strength_prob: float | None = None
+    attribution: str | None = None
+    quantities: list[Quantity] = field(default_factory=list)
+    cues: list[Cue] = field(default_factory=list)
+    subtype: str | None = None  # e.g. safety: adverse_effects|withdrawal|interactions|pregnancy
+    approval_status: str | None = None  # for approval claims: approved | not_approved
+    sentence_index: int = 0
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["type"] = self.type.value
+        d["strength"] = int(self.strength)
+        return d
+
+
+@dataclass
+class EvidenceRef:
+    """A reference entry a verdict rests on, with its source."""
+
+    entry_id: str
+    kind: str  # approval | evidence | label | trial
+    summary: str
+    source: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Verdict:
+    label: VerdictLabel
+    severity: Severity
+    rationale: str
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    suggestion: str | None = None
+    allowed_strength: Strength | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return self.label in FLAGGED_VERDICTS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.label.value,
+            "flagged": self.flagged,
+            "severity": self.severity.value,
+            "rationale": self.rationale,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "suggestion": self.suggestion,
+            "allowed_strength": None if self.allowed_strength is None else int(self.allowed_strength),
+        }
+
+
+@dataclass
+class CheckedClaim:
+    claim: Claim
+    verdict: Verdict
+
+
+@dataclass
+class Finding:
+    """An article-level finding (e.g. inconsistent claims about one pair)."""
+
+    kind: str
+    message: str
+    severity: Severity
+    claim_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    claims: list[CheckedClaim] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    boilerplate: list[tuple[int, int, str]] = field(default_factory=list)
+    scorecard: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
