@@ -57,6 +57,16 @@ class Reference:
 
     # -- building -------------------------------------------------------------------------
     def add_drug(self, d: Drug) -> None:
+        """Add a drug; an id seen before is merged (names unioned, later scalar fields win)."""
+        old = self.drugs.get(d.id)
+        if old is not None:
+            for attr in ("synonyms", "brands", "abbreviations", "classes"):
+                merged = list(getattr(old, attr))
+                merged += [x for x in getattr(d, attr) if x not in merged]
+                setattr(d, attr, merged)
+            d.xrefs = {**old.xrefs, **d.xrefs}
+            d.parent = d.parent or old.parent
+            d.route = d.route or old.route
         self.drugs[d.id] = d
         self._index(d.name, "drug", d.id, "name")
         for s in d.synonyms:
@@ -67,6 +77,14 @@ class Reference:
             self._index(a, "drug", d.id, "abbreviation", case_sensitive=True)
 
     def add_condition(self, c: Condition) -> None:
+        """Add a condition; an id seen before is merged (names and parents unioned)."""
+        old = self.conditions.get(c.id)
+        if old is not None:
+            for attr in ("synonyms", "abbreviations", "parents"):
+                merged = list(getattr(old, attr))
+                merged += [x for x in getattr(c, attr) if x not in merged]
+                setattr(c, attr, merged)
+            c.xrefs = {**old.xrefs, **c.xrefs}
         self.conditions[c.id] = c
         self._index(c.name, "condition", c.id, "name")
         for s in c.synonyms:
