@@ -1,0 +1,72 @@
+"""Language processing: a blank English spaCy pipeline with scispacy's tokenizer and
+abbreviation detector, and Overclaim's own components.
+
+Components, in order:
+    ``overclaim_sentences`` (sentence splitter for web text), ``abbreviation_detector``
+    (scispacy), ``overclaim_linker`` (drug/condition mentions linked to the reference),
+    ``overclaim_cues`` (hedges, boosters, negation and their scope).
+
+Nothing is loaded at import time; :func:`get_nlp` builds the pipeline once per process.
+
+Example:
+    >>> from pipeline.nlp import get_nlp
+    >>> doc = get_nlp()("Baclofen is not approved for fibromyalgia syndrome (FMS).")
+    >>> [(e.text, e.label_, e.kb_id_) for e in doc.ents]
+    [('Baclofen', 'DRUG', 'rxcui:1292'), ('fibromyalgia syndrome', 'CONDITION', 'doid:631'), ('FMS', 'CONDITION', 'doid:631')]
+"""
+from __future__ import annotations
+
+import threading
+
+import spacy
+from spacy.language import Language
+
+from . import cues as _cues  # noqa: F401  (registers the factory)
+from . import linker as _linker  # noqa: F401
+from . import sentences as _sentences  # noqa: F401
+from .extensions import register_extensions
+
+_LOCK = threading.Lock()
+_NLP: dict[int, Language] = {}
+
+
+def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
+    """Build the Overclaim spaCy pipeline.
+
+    Args:
+        reference: a :class:`pipeline.reference.Reference` for the linker's vocabulary
+            (default: :func:`pipeline.reference.load_reference`).
+        abbreviations: include scispacy's abbreviation detector.
+
+    Returns:
+        A ``spacy.Language``.
+    """
+    from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
+    from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+    from ..reference import load_reference
+
+    register_extensions()
+    nlp = spacy.blank("en")
+    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.add_pipe("overclaim_sentences")
+    if abbreviations:
+        nlp.add_pipe("abbreviation_detector")
+    linker = nlp.add_pipe("overclaim_linker")
+    linker.set_reference(reference if reference is not None else load_reference())
+    nlp.add_pipe("overclaim_cues")
+    return nlp
+
+
+def get_nlp(reference=None) -> Language:
+    """The process-wide pipeline for ``reference`` (built on first use)."""
+    from ..reference import load_reference
+
+    ref = reference if reference is not None else load_reference()
+    key = id(ref)
+    with _LOCK:
+        nlp = _NLP.get(key)
+        if nlp is None:
+            nlp = build_nlp(ref)
+            _NLP[key] = nlp
+    return nlp

@@ -1,0 +1,68 @@
+"""Recognise boilerplate paragraphs (affiliate disclosures, image descriptions, navigation).
+
+Boilerplate stays in the article text — offsets are never disturbed — but claims are not
+extracted from it. Patterns live in ``pipeline/resources/boilerplate.yaml``.
+
+Example:
+    >>> text = "As an Amazon Associate I earn from qualifying purchases.\\n\\nBaclofen helps."
+    >>> [(k, text[s:e][:12]) for s, e, k in find_boilerplate(text)]
+    [('affiliate', 'As an Amazon')]
+"""
+from __future__ import annotations
+
+import functools
+import importlib.resources as resources
+import re
+
+import yaml
+
+_PARA = re.compile(r"[^\n]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> list[tuple[str, re.Pattern]]:
+    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("boilerplate.yaml").read_text("utf-8"))
+    out = []
+    for kind, pats in raw.items():
+        if kind == "version":
+            continue
+        for p in pats:
+            out.append((kind, re.compile(p, re.IGNORECASE)))
+    return out
+
+
+def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, kind) for each boilerplate line of ``text``.
+
+    Args:
+        text: the article text.
+
+    Returns:
+        Character ranges (into ``text``) with the kind of boilerplate.
+    """
+    out = []
+    pats = _patterns()
+    for m in _PARA.finditer(text):
+        line = m.group(0)
+        if not line.strip() or len(line) > 600:
+            continue
+        for kind, pat in pats:
+            if pat.search(line):
+                out.append((m.start(), m.end(), kind))
+                break
+    return out
+
+
+def find_headings(text: str) -> list[tuple[int, int]]:
+    """Lines that look like headings: short, no final punctuation, not a list item or table row."""
+    out = []
+    for m in _PARA.finditer(text):
+        line = m.group(0).strip()
+        if not line or len(line) > 90 or line.endswith((".", "!", "?", ":", ";", ",")):
+            continue
+        if line[0] in "-•*–·" or "|" in line or line[:1].isdigit():
+            continue
+        words = line.split()
+        if len(words) <= 12:
+            out.append((m.start(), m.end()))
+    return out

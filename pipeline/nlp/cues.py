@@ -1,0 +1,101 @@
+"""Cue tagger: hedges, boosters, negation, correlational and attribution cues, with their scope.
+
+In the spirit of medspaCy's ConText: cue phrases from ``pipeline/resources/cues.yaml`` are
+matched on lower-cased tokens; each cue governs a scope that runs (forward) to the end of its
+clause — the next terminator (``but``, ``while``, ``;`` …) or the sentence end — or (backward)
+from the clause start to the cue.
+
+Example:
+    >>> from pipeline.nlp import build_nlp
+    >>> nlp = build_nlp()
+    >>> doc = nlp("Baclofen may reduce pain.")
+    >>> [(c.text, c._.cue_kind) for c in doc._.cues]
+    [('may', 'hedge')]
+"""
+from __future__ import annotations
+
+import importlib.resources as resources
+from typing import Iterable
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .extensions import register_extensions
+
+
+def load_cue_lexicon(resource: str = "cues.yaml") -> dict:
+    """Read a cue lexicon shipped in ``pipeline.resources``."""
+    return yaml.safe_load(resources.files("pipeline.resources").joinpath(resource).read_text("utf-8"))
+
+
+class CueTagger:
+    """Tags cue spans and their scopes in ``doc._.cues``.
+
+    Args:
+        nlp: the pipeline.
+        name: component name.
+        lexicon: resource file name of the cue lexicon (``cues.yaml``).
+    """
+
+    def __init__(self, nlp: Language, name: str, *, lexicon: str) -> None:
+        register_extensions()
+        self.name = name
+        self.lexicon_name = lexicon
+        lex = load_cue_lexicon(lexicon)
+        self.terminators = {t.lower() for t in lex.get("terminators", [])}
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.meta: dict[str, dict] = {}
+        for kind, spec in lex["cues"].items():
+            self.meta[kind] = {"strength": spec.get("strength"), "direction": spec.get("direction", "forward")}
+            self.matcher.add(kind, list(nlp.tokenizer.pipe(spec["terms"])))
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        # Longest cue wins where cues overlap ("has been shown" over "shown").
+        spans = filter_spans(spans)
+        cues = []
+        for sp in spans:
+            kind = sp.label_
+            meta = self.meta[kind]
+            # "works by" is a mechanism, not a booster; "can" in "cannot" handled by the tokenizer.
+            sp._.cue_kind = kind
+            sp._.cue_strength = meta["strength"]
+            sp._.scope = self._scope(doc, sp, meta["direction"])
+            cues.append(sp)
+        doc._.cues = cues
+        return doc
+
+    def _scope(self, doc: Doc, cue: Span, direction: str) -> tuple[int, int]:
+        sent = cue.sent if doc.has_annotation("SENT_START") else doc[:]
+        start, end = cue.start, cue.end
+        if direction in ("forward", "bidirectional"):
+            k = cue.end
+            while k < sent.end and doc[k].lower_ not in self.terminators:
+                k += 1
+            end = k
+        if direction in ("backward", "bidirectional"):
+            k = cue.start
+            while k > sent.start and doc[k - 1].lower_ not in self.terminators:
+                k -= 1
+            start = k
+        return (start, end)
+
+
+@Language.factory("overclaim_cues", default_config={"lexicon": "cues.yaml"})
+def make_cue_tagger(nlp: Language, name: str, *, lexicon: str) -> CueTagger:
+    """Factory for :class:`CueTagger` (registered as ``overclaim_cues``)."""
+    return CueTagger(nlp, name, lexicon=lexicon)
+
+
+def cues_covering(doc: Doc, start: int, end: int, kinds: Iterable[str] | None = None) -> list[Span]:
+    """Cues whose scope overlaps tokens [start, end), optionally of some kinds."""
+    kinds = set(kinds) if kinds else None
+    out = []
+    for c in doc._.cues or []:
+        s, e = c._.scope or (c.start, c.end)
+        if (kinds is None or c._.cue_kind in kinds) and s < end and start < e:
+            out.append(c)
+    return out

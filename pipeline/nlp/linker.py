@@ -1,0 +1,238 @@
+"""Dictionary entity linker: drug and condition mentions linked to reference identifiers.
+
+Names, synonyms, brands and abbreviations from the reference are tokenised once with the
+pipeline's own tokenizer and matched longest-first on token sequences (case-insensitive for
+names, case-sensitive for abbreviations). Every link carries a score; a mention whose surface
+form is ambiguous (``MS``: multiple sclerosis or mitral stenosis) is linked only when the
+article's context decides it — an abbreviation defined in the text (scispacy's abbreviation
+detector), or another candidate-specific name elsewhere in the article — and otherwise left
+unlinked, in ``doc.spans["unlinked"]``, with its candidates.
+
+The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .extensions import register_extensions
+
+NAME_SCORES = {"name": 1.0, "synonym": 0.95, "brand": 0.95, "abbreviation": 0.8}
+
+
+@dataclass(frozen=True)
+class VocabEntry:
+    kind: str  # drug | condition
+    id: str
+    name_type: str
+    ambiguous: bool = False
+
+
+def _singular(word: str) -> str | None:
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+        return None
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "ses")):
+        return word[:-2]
+    return word[:-1]
+
+
+class EntityLinker:
+    """Longest-match dictionary linker over token sequences.
+
+    Args:
+        nlp: the pipeline (its tokenizer is used for the vocabulary).
+        name: component name.
+        threshold: minimum link score; weaker matches are left unlinked.
+        max_tokens: longest name considered, in tokens.
+        resolve_abbreviations: use scispacy's detected abbreviations to link short forms.
+    """
+
+    def __init__(self, nlp: Language, name: str, *, threshold: float, max_tokens: int,
+                 resolve_abbreviations: bool) -> None:
+        register_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.threshold = threshold
+        self.max_tokens = max_tokens
+        self.resolve_abbreviations = resolve_abbreviations
+        self.lower: dict[tuple[str, ...], list[VocabEntry]] = {}
+        self.exact: dict[tuple[str, ...], list[VocabEntry]] = {}
+        self.first_lower: dict[str, int] = {}
+        self.first_exact: dict[str, int] = {}
+        self.canonical: dict[str, str] = {}  # id -> canonical name
+        self.kinds: dict[str, str] = {}
+
+    # -- vocabulary -----------------------------------------------------------------------
+    def set_reference(self, reference) -> None:
+        """Build the vocabulary from a :class:`pipeline.reference.Reference`."""
+        self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        for d in reference.drugs.values():
+            self.canonical[d.id] = d.name
+            self.kinds[d.id] = "drug"
+        for c in reference.conditions.values():
+            self.canonical[c.id] = c.name
+            self.kinds[c.id] = "condition"
+        tok = self.nlp.tokenizer
+        surfaces: dict[str, list] = {}
+        for key, entry in reference.iter_names():
+            surfaces.setdefault(key, []).append(entry)
+        texts = list(surfaces)
+        for key, doc in zip(texts, tok.pipe(texts)):
+            words = tuple(t.text for t in doc if not t.is_space)
+            if not words or len(words) > self.max_tokens:
+                continue
+            for entry in surfaces[key]:
+                ve = VocabEntry(entry.kind, entry.id, entry.name_type, bool(getattr(entry, "ambiguous", False)))
+                if entry.case_sensitive:
+                    self._add(self.exact, self.first_exact, words, ve)
+                else:
+                    self._add(self.lower, self.first_lower, tuple(w.lower() for w in words), ve)
+
+    @staticmethod
+    def _add(table: dict, first: dict, words: tuple[str, ...], ve: VocabEntry) -> None:
+        lst = table.setdefault(words, [])
+        if ve not in lst:
+            lst.append(ve)
+        first[words[0]] = max(first.get(words[0], 0), len(words))
+
+    # -- matching -------------------------------------------------------------------------
+    def _candidates(self, doc: Doc) -> list[tuple[int, int, list[VocabEntry], str]]:
+        out = []
+        words = [t.text for t in doc]
+        lows = [w.lower() for w in words]
+        n = len(doc)
+        for i in range(n):
+            for table, first, seq in ((self.lower, self.first_lower, lows), (self.exact, self.first_exact, words)):
+                m = first.get(seq[i])
+                if m is None:
+                    continue
+                for j in range(min(n, i + m), i, -1):
+                    key = tuple(seq[i:j])
+                    hit = table.get(key)
+                    if hit is None and table is self.lower:
+                        sing = _singular(key[-1])
+                        if sing:
+                            hit = table.get(key[:-1] + (sing,))
+                    if hit:
+                        out.append((i, j, hit, "exact" if table is self.exact else "lower"))
+                        break
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        cands = self._candidates(doc)
+        if not cands:
+            doc.ents = []
+            doc.spans["unlinked"] = []
+            return doc
+        # Abbreviations the article defines itself: short form -> long-form span.
+        defined: dict[str, Span] = {}
+        if self.resolve_abbreviations and Doc.has_extension("abbreviations"):
+            for abrv in doc._.abbreviations or []:
+                defined.setdefault(abrv.text, abrv._.long_form)
+        # Ids mentioned unambiguously by a full name anywhere in the article.
+        context_ids = {e.id for _, _, hits, _ in cands for e in hits
+                       if len({h.id for h in hits}) == 1 and e.name_type != "abbreviation"}
+        spans: list[Span] = []
+        unlinked: list[Span] = []
+        for i, j, hits, mode in cands:
+            choice, score, via = self._choose(doc, i, j, hits, defined, context_ids)
+            if choice is None or score < self.threshold:
+                sp = Span(doc, i, j, label="AMBIGUOUS")
+                sp._.candidates = sorted({h.id for h in hits})
+                sp._.link_score = score
+                unlinked.append(sp)
+                continue
+            sp = Span(doc, i, j, label=choice.kind.upper(), kb_id=choice.id)
+            sp._.link_score = score
+            sp._.link_via = via
+            spans.append(sp)
+        kept = filter_spans(spans)
+        doc.ents = kept
+        doc.spans["unlinked"] = [u for u in unlinked if not any(u.start < k.end and k.start < u.end for k in kept)]
+        return doc
+
+    def _choose(self, doc: Doc, i: int, j: int, hits: list[VocabEntry], defined: dict[str, Span],
+                context_ids: set[str]) -> tuple[VocabEntry | None, float, str | None]:
+        ids = {h.id for h in hits}
+        text = doc[i:j].text
+        is_abbrev = all(h.name_type == "abbreviation" for h in hits)
+        if is_abbrev and text in defined:
+            long_form = defined[text]
+            # The long form itself is a known name: use its link.
+            lf_hits = [c for c in self._candidates(long_form.as_doc()) if c[0] == 0 and c[1] == len(long_form)]
+            if lf_hits:
+                lf_ids = {h.id for h in lf_hits[0][2]}
+                match = [h for h in hits if h.id in lf_ids] or [lf_hits[0][2][0]]
+                if match:
+                    return match[0], 0.95, "abbreviation-defined"
+            same = [h for h in hits if self.canonical.get(h.id, "").lower() == long_form.text.lower()]
+            if same:
+                return same[0], 0.95, "abbreviation-defined"
+            # Defined as something else in this article: do not link to a different meaning.
+            return None, 0.0, None
+        if len(ids) == 1:
+            h = hits[0]
+            best = max(hits, key=lambda x: NAME_SCORES.get(x.name_type, 0.5))
+            score = NAME_SCORES.get(best.name_type, 0.5)
+            if h.ambiguous:
+                if h.id in context_ids:
+                    return h, 0.85, "context"
+                return None, 0.4, None
+            return best, score, best.name_type
+        # Several candidates: let the article's context decide, or leave unlinked.
+        in_context = [h for h in hits if h.id in context_ids]
+        if len({h.id for h in in_context}) == 1:
+            return in_context[0], 0.85, "context"
+        non_abbrev = [h for h in hits if h.name_type != "abbreviation"]
+        if non_abbrev and len({h.id for h in non_abbrev}) == 1:
+            return non_abbrev[0], 0.9, non_abbrev[0].name_type
+        return None, 0.3, None
+
+    # -- serialisation --------------------------------------------------------------------
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        data = {
+            "lower": [[list(k), [e.__dict__ for e in v]] for k, v in self.lower.items()],
+            "exact": [[list(k), [e.__dict__ for e in v]] for k, v in self.exact.items()],
+            "canonical": self.canonical,
+            "kinds": self.kinds,
+        }
+        srsly.write_msgpack(path / "vocab.msgpack", data)
+        srsly.write_json(path / "cfg.json", {"threshold": self.threshold, "max_tokens": self.max_tokens})
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "EntityLinker":
+        path = Path(path)
+        data = srsly.read_msgpack(path / "vocab.msgpack")
+        self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        for table, first, key in ((self.lower, self.first_lower, "lower"), (self.exact, self.first_exact, "exact")):
+            for words, entries in data[key]:
+                for e in entries:
+                    self._add(table, first, tuple(words), VocabEntry(**e))
+        self.canonical = dict(data["canonical"])
+        self.kinds = dict(data["kinds"])
+        return self
+
+
+@Language.factory(
+    "overclaim_linker",
+    default_config={"threshold": 0.6, "max_tokens": 8, "resolve_abbreviations": True},
+)
+def make_linker(nlp: Language, name: str, *, threshold: float, max_tokens: int,
+                resolve_abbreviations: bool) -> EntityLinker:
+    """Factory for :class:`EntityLinker` (registered as ``overclaim_linker``)."""
+    return EntityLinker(nlp, name, threshold=threshold, max_tokens=max_tokens,
+                        resolve_abbreviations=resolve_abbreviations)
+
+
+def vocab_summary(linker: EntityLinker) -> dict:
+    """Counts of the linker's vocabulary (for ``--json`` diagnostics)."""
+    return {"names": len(linker.lower), "abbreviations": len(linker.exact), "ids": len(linker.canonical)}
