@@ -1,0 +1,1 @@
+"""Importers of the open reference sources (one module per family of sources)."""
