@@ -44,8 +44,9 @@ class Severity(str, Enum):
     HIGH = "high"
 
 
-FLAGGED_VERDICTS = {VerdictLabel.CONTRADICTED, VerdictLabel.OVERSTATED, VerdictLabel.UNSUPPORTED,
-                    VerdictLabel.UNVERIFIABLE}
+# Verdicts that flag a claim for an editor. An "unverifiable" claim is flagged only when the
+# verifier asks for review explicitly (a strong claim about a pair the reference does not know).
+FLAGGED_VERDICTS = {VerdictLabel.CONTRADICTED, VerdictLabel.OVERSTATED, VerdictLabel.UNSUPPORTED}
 
 
 @dataclass
@@ -157,9 +158,12 @@ class Verdict:
     evidence: list[EvidenceRef] = field(default_factory=list)
     suggestion: str | None = None
     allowed_strength: Strength | None = None
+    flagged_override: bool | None = None  # force review of an otherwise unflagged verdict
 
     @property
     def flagged(self) -> bool:
+        if self.flagged_override is not None:
+            return self.flagged_override
         return self.label in FLAGGED_VERDICTS
 
     def to_dict(self) -> dict[str, Any]:

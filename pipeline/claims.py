@@ -1,0 +1,540 @@
+"""Claims: structured, checkable claims extracted from each sentence of a processed article.
+
+A sentence yields zero or more :class:`~pipeline.types.Claim` objects — one per claim type and
+drug/condition pair — with polarity, an ordinal strength, attribution, quantities and the cues
+that carried the strength. Pronouns ("It has been shown…") and anaphora ("for this purpose")
+are resolved to the drugs of the preceding sentences and the article's topic condition.
+Trigger lists live in ``pipeline/resources/claim_rules.yaml``.
+
+Example:
+    >>> from pipeline.claims import extract_claims_from_text
+    >>> [(c.type.value, c.drug.name, c.condition.name, int(c.strength))
+    ...  for c in extract_claims_from_text("Baclofen has been shown to be effective for fibromyalgia.")]
+    [('efficacy', 'baclofen', 'fibromyalgia', 3)]
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources as resources
+import re
+from dataclasses import dataclass
+
+import yaml
+from spacy.tokens import Doc, Span
+
+from .nlp.cues import cues_covering
+from .types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
+
+# -----------------------------------------------------------------------------------------------
+# Rules
+
+
+@dataclass
+class ClaimRules:
+    approval_pos: re.Pattern
+    approval_neg: re.Pattern
+    dosage: re.Pattern
+    safety: dict[str, re.Pattern]
+    mechanism: re.Pattern
+    evidence: re.Pattern
+    usage: re.Pattern
+    efficacy: re.Pattern
+    usage_not_efficacy: re.Pattern
+    outcomes: list[str]
+    outcome_re: re.Pattern
+    condition_anaphora: re.Pattern
+    drug_anaphora: set[str]
+
+
+def _alt(terms: list[str], prefix: bool = False) -> re.Pattern:
+    parts = sorted({re.escape(t.lower()) for t in terms}, key=len, reverse=True)
+    tail = r"" if prefix else r"\b"
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")" + tail)
+
+
+@functools.lru_cache(maxsize=1)
+def load_rules() -> ClaimRules:
+    """Load the claim trigger rules shipped in ``pipeline.resources``."""
+    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("claim_rules.yaml").read_text("utf-8"))
+    return ClaimRules(
+        approval_pos=_alt(raw["approval"]["positive"]),
+        approval_neg=_alt(raw["approval"]["negative"]),
+        dosage=_alt(raw["dosage"]["triggers"], prefix=True),
+        safety={k: _alt(v, prefix=True) for k, v in raw["safety"].items()},
+        mechanism=_alt(raw["mechanism"]["triggers"], prefix=True),
+        evidence=_alt(raw["evidence"]["triggers"], prefix=True),
+        usage=_alt(raw["usage"]["triggers"]),
+        efficacy=_alt(raw["efficacy"]["triggers"]),
+        usage_not_efficacy=_alt(raw["usage_not_efficacy"]),
+        outcomes=list(raw["outcomes"]),
+        outcome_re=_alt(raw["outcomes"]),
+        condition_anaphora=_alt(raw["condition_anaphora"]),
+        drug_anaphora={t.lower() for t in raw["drug_anaphora"]},
+    )
+
+
+# -----------------------------------------------------------------------------------------------
+# Quantities
+
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_UNIT = r"(mg|mcg|µg|μg|g|milligrams?|micrograms?|grams?|ml|mL|units?|iu|IU)"
+_QTY = re.compile(_NUM + r"(?:\s*(?:-|–|to)\s*" + _NUM + r")?\s*" + _UNIT + r"(?![a-zA-Z])(\s*(?:/|per)\s*(?:day|d)\b)?")
+_FREQ = [
+    (re.compile(r"\b(once|one time)\s+(a|per)\s+day\b|\bonce daily\b|\bdaily\b|\bper day\b|\ba day\b|/day\b"), 1),
+    (re.compile(r"\b(twice|two times)\s+(a|per)\s+day\b|\btwice daily\b|\btwo times daily\b|\bb\.?i\.?d\b"), 2),
+    (re.compile(r"\b(three times)\s+(a|per)\s+day\b|\bthree times daily\b|\bt\.?i\.?d\b"), 3),
+    (re.compile(r"\b(four times)\s+(a|per)\s+day\b|\bfour times daily\b|\bq\.?i\.?d\b"), 4),
+]
+_KIND = [
+    ("max", re.compile(r"\b(max(imum)?|not exceed|no more than|up to|upper limit|titrated to)\b")),
+    ("start", re.compile(r"\b(start(ing)?|initial(ly)?|begin|began)\b")),
+    ("increment", re.compile(r"\b(increased by|increase by|increments? of|by \d+\s*mg every)\b")),
+]
+_UNIT_NORM = {"milligram": "mg", "milligrams": "mg", "microgram": "mcg", "micrograms": "mcg", "µg": "mcg",
+              "μg": "mcg", "gram": "g", "grams": "g", "unit": "units", "iu": "IU", "ml": "mL"}
+
+
+def parse_quantities(text: str) -> list[Quantity]:
+    """Doses in a sentence with unit, frequency and (where computable) the daily total.
+
+    >>> q = parse_quantities("The recommended starting dose is usually 5mg three times a day.")[0]
+    >>> (q.value, q.unit, q.frequency, q.daily_total, q.kind)
+    (5.0, 'mg', 'three times a day', 15.0, 'start')
+    """
+    out = []
+    low = text.lower()
+    for m in _QTY.finditer(text):
+        lo = float(m.group(1).replace(",", "."))
+        hi = float(m.group(2).replace(",", ".")) if m.group(2) else None
+        unit = _UNIT_NORM.get(m.group(3).lower(), m.group(3).lower())
+        if unit == "ml":
+            unit = "mL"
+        value = hi if hi is not None else lo
+        tail = low[m.end(): m.end() + 40]
+        freq_txt, mult = None, None
+        if m.group(4):
+            freq_txt, mult = "per day", 1
+        else:
+            for pat, k in _FREQ:
+                fm = pat.search(tail)
+                if fm and fm.start() < 25:
+                    freq_txt, mult = fm.group(0), k
+                    break
+        head = low[max(0, m.start() - 60): m.start()]
+        kind = "dose"
+        for name, pat in _KIND:
+            if pat.search(head) or (name == "max" and pat.search(tail[:20])):
+                kind = name
+                break
+        if re.search(r"\bevery \d+ (days?|weeks?)\b", tail) and kind == "dose" and re.search(r"increas", head):
+            kind = "increment"
+        daily = value * mult if mult else None
+        if kind == "max" and mult is None and re.search(r"\b(daily|per day|a day)\b", head + tail[:20]):
+            daily = value
+        out.append(Quantity(value=value, unit=unit, frequency=freq_txt, per="day" if mult else None,
+                            text=m.group(0), daily_total=daily, kind=kind))
+    return out
+
+
+# -----------------------------------------------------------------------------------------------
+# Extraction
+
+
+@dataclass
+class _Ctx:
+    """Running discourse context: recent drugs/conditions and the article's topic."""
+
+    last_drugs: list[Mention]
+    last_drugs_age: int
+    last_conditions: list[Mention]
+    last_conditions_age: int
+    topic_condition: Mention | None
+    topic_drug: Mention | None
+
+
+def _mention(span: Span, kind: str, canonical: dict[str, str], via: str | None = None) -> Mention:
+    return Mention(text=span.text, start=span.start_char, end=span.end_char, kind=kind, id=span.kb_id_ or None,
+                   name=canonical.get(span.kb_id_), score=float(span._.link_score or 0.0),
+                   via=via or span._.link_via)
+
+
+def _moved(m: Mention, via: str) -> Mention:
+    return Mention(text=m.text, start=m.start, end=m.end, kind=m.kind, id=m.id, name=m.name, score=m.score, via=via)
+
+
+def _dedupe(ms: list[Mention]) -> list[Mention]:
+    seen, out = set(), []
+    for m in ms:
+        if m.id not in seen:
+            seen.add(m.id)
+            out.append(m)
+    return out
+
+
+def _outcome_like(m: Mention, outcome_names: set[str]) -> bool:
+    name = (m.name or m.text).lower()
+    return name in outcome_names or name.startswith("muscle spasm") or name in {"spasms", "pain"}
+
+
+def _claim_id(article_id: str, sentence: str, *parts: str | None) -> str:
+    norm = " ".join(sentence.lower().split())
+    h = hashlib.sha1("\x1f".join([article_id, norm, *[p or "" for p in parts]]).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def _in_ranges(start: int, end: int, ranges) -> bool:
+    return any(s <= start < e or s < end <= e for s, e, *_ in ranges)
+
+
+_CLAUSE_BREAK = {";", "but", "while", "whereas", "although", "though", "however", "yet", "—", "–"}
+
+
+def clause_bounds(sent: Span, token_i: int) -> tuple[int, int]:
+    """Token range [start, end) of the clause of ``sent`` that holds token ``token_i``.
+
+    Clauses break at ``;``, contrastive conjunctions (but, while, although, however) and at a comma
+    followed by ``which``; lists ("duloxetine, pregabalin and gabapentin") are not broken.
+    """
+    doc = sent.doc
+    breaks = [sent.start]
+    for t in sent:
+        if t.lower_ in _CLAUSE_BREAK or (t.text == "," and t.i + 1 < sent.end and doc[t.i + 1].lower_ in
+                                          {"which", "but", "while", "however", "although", "whereas"}):
+            if t.i > sent.start:
+                breaks.append(t.i)
+    breaks.append(sent.end)
+    for a, b in zip(breaks, breaks[1:]):
+        if a <= token_i < b:
+            return a, b
+    return sent.start, sent.end
+
+
+def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Strength) -> tuple[Strength, str, list]:
+    cues = cues_covering(doc, sent.start, sent.end)
+    cues = [c for c in cues if sent.start <= c.start < sent.end]
+    boosters = [c for c in cues if c._.cue_kind == "booster"]
+    hedges = [c for c in cues if c._.cue_kind == "hedge"]
+    corr = [c for c in cues if c._.cue_kind == "correlational"]
+    negs = []
+    for c in cues:
+        if c._.cue_kind != "negation":
+            continue
+        s, e = c._.scope
+        following = doc[c.end:min(e, c.end + 3)].text.lower()
+        # "not effective for all patients" limits a claim; it does not negate it.
+        if re.search(r"\b(for all|for every|for everyone|in all|always)\b", doc[c.end:e].text.lower()):
+            continue
+        if re.search(r"\b(all|every|everyone|always|specifically)\b", following) and "approved" not in following:
+            continue
+        if re.search(r"\b(only|just)\b", following):
+            continue
+        scope_text = doc[s:e].text.lower()
+        if rules.efficacy.search(scope_text) or rules.approval_pos.search(scope_text) or "evidence" in scope_text:
+            negs.append(c)
+    # Is there a positive efficacy trigger outside every negation scope?
+    positive_elsewhere = False
+    if negs:
+        for m in rules.efficacy.finditer(sent.text.lower()):
+            ch = sent.start_char + m.start()
+            if not any(doc[n._.scope[0]].idx <= ch < (doc[n._.scope[1] - 1].idx + len(doc[n._.scope[1] - 1]))
+                       for n in negs if n._.scope[1] > n._.scope[0]):
+                positive_elsewhere = True
+                break
+    polarity = "negative" if negs and not positive_elsewhere else "positive"
+    if boosters and not hedges:
+        strength = Strength.DIRECT
+    elif boosters and hedges:
+        # "has been shown to be effective" with "may" elsewhere: the booster's clause decides.
+        b_scopes = [b._.scope for b in boosters]
+        hedged_booster = all(any(h.start <= b[0] <= h._.scope[1] and h._.scope[0] <= b[0] for h in hedges)
+                             for b in b_scopes)
+        strength = Strength.HEDGED if hedged_booster else Strength.DIRECT
+    elif hedges:
+        strength = Strength.HEDGED
+    elif corr:
+        strength = Strength.CORRELATIONAL
+    else:
+        strength = default
+    return strength, polarity, cues
+
+
+def _attribution(sent: Span) -> str | None:
+    m = re.search(r"\baccording to (the )?([A-Z][\w&.-]*(?: [A-Z][\w&.-]*){0,5})", sent.text)
+    if m:
+        return m.group(2)
+    m = re.search(r"\b(the )?(FDA|EMA|CDC|WHO|NICE|NIH|American [A-Z][a-z]+(?: [A-Z][a-z]+){0,4})\b "
+                  r"(says|states|explicitly states?|notes|recommends|warns)", sent.text)
+    if m:
+        return m.group(2)
+    return None
+
+
+def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
+    """Replace "spasticity" + "multiple sclerosis" by "spasticity due to MS" where the reference has it."""
+    if len(conds) < 2 or reference is None:
+        return conds
+    ids = {c.id for c in conds if c.id}
+    out: list[Mention] = []
+    used: set[str] = set()
+    specific = [c for c in reference.conditions.values() if len(c.parents) >= 2 and set(c.parents) <= ids]
+    if not specific:
+        return conds
+    first = {c.id: c for c in conds}
+    for sc in specific:
+        base = first[sc.parents[0]]
+        out.append(Mention(text=base.text, start=base.start, end=base.end, kind="condition", id=sc.id, name=sc.name,
+                           score=min(first[p].score for p in sc.parents), via="combined"))
+        used.update(sc.parents)
+    # A generic parent (spasticity) used in combination is replaced; the diseases themselves are not
+    # separate claims in such a sentence.
+    return _dedupe(out + [c for c in conds if c.id not in used and not any(c.id in s.parents for s in specific)])
+
+
+def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=(), headings=()) -> list[Claim]:
+    """Extract claims from a processed article.
+
+    Args:
+        doc: the article processed by :func:`pipeline.nlp.get_nlp`.
+        article: the article (its id and title are used).
+        reference: the :class:`~pipeline.reference.Reference` (used to combine conditions).
+        boilerplate: (start, end, kind) character ranges to skip.
+        headings: (start, end) character ranges of heading lines (no claims, but topic).
+
+    Returns:
+        Claims in document order.
+    """
+    rules = load_rules()
+    canonical = {}
+    if reference is not None:
+        canonical.update({d.id: d.name for d in reference.drugs.values()})
+        canonical.update({c.id: c.name for c in reference.conditions.values()})
+    drug_ents = [e for e in doc.ents if e.label_ == "DRUG"]
+    cond_ents = [e for e in doc.ents if e.label_ == "CONDITION"]
+    topic_condition = topic_drug = None
+    title_end = len(article.title) + (article.text.find(article.title) if article.title else 0) if article.title else 0
+    if title_end:
+        tc = [e for e in cond_ents if e.end_char <= title_end]
+        td = [e for e in drug_ents if e.end_char <= title_end]
+        topic_condition = _mention(tc[0], "condition", canonical, "topic") if tc else None
+        topic_drug = _mention(td[0], "drug", canonical, "topic") if td else None
+    if topic_drug is None and drug_ents:
+        counts: dict[str, int] = {}
+        for e in drug_ents:
+            counts[e.kb_id_] = counts.get(e.kb_id_, 0) + 1
+        best = max(counts, key=counts.get)
+        if counts[best] >= 3:
+            topic_drug = _mention(next(e for e in drug_ents if e.kb_id_ == best), "drug", canonical, "topic")
+    if topic_condition is None and cond_ents:
+        counts = {}
+        for e in cond_ents:
+            counts[e.kb_id_] = counts.get(e.kb_id_, 0) + 1
+        best = max(counts, key=counts.get)
+        if counts[best] >= 3:
+            topic_condition = _mention(next(e for e in cond_ents if e.kb_id_ == best), "condition", canonical, "topic")
+    ctx = _Ctx([], 99, [], 99, topic_condition, topic_drug)
+    claims: list[Claim] = []
+    outcome_names = set(o.lower() for o in rules.outcomes)
+    for si, sent in enumerate(doc.sents):
+        text = sent.text.strip()
+        if not text:
+            continue
+        lead = len(sent.text) - len(sent.text.lstrip())
+        s_start = sent.start_char + lead
+        s_end = s_start + len(text)
+        ctx.last_drugs_age += 1
+        ctx.last_conditions_age += 1
+        drugs = _dedupe([_mention(e, "drug", canonical) for e in sent.ents if e.label_ == "DRUG"])
+        conds = _dedupe([_mention(e, "condition", canonical) for e in sent.ents if e.label_ == "CONDITION"])
+        skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
+                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 4)
+        if skip:
+            # Headings still set the discourse context ("Multiple Sclerosis (MS)").
+            if conds and _in_ranges(s_start, s_end, headings):
+                ctx.last_conditions, ctx.last_conditions_age = conds, 0
+            continue
+        low = text.lower()
+        words = re.findall(r"[a-z']+", low[:60])
+        # Drug anaphora: "It has been shown…", "They have been shown…", "These medications…"
+        expletive = re.match(r"^(?:[a-z]+,? )?it (?:is|was|may be|can be|might be)(?: [a-z]+){0,3} (?:to|that)\b",
+                             low)
+        if not drugs and ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive:
+            first_words = " ".join(words[:4])
+            if any(re.search(r"(?<![\w-])" + re.escape(a) + r"\b", first_words) for a in rules.drug_anaphora):
+                plural = bool(re.search(r"\b(they|these|their)\b", first_words))
+                ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
+                drugs = [_moved(m, "pronoun") for m in ref_drugs]
+        # Condition anaphora: "for this purpose" -> topic / last condition.
+        if not conds and rules.condition_anaphora.search(low):
+            src = ctx.topic_condition or (ctx.last_conditions[0] if ctx.last_conditions else None)
+            if src is not None:
+                conds = [_moved(src, "topic" if src is ctx.topic_condition else "context")]
+        conds = _combine_conditions(conds, reference)
+        # A drug class in apposition to a named drug ("Duloxetine is an SNRI") is not a separate subject.
+        if reference is not None and len(drugs) > 1:
+            named = [d for d in drugs if d.id not in reference.drugs or reference.drugs[d.id].kind != "class"]
+            if named:
+                drugs = named
+        # Conditions that only qualify a population ("those who experience spasticity") are not targets.
+        if len(conds) > 1:
+            targets = [c for c in conds if not re.search(r"(who (experience|have|suffer)|as a result of|such as)\s+"
+                                                         r"(\w+\s+){0,4}$", text[:max(0, c.start - s_start)].lower())]
+            if targets:
+                conds = targets
+        outcomes = sorted({m.group(0) for m in rules.outcome_re.finditer(low)})
+        # A symptom named as a condition alongside a real condition is an outcome ("muscle spasms" in spasticity).
+        if len(conds) > 1:
+            real = [c for c in conds if (c.name or c.text).lower() not in outcome_names
+                    and not any((c.name or "").lower().startswith(o) for o in ("muscle spasm",))]
+            if real:
+                conds = real
+        # A symptom named as a condition ("muscle spasms") where the discourse is about a disease
+        # (spasticity) is an outcome of that disease, not a new condition.
+        ctx_real = [c for c in ctx.last_conditions if not _outcome_like(c, outcome_names)] \
+            if ctx.last_conditions_age <= 3 else []
+        if not ctx_real and ctx.topic_condition is not None and not _outcome_like(ctx.topic_condition, outcome_names):
+            ctx_real = [ctx.topic_condition]
+        if conds and all(_outcome_like(c, outcome_names) for c in conds) and ctx_real:
+            conds = [_moved(c, "context") for c in ctx_real]
+        if drugs:
+            ctx.last_drugs, ctx.last_drugs_age = drugs, 0
+        elif not drugs and ctx.topic_drug is not None and (rules.dosage.search(low) and parse_quantities(text)):
+            drugs = [_moved(ctx.last_drugs[0] if ctx.last_drugs and ctx.last_drugs_age <= 3 else ctx.topic_drug,
+                            "context")]
+        if not drugs:
+            if conds:
+                ctx.last_conditions, ctx.last_conditions_age = conds, 0
+            continue
+        explicit_conds = list(conds)
+        claim_conds = conds
+        if not claim_conds:
+            if ctx.last_conditions and ctx.last_conditions_age <= 2:
+                claim_conds = [_moved(c, "context") for c in ctx.last_conditions]
+            elif ctx.topic_condition is not None:
+                claim_conds = [_moved(ctx.topic_condition, "topic")]
+        if explicit_conds:
+            ctx.last_conditions, ctx.last_conditions_age = explicit_conds, 0
+
+        strength, polarity, cues = _strength_and_polarity(doc, sent, rules, Strength.DIRECT)
+        cue_objs = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char, end=c.end_char) for c in cues]
+        attribution = _attribution(sent)
+        found: list[tuple[ClaimType, str | None, list[Mention], str | None]] = []  # type, subtype, conds, approval
+
+        neg_approval = rules.approval_neg.search(low)
+        pos_approval = rules.approval_pos.search(low)
+        if neg_approval or pos_approval:
+            conds_here = explicit_conds
+            if conds_here:
+                found.append((ClaimType.APPROVAL, None, conds_here, "not_approved" if neg_approval else "approved"))
+        quantities = parse_quantities(text)
+        if quantities and rules.dosage.search(low):
+            found.append((ClaimType.DOSAGE, None, explicit_conds, None))
+        for sub, pat in rules.safety.items():
+            if pat.search(low):
+                found.append((ClaimType.SAFETY, sub, explicit_conds, None))
+                break
+        if rules.mechanism.search(low):
+            found.append((ClaimType.MECHANISM, None, explicit_conds, None))
+        has_evidence = bool(rules.evidence.search(low)) and not re.search(r"\bdespite (extensive )?research\b", low)
+        efficacy_hit = rules.efficacy.search(low)
+        usage_only = bool(rules.usage_not_efficacy.search(low)) and not re.search(
+            r"\b(effective|efficacy|shown|proven|success|relief|reduce|improve)", low)
+        safety_only = any(t is ClaimType.SAFETY for t, *_ in found) and (not explicit_conds or not re.search(
+            r"\b(effective|efficacy|relief|relieve|alleviate|reduce pain)", low))
+        mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and not explicit_conds
+        if efficacy_hit and not explicit_conds and claim_conds:
+            # With the condition only implied, the drug must be the one said to work: it comes before the
+            # efficacy word, close to it ("baclofen has been used … with some success").
+            d_pos = [m.start - s_start for m in drugs if m.start >= s_start]
+            if d_pos and not any(0 < efficacy_hit.start() - p < 90 for p in d_pos):
+                efficacy_hit = None
+            elif not d_pos and efficacy_hit.start() > 60:
+                efficacy_hit = None
+        if has_evidence and claim_conds and not safety_only and (
+                explicit_conds or re.search(r"\b(studies|trials|evidence|rcts?)\b", low)):
+            found.append((ClaimType.EVIDENCE, None, claim_conds, None))
+        elif efficacy_hit and claim_conds and not usage_only and not safety_only and not mech_only \
+                and not (neg_approval and not re.search(r"\b(success|effective|relief|help)", low)):
+            found.append((ClaimType.EFFICACY, None, claim_conds, None))
+        if rules.usage.search(low) and explicit_conds and not any(t in (ClaimType.EFFICACY, ClaimType.EVIDENCE)
+                                                                  for t, *_ in found):
+            found.append((ClaimType.USAGE, None, explicit_conds, None))
+
+        def in_trigger_clause(cands: list[Mention], pat: re.Pattern) -> list[Mention]:
+            keep = []
+            for cnd in cands:
+                if cnd.via in ("topic", "context") or cnd.start < sent.start_char:
+                    keep.append(cnd)
+                    continue
+                tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
+                if tok is None:
+                    keep.append(cnd)
+                    continue
+                a, b = clause_bounds(sent, tok.start)
+                if pat.search(doc[a:b].text.lower()):
+                    keep.append(cnd)
+            return keep or cands
+
+        for ctype, sub, cconds, appr in found:
+            if ctype is ClaimType.APPROVAL:
+                cconds = in_trigger_clause(cconds, rules.approval_neg if appr == "not_approved"
+                                           else rules.approval_pos)
+            if ctype is ClaimType.EVIDENCE:
+                cconds = in_trigger_clause(cconds, rules.evidence)
+            elif ctype is ClaimType.EFFICACY:
+                cconds = in_trigger_clause(cconds, rules.efficacy)
+            c_strength = strength
+            c_polarity = polarity
+            if ctype is ClaimType.APPROVAL:
+                c_polarity = "negative" if appr == "not_approved" else "positive"
+            targets = cconds or [None]
+            if ctype is ClaimType.APPROVAL and appr == "approved":
+                # "approved for spasticity — not for back pain": the negation binds to the later condition.
+                split = []
+                for cnd in targets:
+                    before = text[max(0, cnd.start - s_start - 40): max(0, cnd.start - s_start)].lower()
+                    if cnd.via not in ("topic", "context") and re.search(
+                            r"(\bnot|\bnor|rather than|instead of|\bbut not)\b[^.;]{0,40}$", before):
+                        split.append(cnd)
+                for cnd in split:
+                    found.append((ClaimType.APPROVAL, None, [cnd], "not_approved"))
+                targets = [c for c in targets if c not in split]
+                if not targets:
+                    continue
+            for d in drugs:
+                for cnd in targets:
+                    c_strength_i, c_polarity_i, c_cues = c_strength, c_polarity, cue_objs
+                    if cnd is not None and cnd.via not in ("topic", "context") and ctype is not ClaimType.APPROVAL \
+                            and cnd.start >= sent.start_char:
+                        tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
+                        if tok is not None:
+                            a, b = clause_bounds(sent, tok.start)
+                            if (a, b) != (sent.start, sent.end):
+                                clause = doc[a:b]
+                                st, po, cl_cues = _strength_and_polarity(doc, clause, rules, Strength.DIRECT)
+                                if rules.efficacy.search(clause.text.lower()) or cl_cues:
+                                    c_strength_i, c_polarity_i = st, po
+                                    c_cues = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char,
+                                                  end=c.end_char) for c in cl_cues]
+                    claims.append(Claim(
+                        article_id=article.id, sentence=text, start=s_start, end=s_end, type=ctype, drug=d,
+                        condition=cnd, outcome=", ".join(outcomes) or None, polarity=c_polarity_i,
+                        strength=c_strength_i, attribution=attribution,
+                        quantities=quantities if ctype is ClaimType.DOSAGE else [],
+                        cues=c_cues, subtype=sub, approval_status=appr, sentence_index=si,
+                        id=_claim_id(article.id, text, ctype.value, d.id, cnd.id if cnd else None, sub),
+                    ))
+    return claims
+
+
+def extract_claims_from_text(text: str, *, reference=None) -> list[Claim]:
+    """Convenience: process ``text`` and extract its claims (for notebooks and doctests)."""
+    from .ingest import article_from_text
+    from .nlp import get_nlp
+    from .nlp.boilerplate import find_boilerplate, find_headings
+    from .reference import load_reference
+
+    ref = reference if reference is not None else load_reference()
+    art = article_from_text(text, id="text")
+    doc = get_nlp(ref)(text)
+    return extract_claims(doc, art, reference=ref, boilerplate=find_boilerplate(text), headings=find_headings(text))

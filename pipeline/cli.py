@@ -1,0 +1,162 @@
+"""The ``overclaim`` command line: a thin wrapper over importable functions.
+
+Exit status: 0 when the audit ran (flags are results, not failures); 2 for usage errors;
+3 when some inputs could not be read (the rest were audited); 4 when the output folder cannot be
+written; 5 when the reference is invalid.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+EXIT_OUTPUT = 4
+EXIT_REFERENCE = 5
+
+app = typer.Typer(
+    name="overclaim",
+    help="Fact-check health articles: extract claims, check them against a curated reference, "
+         "flag contradictions and overstatements.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _err(msg: str) -> None:
+    typer.echo(f"overclaim: {msg}", err=True)
+
+
+@app.command("audit")
+def audit_cmd(
+    paths: List[str] = typer.Argument(..., help="Files or folders (.txt .md .html .jsonl .csv), or - for stdin."),
+    out: Path = typer.Option(Path("overclaim-out"), "--out", "-o", help="Output folder."),
+    overlay: List[Path] = typer.Option([], "--overlay", help="Editor overlay file/folder of reference corrections."),
+    id_field: str = typer.Option("id", help="Id column of .jsonl/.csv inputs."),
+    title_field: str = typer.Option("title", help="Title column of .jsonl/.csv inputs."),
+    url_field: str = typer.Option("url", help="URL column of .jsonl/.csv inputs."),
+    text_field: str = typer.Option("text", help="Text column of .jsonl/.csv inputs."),
+    max_chars: int = typer.Option(2_000_000, help="Refuse articles longer than this many characters."),
+    no_html: bool = typer.Option(False, "--no-html", help="Skip report.html."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+    show: int = typer.Option(10, help="Flagged claims to list in the terminal summary."),
+) -> None:
+    """Audit articles and write claims.jsonl, articles.jsonl, claims.csv, report.html.
+
+    Examples:
+
+      overclaim audit corpora/samples --out out/
+
+      overclaim audit blog.html notes.md --out out/ --no-html
+
+      overclaim audit posts.csv --text-field body --id-field slug
+
+      cat post.txt | overclaim audit - --out out/
+    """
+    from .errors import OutputError, ReferenceError_
+    from .ingest import IngestOptions
+    from .runner import run_audit
+
+    opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
+                         max_chars=max_chars)
+    try:
+        summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
+                            progress=not quiet, echo=None if quiet else typer.echo, show=show)
+    except OutputError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_OUTPUT)
+    except ReferenceError_ as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_REFERENCE)
+    if summary["errors"]:
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+@app.command("check")
+def check_cmd(
+    text: str = typer.Argument(..., help="A sentence or paragraph (or - to read standard input)."),
+    as_json: bool = typer.Option(False, "--json", help="Print claim records as JSON lines."),
+) -> None:
+    """Print the claims in a sentence or paragraph with their verdicts.
+
+    Examples:
+
+      overclaim check "Baclofen has been shown to be effective for fibromyalgia."
+
+      overclaim check "The maximum dose is 120 mg of baclofen a day." --json
+    """
+    import json
+
+    from .api import check
+    from .report.records import claim_record
+
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        _err("no text given")
+        raise typer.Exit(EXIT_USAGE)
+    res = check(text)
+    if as_json:
+        for cc in res.claims:
+            typer.echo(json.dumps(claim_record(cc), ensure_ascii=False))
+        return
+    if not res.claims:
+        typer.echo("No checkable claim found.")
+        return
+    for cc in res.claims:
+        c, v = cc.claim, cc.verdict
+        pair = " / ".join(x for x in ((c.drug.name or c.drug.text) if c.drug else None,
+                                      (c.condition.name or c.condition.text) if c.condition else None) if x)
+        flag = "FLAG" if v.flagged else "ok  "
+        typer.echo(f"[{flag}] {v.label.value:<12} {v.severity.value:<6} {c.type.value:<9} {pair} "
+                   f"(strength {int(c.strength)}, {c.polarity})")
+        typer.echo(f"       {v.rationale}")
+        if v.suggestion:
+            typer.echo(f"       suggestion: {v.suggestion}")
+        for e in v.evidence[:3]:
+            src = e.source.get("title", "")
+            typer.echo(f"       evidence: {e.summary} [{src}]")
+
+
+@app.command("eval")
+def eval_cmd(
+    task: str = typer.Argument("claims", help="claims | linking (gold in corpora/gold), or a model task."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Evaluate against our gold annotations (precision and recall of flags and of claim extraction).
+
+    Examples:
+
+      overclaim eval claims
+
+      overclaim eval linking --json
+    """
+    import json
+
+    from .evaluate import run
+
+    try:
+        result = run(task)
+    except KeyError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        from .evaluate import format_table
+
+        typer.echo(format_table(result))
+
+
+def main() -> None:  # pragma: no cover - entry point
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

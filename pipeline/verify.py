@@ -1,0 +1,513 @@
+"""Verify: give each claim a verdict against the reference, with severity, rationale, evidence
+and — where flagged — a suggested rewording at the strength the evidence allows.
+
+Rules, per claim type:
+    approval   against approvals (a label's indications are complete: an indication the regulator
+               has not approved is contradicted when claimed approved).
+    efficacy   the claim's strength against what the evidence allows (grade and direction);
+               approved uses allow a direct claim.
+    evidence   claims that studies exist or showed something, against recorded trials.
+    dosage     doses against label facts (maximum daily dose).
+    safety, mechanism   against label facts; unmatched ones are unverifiable, not flagged.
+    usage      a statement of practice; contradicted only by the reference's direction "harm".
+Strong claims about pairs the reference does not know are unverifiable and flagged for review.
+
+Example:
+    >>> from pipeline.claims import extract_claims_from_text
+    >>> from pipeline.verify import verify_claim
+    >>> c = extract_claims_from_text("Baclofen has been shown to be effective for fibromyalgia.")[0]
+    >>> v = verify_claim(c)
+    >>> v.label.value, v.severity.value
+    ('overstated', 'high')
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .reference import Reference, load_reference
+from .types import (Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict, VerdictLabel)
+
+# What each evidence grade/direction allows a benefit claim to say.
+ALLOWED = {
+    ("benefit", "high"): Strength.DIRECT,
+    ("benefit", "moderate"): Strength.DIRECT,
+    ("benefit", "low"): Strength.HEDGED,
+    ("benefit", "very_low"): Strength.CORRELATIONAL,
+    ("benefit", "none"): Strength.CORRELATIONAL,
+    ("mixed", None): Strength.HEDGED,
+    ("insufficient", None): Strength.CORRELATIONAL,
+    ("no_trials", None): Strength.NO_CLAIM,
+    ("no_benefit", None): Strength.NO_CLAIM,
+    ("harm", None): Strength.NO_CLAIM,
+}
+STRENGTH_WORDS = {0: "no claim", 1: "correlational", 2: "hedged", 3: "established"}
+_SEVERITY_BY_GAP = {1: Severity.LOW, 2: Severity.MEDIUM, 3: Severity.HIGH}
+
+
+def allowed_strength(direction: str, grade: str) -> Strength:
+    """The strongest benefit claim the evidence allows.
+
+    >>> int(allowed_strength("benefit", "high")), int(allowed_strength("no_trials", "none"))
+    (3, 0)
+    """
+    return ALLOWED.get((direction, grade)) or ALLOWED.get((direction, None), Strength.CORRELATIONAL)
+
+
+def _src(entry) -> dict:
+    return entry.source.to_dict() if hasattr(entry, "source") else {}
+
+
+def _ev_ref(e) -> EvidenceRef:
+    n = f", {e.n_rcts} randomised trial{'s' if e.n_rcts != 1 else ''}" if e.n_rcts is not None else ""
+    summary = e.summary or f"{e.direction.replace('_', ' ')} (grade {e.grade}{n})"
+    return EvidenceRef(entry_id=e.id, kind="evidence", summary=summary, source=_src(e))
+
+
+def _appr_ref(a, ref: Reference) -> EvidenceRef:
+    cname = ref.conditions[a.condition].name if a.condition in ref.conditions else a.condition
+    dname = ref.drugs[a.drug].name if a.drug in ref.drugs else a.drug
+    status = a.status.replace("_", " ")
+    route = f" ({a.route})" if a.route else ""
+    text = f"{a.regulator}: {dname}{route} {status} for {cname}"
+    if a.indication_text:
+        text += f" — label: \u201c{a.indication_text}\u201d"
+    return EvidenceRef(entry_id=a.id, kind="approval", summary=text, source=_src(a))
+
+
+def _label_ref(lf, what: str) -> EvidenceRef:
+    return EvidenceRef(entry_id=lf.id, kind="label", summary=what, source=_src(lf))
+
+
+def _name(m, ref: Reference) -> str:
+    if m is None:
+        return "?"
+    if m.id and m.id in ref.drugs:
+        return ref.drugs[m.id].name
+    if m.id and m.id in ref.conditions:
+        return ref.conditions[m.id].name
+    return m.name or m.text
+
+
+def _suggest(claim: Claim, ref: Reference, direction: str | None, grade: str | None, n_rcts: int | None) -> str:
+    d = _name(claim.drug, ref)
+    c = _name(claim.condition, ref)
+    D = d[:1].upper() + d[1:]
+    if direction in ("no_trials",) or (n_rcts == 0):
+        return (f"No randomised controlled trial has tested {d} for {c}; any use for it is off-label and "
+                f"its benefit is unproven.")
+    if direction == "insufficient":
+        return f"There is not enough evidence to say whether {d} helps {c}; studies so far are few and inconclusive."
+    if direction == "mixed":
+        return f"Trials of {d} for {c} have given mixed results; it may help some patients."
+    if direction == "no_benefit":
+        return f"Trials have not shown that {d} helps {c}."
+    if direction == "harm":
+        return f"Evidence suggests {d} may cause harm when used for {c}."
+    if direction == "benefit" and grade in ("low", "very_low"):
+        return f"{D} may help {c}, but the evidence is of low certainty."
+    return f"{D} may help {c}."
+
+
+class Verifier:
+    """Applies the verification rules against one reference.
+
+    Args:
+        reference: the :class:`~pipeline.reference.Reference` (default: :func:`load_reference`).
+    """
+
+    def __init__(self, reference: Reference | None = None) -> None:
+        self.ref = reference if reference is not None else load_reference()
+
+    # -- dispatch -------------------------------------------------------------------------
+    def __call__(self, claim: Claim) -> Verdict:
+        fn = {
+            ClaimType.APPROVAL: self.approval,
+            ClaimType.EFFICACY: self.efficacy,
+            ClaimType.EVIDENCE: self.evidence,
+            ClaimType.DOSAGE: self.dosage,
+            ClaimType.SAFETY: self.safety,
+            ClaimType.MECHANISM: self.mechanism,
+            ClaimType.USAGE: self.usage,
+        }[claim.type]
+        return fn(claim)
+
+    def _ids(self, claim: Claim) -> tuple[str | None, str | None]:
+        return (claim.drug.id if claim.drug else None, claim.condition.id if claim.condition else None)
+
+    # -- approval -------------------------------------------------------------------------
+    def approval(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did, cid = self._ids(claim)
+        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        if not did or not cid:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                           "The drug or condition could not be linked to the reference.")
+        regulator = "EMA" if claim.attribution and "EMA" in claim.attribution else "FDA"
+        rows = [a for a in ref.approvals_for(did, cid) if a.regulator == regulator]
+        all_rows = [a for a in ref.approvals_for(did) if a.regulator == regulator]
+        approved = [a for a in rows if a.status == "approved"]
+        not_approved = [a for a in rows if a.status == "not_approved"]
+        claims_approved = claim.approval_status != "not_approved"
+        ev = [_appr_ref(a, ref) for a in (approved or not_approved or all_rows)[:4]]
+        if claims_approved:
+            if approved:
+                return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                               f"{regulator} approval of {dname} for {cname} is on record.", ev)
+            if not_approved or any(a.status == "approved" for a in all_rows):
+                listed = sorted({ref.conditions[a.condition].name for a in all_rows
+                                 if a.status == "approved" and a.condition in ref.conditions})
+                why = f"{dname} is not {regulator}-approved for {cname}"
+                if listed:
+                    why += f"; its approved uses are: {', '.join(listed)}"
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH, why + ".", ev,
+                               suggestion=f"{dname[:1].upper() + dname[1:]} is not {regulator}-approved for {cname}; "
+                                          f"any such use is off-label.")
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.MEDIUM,
+                           f"The reference has no {regulator} approval record for {dname}.", ev)
+        # Claims it is NOT approved (or used off-label) for the condition.
+        if approved:
+            return Verdict(VerdictLabel.CONTRADICTED, Severity.MEDIUM,
+                           f"{dname} is {regulator}-approved for {cname}, so calling this use off-label or "
+                           f"unapproved is wrong.", [_appr_ref(a, ref) for a in approved[:4]],
+                           suggestion=f"{dname[:1].upper() + dname[1:]} is {regulator}-approved for {cname}.")
+        if not_approved or all_rows:
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                           f"Correct: {dname} is not {regulator}-approved for {cname}.", ev)
+        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                       f"The reference has no {regulator} approval record for {dname}.", ev)
+
+    # -- efficacy -------------------------------------------------------------------------
+    def _best_evidence(self, did: str, cid: str):
+        rows = self.ref.evidence_for(did, cid)
+        overall = [e for e in rows if not e.outcome] or rows
+        return overall
+
+    def efficacy(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did, cid = self._ids(claim)
+        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        if not did or not cid:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, "The drug or condition could not be linked.")
+        strength = Strength(claim.strength)
+        approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
+        evidence = self._best_evidence(did, cid)
+        ev_refs = [_appr_ref(a, ref) for a in approvals[:2]] + [_ev_ref(e) for e in evidence[:3]]
+        words = self._strength_words(claim)
+        if claim.polarity == "negative":
+            if approvals or any(e.direction == "benefit" and e.grade in ("high", "moderate") for e in evidence):
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.MEDIUM,
+                               f"The article says {dname} does not work for {cname}, but "
+                               + ("it is approved for it" if approvals else "good-quality evidence shows benefit")
+                               + ".", ev_refs,
+                               suggestion=f"{dname[:1].upper() + dname[1:]} is an established treatment for {cname}.")
+            if evidence or approvals:
+                return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                               f"Consistent with the reference: benefit of {dname} for {cname} is not established.",
+                               ev_refs)
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                           f"The reference has no evidence entry for {dname} in {cname}.", ev_refs)
+        if approvals:
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                           f"{dname} is approved for {cname}; an efficacy claim is supported by the approval.",
+                           ev_refs, allowed_strength=Strength.DIRECT)
+        if not evidence:
+            if strength >= Strength.DIRECT:
+                return Verdict(VerdictLabel.UNVERIFIABLE, Severity.MEDIUM,
+                               f"A strong efficacy claim ({words}) about {dname} for {cname}, a pair the "
+                               f"reference has no evidence for: review it.", ev_refs, flagged_override=True)
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                           f"The reference has no evidence entry for {dname} in {cname}.", ev_refs)
+        e = evidence[0]
+        if e.direction in ("no_benefit", "harm") and strength >= Strength.HEDGED:
+            sev = Severity.HIGH if strength >= Strength.DIRECT else Severity.MEDIUM
+            return Verdict(VerdictLabel.CONTRADICTED, sev,
+                           f"The article claims benefit ({words}), but the evidence for {dname} in {cname} shows "
+                           f"{e.direction.replace('_', ' ')} (grade {e.grade}).", ev_refs,
+                           suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts),
+                           allowed_strength=Strength.NO_CLAIM)
+        allowed = allowed_strength(e.direction, e.grade)
+        if strength <= allowed:
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                           f"The claim's strength ({STRENGTH_WORDS[int(strength)]}) is within what the evidence "
+                           f"allows ({e.direction.replace('_', ' ')}, grade {e.grade}).", ev_refs,
+                           allowed_strength=allowed)
+        gap = int(strength) - int(allowed)
+        sev = _SEVERITY_BY_GAP.get(min(gap, 3), Severity.LOW)
+        trials = ("no randomised trial" if e.n_rcts == 0 or e.direction == "no_trials"
+                  else f"{e.n_rcts} randomised trial{'s' if e.n_rcts != 1 else ''}" if e.n_rcts is not None
+                  else f"{e.direction.replace('_', ' ')} evidence")
+        return Verdict(VerdictLabel.OVERSTATED, sev,
+                       f"The article says {dname} {words} for {cname}, but the reference records {trials} "
+                       f"(evidence: {e.direction.replace('_', ' ')}, grade {e.grade}); the evidence allows at most "
+                       f"a {STRENGTH_WORDS[int(allowed)]} claim.", ev_refs,
+                       suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts), allowed_strength=allowed)
+
+    @staticmethod
+    def _strength_words(claim: Claim) -> str:
+        carried = [c.text for c in claim.cues if c.kind in ("booster", "hedge")]
+        if carried:
+            return "\u201c" + "\u201d, \u201c".join(dict.fromkeys(carried)) + "\u201d"
+        return "works (stated as fact)" if claim.strength >= Strength.DIRECT else "may work"
+
+    # -- evidence (claims about studies) -------------------------------------------------
+    _LIMITED = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
+                          r"inconclusive|needed to confirm|are needed|more research|further research|not supported|"
+                          r"without (supporting )?evidence|no significant)\b")
+    _NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|several|a few|few|many|numerous|multiple|some)\s+"
+                         r"(?:small |large |clinical |randomi[sz]ed |controlled |sparse |placebo-controlled )*"
+                         r"(?:studies|trials|rcts)\b")
+    _EXISTS = re.compile(r"\b(studies|trials|rcts|research|a study|a trial)\s+(have|has|had)\s+(been\s+)?"
+                         r"(shown|found|investigated|suggested|demonstrated|reported|examined|tested|evaluated|"
+                         r"conducted)|\bclinical studies have\b|\b(small|clinical|randomi[sz]ed) (studies|trials)\b")
+    _NONE_SAID = re.compile(r"\b(no|lack of|absence of|without) (randomi[sz]ed |clinical |controlled )*"
+                            r"(studies|trials|rcts|evidence)\b|\bare needed\b")
+    _WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+    def evidence(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did, cid = self._ids(claim)
+        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        if not did or not cid:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, "The drug or condition could not be linked.")
+        evidence = self._best_evidence(did, cid)
+        approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
+        ev_refs = [_ev_ref(e) for e in evidence[:3]] + [_appr_ref(a, ref) for a in approvals[:1]]
+        low = claim.sentence.lower()
+        limited = bool(self._LIMITED.search(low)) or claim.polarity == "negative"
+        if not evidence:
+            if approvals:
+                if limited:
+                    return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                                   f"{dname} is approved for {cname}, which implies trial evidence; the reference "
+                                   f"holds no graded evidence entry to compare with.", ev_refs)
+                return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                               f"{dname} is approved for {cname}, which rests on clinical trials.", ev_refs)
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.MEDIUM if claim.strength >= Strength.DIRECT
+                           and not limited else Severity.LOW,
+                           f"The reference has no record of trials of {dname} for {cname}.", ev_refs)
+        e = evidence[0]
+        none_recorded = e.n_rcts == 0 or e.direction == "no_trials"
+        m = self._NUMBER.search(low)
+        stated = None
+        if m:
+            tok = m.group(1)
+            stated = int(tok) if tok.isdigit() else self._WORDNUM.get(tok)
+        exists = bool(m and m.group(1) not in ("no",)) or bool(self._EXISTS.search(low))
+        if none_recorded and exists and not self._NONE_SAID.search(low):
+            sev = Severity.HIGH if re.search(r"\b(shown|found|proven|demonstrat|significantly)", low) else Severity.MEDIUM
+            return Verdict(VerdictLabel.CONTRADICTED, sev,
+                           f"The article refers to studies or trials of {dname} for {cname}, but the reference "
+                           f"records no randomised trial ({e.source.short()}).", ev_refs,
+                           suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts))
+        if limited:
+            if e.direction == "benefit" and e.grade in ("high", "moderate"):
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.LOW,
+                               f"The article calls the evidence for {dname} in {cname} limited, but it is of "
+                               f"{e.grade} quality and shows benefit.", ev_refs,
+                               suggestion=f"Good-quality trials show that {dname} helps {cname}.")
+            if stated is not None and e.n_rcts is not None and stated != e.n_rcts and not none_recorded:
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.LOW,
+                               f"The article says {stated} trial(s); the reference records {e.n_rcts}.", ev_refs)
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                           f"Consistent with the reference: evidence for {dname} in {cname} is "
+                           f"{e.direction.replace('_', ' ')} (grade {e.grade}).", ev_refs)
+        if none_recorded:
+            sev = Severity.HIGH if (claim.strength >= Strength.DIRECT or re.search(r"\b(shown|found|proven|demonstrat)",
+                                                                                  low)) else Severity.MEDIUM
+            return Verdict(VerdictLabel.CONTRADICTED, sev,
+                           f"The article refers to studies or trials of {dname} for {cname}, but the reference "
+                           f"records no randomised trial ({e.source.short()}).", ev_refs,
+                           suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts))
+        if stated is not None and e.n_rcts is not None and stated != e.n_rcts:
+            return Verdict(VerdictLabel.CONTRADICTED, Severity.LOW,
+                           f"The article says {stated} trial(s); the reference records {e.n_rcts}.", ev_refs)
+        if e.direction in ("no_benefit", "harm") and claim.polarity == "positive" and \
+                re.search(r"\b(shown|found|proven|demonstrat|reduce|improve|effective)", low):
+            return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH,
+                           f"The article says studies showed benefit, but the evidence for {dname} in {cname} shows "
+                           f"{e.direction.replace('_', ' ')}.", ev_refs,
+                           suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts))
+        allowed = allowed_strength(e.direction, e.grade)
+        if claim.strength > allowed and re.search(r"\b(shown|proven|demonstrat|effective|significantly)", low) \
+                and not (claim.strength == Strength.DIRECT and allowed == Strength.HEDGED
+                         and re.search(r"\b(some|a few|small)\b", low)):
+            gap = int(claim.strength) - int(allowed)
+            return Verdict(VerdictLabel.OVERSTATED, _SEVERITY_BY_GAP.get(min(gap, 3), Severity.LOW),
+                           f"The article presents study results for {dname} in {cname} more strongly than the "
+                           f"evidence allows ({e.direction.replace('_', ' ')}, grade {e.grade}).", ev_refs,
+                           suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts), allowed_strength=allowed)
+        return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                       f"Trials of {dname} for {cname} are on record ({e.direction.replace('_', ' ')}, grade "
+                       f"{e.grade}).", ev_refs, allowed_strength=allowed)
+
+    # -- dosage ---------------------------------------------------------------------------
+    def dosage(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did = claim.drug.id if claim.drug else None
+        labels = ref.label_for(did) if did else []
+        if did and self.ref.drugs.get(did) is not None and self.ref.drugs[did].route:
+            labels = ref.label_for(did, self.ref.drugs[did].route)
+        with_max = [lf for lf in labels if lf.max_daily_dose]
+        dname = _name(claim.drug, ref)
+        if not with_max:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                           f"The reference has no label dosing facts for {dname}.",
+                           [_label_ref(lf, "label facts") for lf in labels[:1]])
+        lf = with_max[0]
+        unit = lf.max_daily_dose_unit or "mg"
+        evref = [_label_ref(lf, f"Label maximum: {lf.max_daily_dose:g} {unit}/day"
+                               + (f"; usual start: {lf.usual_start_dose}" if lf.usual_start_dose else ""))]
+        problems = []
+        for q in claim.quantities:
+            if q.unit != unit:
+                continue
+            total = q.daily_total
+            if q.kind == "max":
+                val = total if total is not None else q.value
+                if val > lf.max_daily_dose * 1.001:
+                    problems.append(f"a maximum of {val:g} {unit}/day exceeds the label's {lf.max_daily_dose:g}")
+                elif val < lf.max_daily_dose * 0.5:
+                    problems.append(f"a maximum of {val:g} {unit}/day is well below the label's "
+                                    f"{lf.max_daily_dose:g} (check the source)")
+            elif total is not None and total > lf.max_daily_dose * 1.001:
+                problems.append(f"{q.text} {q.frequency or ''} is {total:g} {unit}/day, above the label maximum of "
+                                f"{lf.max_daily_dose:g}")
+            elif q.value > lf.max_daily_dose * 1.001:
+                problems.append(f"a dose of {q.value:g} {unit} exceeds the label maximum of {lf.max_daily_dose:g} "
+                                f"{unit}/day")
+        if problems:
+            return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH,
+                           f"Dose of {dname}: " + "; ".join(problems) + ".", evref,
+                           suggestion=f"The maximum daily dose of {dname} on the label is "
+                                      f"{lf.max_daily_dose:g} {unit}.")
+        if not any(q.unit == unit for q in claim.quantities):
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                           f"Doses given in units the label facts do not use ({unit}).", evref)
+        return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                       f"Doses of {dname} are within the label's maximum of {lf.max_daily_dose:g} {unit}/day.", evref)
+
+    # -- safety / mechanism ---------------------------------------------------------------
+    def safety(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did = claim.drug.id if claim.drug else None
+        labels = ref.label_for(did) if did else []
+        dname = _name(claim.drug, ref)
+        low = claim.sentence.lower()
+        sub = claim.subtype or "adverse_effects"
+        for lf in labels:
+            if sub == "withdrawal" and lf.withdrawal:
+                return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"The label warns about withdrawal of {dname}.",
+                               [_label_ref(lf, lf.withdrawal)])
+            if sub == "pregnancy" and lf.pregnancy:
+                m = re.search(r"category ([abcdx])\b", low)
+                lm = re.search(r"category ([abcdx])\b", lf.pregnancy.lower())
+                if m and lm and m.group(1) != lm.group(1):
+                    return Verdict(VerdictLabel.CONTRADICTED, Severity.MEDIUM,
+                                   f"The article gives pregnancy category {m.group(1).upper()}; the label gives "
+                                   f"{lm.group(1).upper()}.", [_label_ref(lf, lf.pregnancy)])
+                return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"Consistent with the label on pregnancy.",
+                               [_label_ref(lf, lf.pregnancy)])
+            if sub == "interactions" and lf.interactions:
+                hit = [i for i in lf.interactions if any(w in low for w in re.findall(r"[a-z]{4,}", i.lower()))]
+                if hit:
+                    return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"The label lists these interactions.",
+                                   [_label_ref(lf, "; ".join(lf.interactions))])
+            if sub == "adverse_effects" and (lf.adverse_effects or lf.boxed_warning):
+                hit = [a for a in lf.adverse_effects if a.lower() in low]
+                if hit:
+                    return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                                   f"The label lists {', '.join(hit)} among the adverse effects of {dname}.",
+                                   [_label_ref(lf, "; ".join(lf.adverse_effects))])
+        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                       f"No matching label fact on {sub.replace('_', ' ')} for {dname} in the reference.",
+                       [_label_ref(lf, "label facts") for lf in labels[:1]])
+
+    def mechanism(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did = claim.drug.id if claim.drug else None
+        labels = ref.label_for(did) if did else []
+        dname = _name(claim.drug, ref)
+        low = claim.sentence.lower()
+        for lf in labels:
+            if lf.mechanism:
+                keys = set(re.findall(r"[a-z][a-z0-9-]{3,}", lf.mechanism.lower())) - {
+                    "that", "with", "from", "this", "which", "known", "unknown", "precise", "mechanism", "action",
+                    "drug", "produces", "effects", "effect", "level", "levels", "exact"}
+                if any(k in low for k in keys):
+                    return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                                   f"Consistent with the label's mechanism of action.",
+                                   [_label_ref(lf, lf.mechanism)])
+            if lf.half_life and "half-life" in low or "half life" in low:
+                if lf.half_life and any(n in low for n in re.findall(r"\d+(?:\.\d+)?", lf.half_life)):
+                    return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, "Consistent with the label's half-life.",
+                                   [_label_ref(lf, lf.half_life)])
+        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                       f"The reference's mechanism for {dname} does not confirm or refute this wording.",
+                       [_label_ref(lf, lf.mechanism or "label facts") for lf in labels[:1]])
+
+    # -- usage ----------------------------------------------------------------------------
+    def usage(self, claim: Claim) -> Verdict:
+        ref = self.ref
+        did, cid = self._ids(claim)
+        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        if not did or not cid:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE, "The drug or condition could not be linked.")
+        approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
+        evidence = self._best_evidence(did, cid)
+        ev_refs = [_appr_ref(a, ref) for a in approvals[:2]] + [_ev_ref(e) for e in evidence[:2]]
+        if approvals:
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"{dname} is approved for {cname}.", ev_refs)
+        if evidence and evidence[0].direction == "harm":
+            return Verdict(VerdictLabel.CONTRADICTED, Severity.MEDIUM,
+                           f"Using {dname} for {cname} is discouraged: evidence shows harm.", ev_refs)
+        if evidence and evidence[0].direction == "benefit":
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"Evidence supports {dname} for {cname}.", ev_refs)
+        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                       f"A statement about how {dname} is used for {cname}; it is not approved for it"
+                       + (f" and evidence is {evidence[0].direction.replace('_', ' ')}" if evidence else "")
+                       + " (not flagged: describes practice, not efficacy).", ev_refs)
+
+
+def verify_claim(claim: Claim, reference: Reference | None = None) -> Verdict:
+    """Verdict for one claim (convenience wrapper around :class:`Verifier`)."""
+    return Verifier(reference)(claim)
+
+
+def article_findings(checked, reference: Reference | None = None) -> list[Finding]:
+    """Article-level findings: established efficacy asserted for a pair the same article elsewhere
+    says has limited evidence.
+
+    Args:
+        checked: (claim, verdict) pairs of one article.
+
+    Returns:
+        Findings (possibly empty).
+    """
+    by_pair = defaultdict(lambda: {"strong": [], "limited": []})
+    limited_re = Verifier._LIMITED
+    for claim, verdict in checked:
+        if not claim.drug or not claim.condition or not claim.drug.id or not claim.condition.id:
+            continue
+        key = (claim.drug.id, claim.condition.id)
+        low = claim.sentence.lower()
+        if claim.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE) and claim.polarity == "positive" \
+                and claim.strength >= Strength.DIRECT and not limited_re.search(low):
+            by_pair[key]["strong"].append(claim)
+        elif claim.type in (ClaimType.EVIDENCE, ClaimType.EFFICACY) and limited_re.search(low):
+            by_pair[key]["limited"].append(claim)
+    findings = []
+    for (did, cid), groups in by_pair.items():
+        if groups["strong"] and groups["limited"]:
+            s, l = groups["strong"][0], groups["limited"][0]
+            dname = s.drug.name or s.drug.text
+            cname = s.condition.name or s.condition.text
+            findings.append(Finding(
+                kind="inconsistent_strength",
+                message=(f"The article asserts established efficacy of {dname} for {cname} "
+                         f"(\u201c{s.sentence[:120]}\u201d) but elsewhere says the evidence is limited "
+                         f"(\u201c{l.sentence[:120]}\u201d)."),
+                severity=Severity.HIGH,
+                claim_ids=[c.id for c in groups["strong"] + groups["limited"]],
+            ))
+    return findings
