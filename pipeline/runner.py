@@ -19,7 +19,7 @@ from .report.writer import AuditWriter, check_writable
 
 def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptions | None = None,
               overlays: Iterable[str] = (), html: bool = True, progress: bool = True,
-              echo: Callable[[str], None] | None = None, show: int = 10) -> dict:
+              echo: Callable[[str], None] | None = None, show: int = 10, sinks: Iterable = ()) -> dict:
     """Audit files/folders into ``out`` and return the run summary.
 
     Args:
@@ -31,6 +31,8 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         progress: show a progress bar on standard error.
         echo: where to print the summary table (``None``: print nothing).
         show: how many flagged claims to list in the summary.
+        sinks: extra result sinks (objects with ``add(item)``, ``close() -> dict | None`` and
+            ``abort()``), e.g. the review database; each gets every result and input error.
 
     Returns:
         The summary dict (articles, claims, flagged, errors, verdicts, seconds).
@@ -43,6 +45,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     auditor = Auditor(overlays=overlays)
     startup = time.perf_counter() - t0
     writer = AuditWriter(out, html=html)
+    sinks = [writer, *sinks]
     items = iter_articles(paths, opts=opts)
     top: list[tuple[int, dict]] = []
     try:
@@ -57,7 +60,8 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
             bar.start()
             task = bar.add_task("", total=None)
         for res in auditor.audit(items):
-            writer.add(res)
+            for sink in sinks:
+                sink.add(res)
             if isinstance(res, InputError):
                 if echo is not None:
                     sys.stderr.write(f"overclaim: {res}\n")
@@ -75,8 +79,13 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         if bar is not None:
             bar.stop()
         summary = writer.close()
+        for sink in sinks[1:]:
+            extra = sink.close()
+            if isinstance(extra, dict):
+                summary.update(extra)
     except BaseException:
-        writer.abort()
+        for sink in sinks:
+            sink.abort()
         raise
     summary["startup_seconds"] = round(startup, 3)
     summary["wall_seconds"] = round(time.perf_counter() - t0, 3)
