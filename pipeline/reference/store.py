@@ -38,6 +38,18 @@ class NameEntry:
     id: str
     name_type: str  # name | synonym | brand | abbreviation
     case_sensitive: bool = False  # abbreviations must match case ("MS", not "ms")
+    # Stands for several things in health writing (MS, AD, RA) or maps to several concepts:
+    # link only with supporting context.
+    ambiguous: bool = False
+    # Where the surface form comes from: "curated", "overlay:<file>" or a compiled source name.
+    source: str = "curated"
+
+
+def _precedence(source: str) -> int:
+    """Lower wins: editor overlays, then curated files, then compiled open sources."""
+    if source.startswith("overlay"):
+        return 0
+    return 1 if source == "curated" else 2
 
 
 @dataclass
@@ -54,6 +66,14 @@ class Reference:
     _approvals_by_drug: dict[str, list[Approval]] = field(default_factory=lambda: defaultdict(list))
     _evidence_by_pair: dict[tuple[str, str], list[Evidence]] = field(default_factory=lambda: defaultdict(list))
     files: list[str] = field(default_factory=list)
+    # Compiled open-source reference (None when only curated files are loaded).
+    compiled_path: str | None = None
+    compiled_meta: dict[str, Any] = field(default_factory=dict)
+    # Entries replaced by a later layer: (table, id, replaced origin, winning origin).
+    overrides: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Compiled ids folded into a curated entry (same xref or same preferred name): old -> new.
+    aliases: dict[str, str] = field(default_factory=dict)
+    _layer: str = "curated"
 
     # -- building -------------------------------------------------------------------------
     def add_drug(self, d: Drug) -> None:
@@ -99,18 +119,65 @@ class Reference:
         entries = self.names[key]
         if any(e.id == id_ and e.kind == kind for e in entries):
             return
-        entries.append(NameEntry(kind, id_, name_type, case_sensitive))
+        layer = self._layer
+        rank = _precedence(layer)
+        # A higher layer claiming a surface form shadows what lower layers said it means
+        # (curated wins over compiled; an editor overlay wins over both).
+        if any(_precedence(e.source) > rank and e.kind == kind for e in entries):
+            entries[:] = [e for e in entries if not (e.kind == kind and _precedence(e.source) > rank)]
+        pos = next((i for i, e in enumerate(entries) if _precedence(e.source) > rank), len(entries))
+        entries.insert(pos, NameEntry(kind, id_, name_type, case_sensitive,
+                                      ambiguous=case_sensitive and key in _ambiguous_abbreviations(),
+                                      source=layer))
+
+    def _add_compiled_name(self, key: str, kind: str, id_: str, name_type: str, case_sensitive: bool,
+                           ambiguous: bool, source: str) -> None:
+        """Index a compiled surface form (key already normalised) -- the fast path of the loader."""
+        self.names[key].append(NameEntry(kind, id_, name_type, case_sensitive, ambiguous, source))
+
+    def finish(self) -> None:
+        """After all layers are loaded: a surface form left denoting several concepts is ambiguous."""
+        for entries in self.names.values():
+            if len(entries) > 1 and len({(e.kind, e.id) for e in entries}) > 1:
+                for e in entries:
+                    e.ambiguous = True
+
+    def _replace(self, table: str, rows: list, new: Any) -> bool:
+        """Editor overlays replace the entry with the same id (recorded in ``overrides``)."""
+        if not new.origin.startswith("overlay"):
+            return False
+        for i, old in enumerate(rows):
+            if old.id == new.id:
+                self.overrides.append((table, new.id, old.origin, new.origin))
+                rows[i] = new
+                return True
+        return False
 
     def add_approval(self, a: Approval) -> None:
+        if self._replace("approvals", self.approvals, a):
+            lst = self._approvals_by_drug[a.drug]
+            lst[:] = [a if x.id == a.id else x for x in lst]
+            return
         self.approvals.append(a)
-        self._approvals_by_drug[a.drug].append(a)
+        lst = self._approvals_by_drug[a.drug]
+        pos = next((i for i, x in enumerate(lst) if _precedence(x.origin) > _precedence(a.origin)), len(lst))
+        lst.insert(pos, a)
 
     def add_evidence(self, e: Evidence) -> None:
+        if self._replace("evidence", self.evidence, e):
+            lst = self._evidence_by_pair[(e.drug, e.condition)]
+            lst[:] = [e if x.id == e.id else x for x in lst]
+            return
         self.evidence.append(e)
         self._evidence_by_pair[(e.drug, e.condition)].append(e)
 
     def add_label(self, lf: LabelFacts) -> None:
-        self.labels.setdefault(lf.drug, []).append(lf)
+        rows = self.labels.setdefault(lf.drug, [])
+        if self._replace("labels", rows, lf):
+            return
+        # Most authoritative first: overlay, curated, then compiled label facts.
+        pos = next((i for i, x in enumerate(rows) if _precedence(x.origin) > _precedence(lf.origin)), len(rows))
+        rows.insert(pos, lf)
 
     # -- lookups --------------------------------------------------------------------------
     def lookup_name(self, surface: str) -> list[NameEntry]:
@@ -247,7 +314,32 @@ def _resolve(ref: Reference, kind: str, name: str, path: str, i: int) -> str:
     return ent.id
 
 
-def _load_docs(docs: list[tuple[str, dict]], ref: Reference) -> None:
+def _ambiguous_abbreviations() -> frozenset[str]:
+    """Abbreviations marked ambiguous (``ambiguous_abbreviations`` in reference_filters.yaml)."""
+    global _AMBIG
+    if _AMBIG is None:
+        text = resources.files("pipeline.resources").joinpath("reference_filters.yaml").read_text("utf-8")
+        _AMBIG = frozenset(str(a).strip() for a in (yaml.safe_load(text).get("ambiguous_abbreviations") or []))
+    return _AMBIG
+
+
+_AMBIG: frozenset[str] | None = None
+
+
+def _load_docs(docs: list[tuple[str, dict]], ref: Reference, origin: str | None = None) -> None:
+    """Add parsed YAML documents to ``ref``. ``origin`` (e.g. "overlay:<file>") tags every entry;
+    default "curated"."""
+    if origin is not None:
+        ref._layer = origin
+        try:
+            return _load_docs_tagged(docs, ref, origin)
+        finally:
+            ref._layer = "curated"
+    _load_docs_tagged(docs, ref, None)
+
+
+def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str | None) -> None:
+    tag = {} if origin is None else {"origin": origin}
     # Pass 1: sources, drugs, conditions (so later entries can refer to them by name).
     for path, doc in docs:
         for key, raw in (doc.get("sources") or {}).items():
@@ -256,13 +348,13 @@ def _load_docs(docs: list[tuple[str, dict]], ref: Reference) -> None:
         for i, raw in enumerate(doc.get("drugs") or []):
             _check_required(raw, "drugs", path, i)
             try:
-                ref.add_drug(Drug(**raw))
+                ref.add_drug(Drug(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
         for i, raw in enumerate(doc.get("conditions") or []):
             _check_required(raw, "conditions", path, i)
             try:
-                ref.add_condition(Condition(**raw))
+                ref.add_condition(Condition(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
     # Resolve names used for classes / parents.
@@ -287,7 +379,7 @@ def _load_docs(docs: list[tuple[str, dict]], ref: Reference) -> None:
             if raw["status"] not in APPROVAL_STATUSES:
                 raise _err(path, i, f"status must be one of {APPROVAL_STATUSES}")
             try:
-                ref.add_approval(Approval(**raw))
+                ref.add_approval(Approval(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
         for i, raw in enumerate(doc.get("evidence") or []):
@@ -303,7 +395,7 @@ def _load_docs(docs: list[tuple[str, dict]], ref: Reference) -> None:
             if raw["grade"] not in GRADES:
                 raise _err(path, i, f"grade must be one of {GRADES}")
             try:
-                ref.add_evidence(Evidence(**raw))
+                ref.add_evidence(Evidence(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
         for i, raw in enumerate(doc.get("labels") or []):
@@ -314,7 +406,7 @@ def _load_docs(docs: list[tuple[str, dict]], ref: Reference) -> None:
             raw["date_checked"] = _date(raw["date_checked"])
             raw.setdefault("id", f"label:{raw['drug']}:{raw.get('route') or 'any'}")
             try:
-                ref.add_label(LabelFacts(**raw))
+                ref.add_label(LabelFacts(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
 
@@ -353,13 +445,170 @@ def curated_files() -> list[tuple[str, str]]:
 _CACHE: dict[tuple, Reference] = {}
 
 
-def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = True) -> Reference:
-    """Load the curated reference, with editor overlay folders or files on top.
+_DEFAULT_COMPILED = object()
+
+
+def _compiled_default() -> Path | None:
+    from ..config import cache_dir
+    p = cache_dir() / "reference.sqlite"
+    return p if p.exists() else None
+
+
+def read_overlay_files(paths: Iterable[str | Path]) -> list[tuple[str, dict]]:
+    """Parse editor overlays: YAML (same format as the curated files) or CSV.
+
+    A CSV overlay has a ``table`` column (drugs, conditions, approvals, evidence, labels) and the
+    schema's fields as further columns; list fields (synonyms, brands, ...) are ``|``-separated;
+    ``source`` is a source key, or free text (then an inline unverified source of kind
+    ``source_kind``, default ``review``). Empty cells are left out.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "fix.csv"
+        >>> _ = p.write_text("table,id,name,brands\\ndrugs,rxcui:1292,baclofen,Ozobax|Lyvispah\\n")
+        >>> read_overlay_files([p])[0][1]["drugs"][0]["brands"]
+        ['Ozobax', 'Lyvispah']
+    """
+    import csv
+    out: list[tuple[str, dict]] = []
+    for o in paths:
+        p = Path(o)
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".yaml", ".yml", ".csv")) if p.is_dir() else [p]
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8")
+            except OSError as e:
+                raise ReferenceDataError(f"{f}: cannot read overlay: {e.strerror}") from None
+            if f.suffix.lower() != ".csv":
+                out += _read_yaml_files([(str(f), text)])
+                continue
+            doc: dict[str, list] = defaultdict(list)
+            reader = csv.DictReader(text.splitlines())
+            if not reader.fieldnames or "table" not in reader.fieldnames:
+                raise ReferenceDataError(f"{f}: a CSV overlay needs a 'table' column",
+                                         hint="columns: table,<schema fields>; see corpora/reference/README.md")
+            for i, row in enumerate(reader, start=2):
+                table = (row.pop("table") or "").strip()
+                if table not in _REQUIRED:
+                    raise ReferenceDataError(f"{f} row {i}: table must be one of {sorted(_REQUIRED)}, got {table!r}")
+                raw: dict[str, Any] = {}
+                for k, v in row.items():
+                    v = (v or "").strip()
+                    if not k or not v or k in ("source_kind",):
+                        continue
+                    if k in _LIST_FIELDS:
+                        raw[k] = [x.strip() for x in v.split("|") if x.strip()]
+                    elif k in ("year", "n_rcts"):
+                        try:
+                            raw[k] = int(v)
+                        except ValueError:
+                            raise ReferenceDataError(f"{f} row {i}: {k} must be a whole number, got {v!r}") from None
+                    elif k == "max_daily_dose":
+                        try:
+                            raw[k] = float(v)
+                        except ValueError:
+                            raise ReferenceDataError(f"{f} row {i}: max_daily_dose must be a number, got {v!r}") from None
+                    else:
+                        raw[k] = v
+                if table in ("approvals", "evidence", "labels") and isinstance(raw.get("source"), str):
+                    raw["_source_kind"] = (row.get("source_kind") or "review").strip()
+                raw["_row"] = i
+                doc[table].append(raw)
+            out.append((str(f), dict(doc)))
+    return out
+
+
+_LIST_FIELDS = {"synonyms", "brands", "abbreviations", "classes", "parents", "interactions", "adverse_effects"}
+
+
+def _inline_csv_sources(path: str, doc: dict, ref: Reference) -> None:
+    """CSV rows may name a source by free text: make it an inline unverified source."""
+    for table in ("approvals", "evidence", "labels"):
+        for raw in doc.get(table) or []:
+            kind = raw.pop("_source_kind", None)
+            raw.pop("_row", None)
+            src = raw.get("source")
+            if kind and isinstance(src, str) and src not in ref.sources:
+                raw["source"] = {"kind": kind, "title": src, "citation_status": "unverified",
+                                 "note": f"editor overlay {path}"}
+    for table in ("drugs", "conditions"):
+        for raw in doc.get(table) or []:
+            raw.pop("_row", None)
+
+
+def _fold_compiled(ref: Reference) -> None:
+    """Fold compiled conditions into the curated entry they duplicate.
+
+    A compiled condition is the same as a curated one when it is the only compiled condition
+    with the curated entry's MeSH or UMLS cross-reference, or when it is a ``meshterm:`` heading
+    whose preferred name is one of the curated entry's names. Its names, approvals and children
+    then point at the curated id (``ref.aliases`` records old -> new).
+    """
+    by_xref: dict[tuple[str, str], list[str]] = defaultdict(list)
+    meshterm_by_name: dict[str, str] = {}
+    for c in ref.conditions.values():
+        if c.origin not in ("curated",) and not c.origin.startswith("overlay"):
+            for k in ("mesh", "umls"):
+                if c.xrefs.get(k):
+                    by_xref[(k, c.xrefs[k])].append(c.id)
+            if c.id.startswith("meshterm:"):
+                meshterm_by_name[normalise_name(c.name)] = c.id
+    for c in list(ref.conditions.values()):
+        if c.origin != "curated" and not c.origin.startswith("overlay"):
+            continue
+        targets: set[str] = set()
+        # A curated Disease Ontology entry already merged with its compiled twin by id.
+        for k in (() if c.id.startswith("doid:") else ("mesh", "umls")):
+            v = c.xrefs.get(k)
+            if v and len(by_xref.get((k, v), [])) == 1 and by_xref[(k, v)][0] != c.id:
+                targets.add(by_xref[(k, v)][0])
+        for surface in [c.name, *c.synonyms]:
+            mt = meshterm_by_name.get(normalise_name(surface))
+            if mt:
+                targets.add(mt)
+        for old in targets:
+            oc = ref.conditions.get(old)
+            if oc is None or oc.origin == "curated":
+                continue
+            del ref.conditions[old]
+            ref.aliases[old] = c.id
+            for x in oc.synonyms:
+                if x not in c.synonyms:
+                    c.synonyms.append(x)
+            for k, v in oc.xrefs.items():
+                c.xrefs.setdefault(k, v)
+    if not ref.aliases:
+        return
+    al = ref.aliases
+    for key, entries in ref.names.items():
+        for e in entries:
+            if e.kind == "condition" and e.id in al:
+                e.id = al[e.id]
+        seen: set[tuple[str, str]] = set()
+        entries[:] = [e for e in entries if not ((e.kind, e.id) in seen or seen.add((e.kind, e.id)))]
+    for a in ref.approvals:
+        if a.condition in al:
+            a.condition = al[a.condition]
+    for c in ref.conditions.values():
+        if any(p in al for p in c.parents):
+            c.parents = [al.get(p, p) for p in c.parents]
+
+
+def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = True,
+                   compiled: str | Path | None | object = _DEFAULT_COMPILED) -> Reference:
+    """Load the reference: compiled open sources, the curated files on top, then editor overlays.
+
+    Precedence (highest first): overlays (later overlay files win over earlier ones), curated
+    YAML, compiled open sources. A higher layer's surface form shadows what a lower layer says it
+    means; an overlay entry with the same id as an earlier approval/evidence/label replaces it
+    (listed in ``ref.overrides``). Every entry keeps its ``origin`` ("overlay:<file>", "curated",
+    or the open source's name) and every fact its :class:`Source` (version, licence).
 
     Args:
-        overlays: YAML files or folders of YAML files merged after the shipped ones
-            (later entries with the same id replace earlier ones).
+        overlays: YAML or CSV files, or folders of them, merged after the shipped ones.
         use_cache: reuse an already loaded reference in this process.
+        compiled: the compiled SQLite file (``overclaim reference build``); default the one in
+            ``cache_dir()`` if it exists, else none; ``None`` loads the curated files only.
 
     Returns:
         A :class:`Reference`.
@@ -368,26 +617,29 @@ def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = Tru
         ReferenceDataError: naming the file and entry that is wrong.
 
     Example:
-        >>> ref = load_reference()
+        >>> ref = load_reference(compiled=None)
         >>> [a.status for a in ref.approvals_for(ref.drug_by_name("baclofen").id,
         ...                                      ref.condition_by_name("fibromyalgia").id)]
         ['not_approved']
     """
+    compiled_path = _compiled_default() if compiled is _DEFAULT_COMPILED else compiled
     overlay_paths = tuple(str(Path(o)) for o in overlays)
-    key = overlay_paths
+    key = (overlay_paths, str(compiled_path) if compiled_path else None)
     if use_cache and key in _CACHE:
         return _CACHE[key]
     files = curated_files()
-    for o in overlay_paths:
-        p = Path(o)
-        paths = sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
-        for f in paths:
-            try:
-                files.append((str(f), f.read_text(encoding="utf-8")))
-            except OSError as e:
-                raise ReferenceDataError(f"{f}: cannot read overlay: {e.strerror}") from None
     ref = Reference()
+    if compiled_path:
+        from .compiled import load_compiled
+        load_compiled(ref, compiled_path)
     _load_docs(_read_yaml_files(files), ref)
+    if compiled_path:
+        _fold_compiled(ref)
+    for path, doc in read_overlay_files(overlay_paths):
+        _inline_csv_sources(path, doc, ref)
+        _load_docs([(path, doc)], ref, origin=f"overlay:{path}")
+        files.append((path, ""))
+    ref.finish()
     ref.files = [n for n, _ in files]
     _CACHE[key] = ref
     return ref
