@@ -153,6 +153,14 @@ def eval_cmd(
         typer.echo(format_table(result))
 
 
+def _add_reference_commands() -> None:
+    from .reference.cli import reference_app  # light module: heavy imports happen inside commands
+    app.add_typer(reference_app, name="reference")
+
+
+_add_reference_commands()
+
+
 def main() -> None:  # pragma: no cover - entry point
     """Console entry point."""
     app()

@@ -70,6 +70,7 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
         dc[row["DRUG_ID"]][row["ID_TYPE"]].append(row["IDENTIFIER"])
         dc_name[row["DRUG_ID"]] = row["DRUG_NAME"]
     st._dc_to_drug = {}  # type: ignore[attr-defined]
+    st.extra_uniis = []  # type: ignore[attr-defined]
 
     def ensure(rxcui: str, name: str, source: str) -> str:
         did = f"rxcui:{rxcui}"
@@ -104,6 +105,38 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
             continue
         did = ensure(rxcui, ingredients[rxcui]["name"], "rxnorm")
         st.drugs[did]["unii"] = st.drugs[did]["unii"] or unii
+    # 3. Salt forms (RxNorm precise ingredients such as "duloxetine hydrochloride") fold into the
+    #    base ingredient: their names become synonyms, their UNII resolves to the base drug.
+    by_name = {d["name"]: did for did, d in st.drugs.items()}
+    salts: dict[str, str] = {}
+    for did, d in st.drugs.items():
+        base = _SALT_WORDS.sub("", d["name"]).strip()
+        while base != d["name"] and base not in by_name:
+            nxt = _SALT_WORDS.sub("", base).strip()
+            if nxt == base:
+                break
+            base = nxt
+        if base != d["name"] and base in by_name and by_name[base] != did:
+            salts[did] = by_name[base]
+    st.salt_alias = {}  # type: ignore[attr-defined]
+    for did, base_id in salts.items():
+        d = st.drugs.pop(did)
+        st.salt_alias[did] = base_id  # type: ignore[attr-defined]
+        for key in ("unii", "drugbank", "mesh"):
+            if d[key]:
+                st.drug_by_xref.setdefault((key, d[key]), base_id)
+        if d["unii"]:
+            st.extra_uniis.append((d["unii"], base_id))  # type: ignore[attr-defined]
+        st.add_drug_name(base_id, d["name"], "synonym", d["source"])
+    if salts:
+        for (cid, key), row in list(st.drug_names.items()):
+            if cid in salts:
+                del st.drug_names[(cid, key)]
+                st.drug_index[key].discard(cid)
+                st.add_drug_name(salts[cid], row["name"], "synonym" if row["name_type"] == "name" else row["name_type"],
+                                 row["source"])
+    st.counts["salt forms folded into their ingredient"] = len(salts)
+    st._dc_to_drug = {k: salts.get(v, v) for k, v in st._dc_to_drug.items()}  # type: ignore[attr-defined]
     for did, d in st.drugs.items():
         ing = ingredients.get(d["rxcui"])
         st.add_drug_name(did, d["name"], "name", d["source"])
@@ -132,6 +165,8 @@ def import_unii_names(st: CompileState, src: Path) -> None:
     """Official, common and brand names of each drug's UNII (codes and systematic names skipped)."""
     path = need(src / "fda_unii_names" / "unii_names_subset_official_substances.tsv.gz", "unii")
     by_unii = {d["unii"]: did for did, d in st.drugs.items() if d["unii"]}
+    for unii, did in getattr(st, "extra_uniis", []):
+        by_unii.setdefault(unii, did)
     n = 0
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for row in read_tsv(path, text=fh.read()):

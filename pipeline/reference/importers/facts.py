@@ -40,6 +40,7 @@ def import_labeledin(st: CompileState, src: Path) -> None:
     n = miss = 0
     for row in read_tsv(need(src / "labeledin" / "labeledin_indications_rxnorm_umls.tsv", "labeledin")):
         did = f"rxcui:{row['rxnorm_id']}"
+        did = getattr(st, "salt_alias", {}).get(did, did)
         if did not in st.drugs:
             did = st.find_drug(row["rxnorm_name"]) or ""
         cid = _condition_for(st, umls=row["disease_cui"], name=row["disease_mesh_name"])
