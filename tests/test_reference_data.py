@@ -196,12 +196,14 @@ def test_every_rxcui_is_an_rxnorm_concept_with_that_name(ref, sources_dir):
     with open(sources_dir / "rxnorm_maps" / "rxnorm-as-ingredient.tsv", encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             names.setdefault(row["ingredient_rxcui"], row["ingredient_name"].lower())
+    # The RxNorm name of the concept must be the entry's name or one of its synonyms.
     wrong = [(d.id, d.name, names.get(d.id[6:])) for d in ref.drugs.values()
-             if d.id.startswith("rxcui:") and names.get(d.id[6:]) != d.name.lower()]
+             if d.id.startswith("rxcui:")
+             and names.get(d.id[6:]) not in {n.lower() for n in [d.name, *d.synonyms]}]
     assert not wrong, wrong
 
 
-def test_drug_xrefs_agree_with_drugcentral(ref, sources_dir):
+def test_drug_xrefs_agree_with_drugcentral_or_rxnorm(ref, sources_dir):
     by_rx: dict[str, set[str]] = {}
     ids: dict[str, dict[str, set[str]]] = {}
     with open(sources_dir / "drugcentral_2016" / "identifiers.tsv", encoding="utf-8") as f:
@@ -211,6 +213,10 @@ def test_drug_xrefs_agree_with_drugcentral(ref, sources_dir):
             ids.setdefault(drug_id, {}).setdefault(id_type.strip('"'), set()).add(ident.strip('"'))
             if id_type.strip('"') == "RXNORM":
                 by_rx.setdefault(ident.strip('"'), set()).add(drug_id)
+    rx_unii: dict[str, set[str]] = {}
+    with open(sources_dir / "rxnorm_maps" / "rxcui-unii-map.tsv", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rx_unii.setdefault(row["rxnorm_id"], set()).add(row["fdasrs_id"])
     checked = 0
     for d in ref.drugs.values():
         unverified = d.xrefs.get("unverified", "")
@@ -219,6 +225,8 @@ def test_drug_xrefs_agree_with_drugcentral(ref, sources_dir):
             if key not in d.xrefs or key in unverified:
                 continue
             allowed = {v for dc in by_rx.get(d.id[6:], ()) for t in id_type for v in ids[dc].get(t, ())}
+            if key == "unii":  # RxNorm's own RXCUI -> UNII map is an equally good witness
+                allowed |= rx_unii.get(d.id[6:], set())
             assert d.xrefs[key] in allowed, (d.id, d.name, key, d.xrefs[key], sorted(allowed))
             checked += 1
     assert checked > 30
