@@ -237,7 +237,7 @@ def _rows(st: CompileState, table: str) -> list[dict]:
     if table == "drugs":
         return list(st.drugs.values())
     if table == "conditions":
-        return [{**c, "parents": json.dumps(c["parents"])} for c in st.conditions.values()]
+        return [{**c, "parents": "|".join(c["parents"])} for c in st.conditions.values()]
     if table in ("drug_names", "condition_names"):
         key = "drug_id" if table == "drug_names" else "condition_id"
         return [{**r, key: r["concept_id"]} for r in getattr(st, table).values()]

@@ -14,7 +14,6 @@ Example:
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..errors import ReferenceDataError
 from .model import Approval, Condition, Drug, LabelFacts, Source
+from .store import NameEntry
 
 _KIND = {"labeledin": "database", "ema_epar": "regulator", "openfda_label": "label", "drugsatfda": "regulator",
          "drugcentral": "database", "pharmacotherapydb": "database", "ctgov": "trial_registry"}
@@ -70,12 +70,12 @@ def load_compiled(ref, path: str | Path) -> dict[str, Any]:
 
         # Names first, grouped per concept, so Drug/Condition objects carry their surface forms.
         names: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        add_name = ref._add_compiled_name
+        index = ref.names
         for table, kind in (("drug_names", "drug"), ("condition_names", "condition")):
             col = "drug_id" if kind == "drug" else "condition_id"
             for cid, name, key, name_type, cs, amb, src in con.execute(
                     f"SELECT {col}, name, key, name_type, case_sensitive, ambiguous, source FROM {table}"):
-                add_name(key, kind, cid, name_type, bool(cs), bool(amb), src)
+                index[key].append(NameEntry(kind, cid, name_type, bool(cs), bool(amb), src))
                 if name_type != "name":
                     names[cid][name_type].append(name)
         for did, name, kind, rxcui, drugbank, unii, mesh, umls, src in con.execute(
@@ -93,7 +93,7 @@ def load_compiled(ref, path: str | Path) -> dict[str, Any]:
                 xrefs["mesh_unverified"] = mesh_unv
             ref.conditions[cid] = Condition(cid, name, synonyms=n.get("synonym", []),
                                             abbreviations=n.get("abbreviation", []),
-                                            parents=json.loads(parents) if parents else [], xrefs=xrefs,
+                                            parents=parents.split("|") if parents else [], xrefs=xrefs,
                                             origin=src)
         # Drug classes from DrugCentral: FDA established pharmacologic class names only.
         for did, cls in con.execute("SELECT drug_id, class_name FROM drug_classes WHERE class_type='EPC'"):
