@@ -116,11 +116,13 @@ def parse_quantities(text: str) -> list[Quantity]:
         if m.group(4):
             freq_txt, mult = "per day", 1
         else:
+            best = None
             for pat, k in _FREQ:
                 fm = pat.search(tail)
-                if fm and fm.start() < 25:
-                    freq_txt, mult = fm.group(0), k
-                    break
+                if fm and fm.start() < 25 and (best is None or (fm.start(), -len(fm.group(0))) < best[0]):
+                    best = ((fm.start(), -len(fm.group(0))), fm.group(0), k)
+            if best is not None:
+                freq_txt, mult = best[1], best[2]
         head = low[max(0, m.start() - 60): m.start()]
         kind = "dose"
         for name, pat in _KIND:

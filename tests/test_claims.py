@@ -1,0 +1,97 @@
+"""Claims stage: types, strength, polarity, pronouns, topic, quantities, boilerplate."""
+from __future__ import annotations
+
+from pipeline.claims import extract_claims_from_text, parse_quantities
+from pipeline.types import ClaimType, Strength
+
+
+def by_type(claims, t):
+    return [c for c in claims if c.type is t]
+
+
+def test_booster_efficacy_claim_is_direct():
+    cs = extract_claims_from_text("Baclofen has been shown to be effective in reducing pain in people with fibromyalgia.")
+    eff = by_type(cs, ClaimType.EFFICACY)
+    assert len(eff) == 1
+    c = eff[0]
+    assert (c.drug.name, c.condition.name, c.strength, c.polarity) == ("baclofen", "fibromyalgia", Strength.DIRECT, "positive")
+    assert any(cue.text == "has been shown" for cue in c.cues)
+
+
+def test_hedged_claim():
+    c = by_type(extract_claims_from_text("Baclofen may help some patients with fibromyalgia."), ClaimType.EFFICACY)[0]
+    assert c.strength == Strength.HEDGED
+
+
+def test_pronoun_refers_to_previous_sentence_drug():
+    text = ("Duloxetine is used to treat depression. It has been shown to reduce pain and improve sleep in "
+            "patients with fibromyalgia.")
+    eff = by_type(extract_claims_from_text(text), ClaimType.EFFICACY)
+    assert [(c.drug.name, c.drug.via, c.condition.name) for c in eff] == [("duloxetine", "pronoun", "fibromyalgia")]
+
+
+def test_plural_pronoun_refers_to_all_previous_drugs():
+    text = ("Pregabalin and gabapentin are anticonvulsants. They have been shown to reduce pain in patients "
+            "with fibromyalgia.")
+    eff = by_type(extract_claims_from_text(text), ClaimType.EFFICACY)
+    assert sorted(c.drug.name for c in eff) == ["gabapentin", "pregabalin"]
+
+
+def test_this_purpose_resolves_to_title_condition():
+    text = ("Baclofen for Fibromyalgia\n\nBaclofen is not approved by the FDA for this purpose, but it has been used "
+            "off-label for this purpose with some success.")
+    cs = extract_claims_from_text(text)
+    appr = by_type(cs, ClaimType.APPROVAL)
+    assert appr and appr[0].condition.name == "fibromyalgia" and appr[0].polarity == "negative"
+
+
+def test_commonly_prescribed_list_is_usage_not_efficacy():
+    cs = extract_claims_from_text("Duloxetine, pregabalin and milnacipran are some of the most commonly prescribed "
+                                  "medications for fibromyalgia.")
+    assert {c.type for c in cs} == {ClaimType.USAGE}
+    assert sorted(c.drug.name for c in cs) == ["duloxetine", "milnacipran", "pregabalin"]
+
+
+def test_approval_negation_binds_to_the_right_condition():
+    cs = extract_claims_from_text("Baclofen is FDA-approved for spasticity from multiple sclerosis, not for "
+                                  "low back pain.")
+    pol = {c.condition.name: c.polarity for c in by_type(cs, ClaimType.APPROVAL)}
+    assert pol.get("low back pain") == "negative"
+    assert any(v == "positive" for k, v in pol.items() if k != "low back pain")
+
+
+def test_dosage_quantities():
+    q = parse_quantities("The maximum daily dose should not exceed 80mg per day.")
+    assert (q[0].value, q[0].unit, q[0].kind, q[0].daily_total) == (80.0, "mg", "max", 80.0)
+    q = parse_quantities("Take 20 mg twice daily.")
+    assert (q[0].daily_total, q[0].frequency) == (40.0, "twice daily")
+    q = parse_quantities("titrated to 8-36mg/day")
+    assert q[0].value == 36.0 and q[0].daily_total == 36.0
+
+
+def test_dosage_without_drug_uses_article_topic():
+    text = ("Baclofen for Fibromyalgia\n\nBaclofen is a muscle relaxant. Baclofen is taken by mouth. "
+            "Baclofen comes as tablets.\n\nThe maximum daily dose should not exceed 80mg per day.")
+    dose = by_type(extract_claims_from_text(text), ClaimType.DOSAGE)
+    assert dose and dose[0].drug.name == "baclofen"
+
+
+def test_boilerplate_and_image_captions_yield_no_claims():
+    text = ("Baclofen Guide\n\nAs an Amazon Associate I earn from qualifying purchases.\n\n"
+            "A bottle of baclofen sits on a table, next to a prescription pad. The label reads \"Baclofen cures "
+            "fibromyalgia.\"\n\nBaclofen is approved for spasticity.")
+    cs = extract_claims_from_text(text)
+    assert cs and all("bottle" not in c.sentence and "label reads" not in c.sentence for c in cs)
+
+
+def test_offsets_point_into_the_text():
+    text = "Intro line\n\nBaclofen has been shown to cure fibromyalgia. It is cheap."
+    for c in extract_claims_from_text(text):
+        assert text[c.start:c.end] == c.sentence
+        assert text[c.drug.start:c.drug.end].lower() == c.drug.text.lower()
+
+
+def test_questions_and_expletive_it_are_not_claims():
+    text = "Baclofen is a muscle relaxant. It is important to talk to your doctor about fibromyalgia treatment."
+    assert not [c for c in extract_claims_from_text(text) if c.sentence.startswith("It is important")]
+    assert not extract_claims_from_text("Does baclofen cure fibromyalgia?")

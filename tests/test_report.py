@@ -1,0 +1,58 @@
+"""Report stage: records validate against the shipped JSON Schema, HTML escapes article text,
+outputs are written atomically."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.audit import Auditor
+from pipeline.errors import InputError, OutputError
+from pipeline.ingest import article_from_text
+from pipeline.report import AuditWriter, load_schema, validate_record
+from pipeline.report.records import SCHEMA_VERSION, claim_record
+
+
+@pytest.fixture(scope="module")
+def result():
+    text = ("<script>alert('x')</script> Baclofen for Fibromyalgia <img src=x onerror=alert(1)>\n\n"
+            "Baclofen has been shown to be effective for fibromyalgia <b>onerror=alert(2)</b>.")
+    return Auditor().audit_article(article_from_text(text, id="evil<script>.txt"))
+
+
+def test_schema_version_and_validation(result):
+    assert load_schema("claim")["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    rec = claim_record(result.claims[0])
+    validate_record(rec, "claim")
+    bad = dict(rec, strength=7)
+    with pytest.raises(Exception):
+        validate_record(bad, "claim")
+
+
+def test_html_escapes_untrusted_text(result, tmp_path):
+    w = AuditWriter(tmp_path)
+    w.add(result)
+    w.add(InputError("binary file", path="x<script>.bin"))
+    summary = w.close()
+    html = (tmp_path / "report.html").read_text()
+    assert "<script>" not in html and "onerror=alert(1)>" not in html
+    assert "&lt;script&gt;" in html
+    assert summary["articles"] == 1 and summary["errors"] == 1
+    err = json.loads((tmp_path / "errors.jsonl").read_text())
+    validate_record(err, "error")
+    assert err["path"] == "x<script>.bin"
+
+
+def test_no_half_written_outputs_on_abort(result, tmp_path):
+    w = AuditWriter(tmp_path)
+    w.add(result)
+    w.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_folder_fails_at_once(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError) as e:
+        AuditWriter(blocker / "out")
+    assert str(blocker / "out") in str(e.value)

@@ -1,0 +1,75 @@
+"""Verify stage: verdicts, severities, rationales, evidence and suggestions on real sentences."""
+from __future__ import annotations
+
+from pipeline.api import check
+from pipeline.types import ClaimType
+from pipeline.verify import allowed_strength
+
+
+def only(text, ctype):
+    res = [cc for cc in check(text).claims if cc.claim.type is ctype]
+    assert res, f"no {ctype} claim in {text!r}"
+    return res[0].verdict
+
+
+def test_established_efficacy_without_trials_is_overstated_high():
+    v = only("Baclofen has been shown to be effective in reducing pain in people with fibromyalgia.", ClaimType.EFFICACY)
+    assert (v.label.value, v.severity.value, v.flagged) == ("overstated", "high", True)
+    assert "has been shown" in v.rationale
+    assert v.suggestion and "fibromyalgia" in v.suggestion
+    assert v.evidence and all(e.source for e in v.evidence)
+
+
+def test_hedged_claim_is_less_severe_than_established():
+    strong = only("Baclofen has been shown to be effective for fibromyalgia.", ClaimType.EFFICACY)
+    weak = only("Baclofen may help some people with fibromyalgia.", ClaimType.EFFICACY)
+    order = ["none", "low", "medium", "high"]
+    assert order.index(weak.severity.value) < order.index(strong.severity.value)
+
+
+def test_approved_use_efficacy_supported():
+    v = only("Duloxetine has been shown to reduce pain in patients with fibromyalgia.", ClaimType.EFFICACY)
+    assert v.label.value == "supported" and not v.flagged
+
+
+def test_wrong_approval_contradicted_and_right_one_supported():
+    v = only("Gabapentin is FDA-approved for fibromyalgia.", ClaimType.APPROVAL)
+    assert (v.label.value, v.severity.value) == ("contradicted", "high")
+    v = only("Baclofen is not approved by the FDA for the treatment of fibromyalgia.", ClaimType.APPROVAL)
+    assert v.label.value == "supported"
+    v = only("Milnacipran is FDA-approved for fibromyalgia.", ClaimType.APPROVAL)
+    assert v.label.value == "supported"
+
+
+def test_claim_that_trials_exist_when_none_recorded():
+    v = only("Several clinical trials have investigated the use of baclofen for fibromyalgia.", ClaimType.EVIDENCE)
+    assert v.label.value == "contradicted" and v.flagged
+
+
+def test_limited_evidence_statement_supported():
+    v = only("There is limited clinical evidence supporting the use of baclofen for fibromyalgia.", ClaimType.EVIDENCE)
+    assert v.label.value == "supported"
+
+
+def test_dose_above_label_maximum_contradicted():
+    v = only("Baclofen can be taken at doses up to 120 mg per day.", ClaimType.DOSAGE)
+    assert v.label.value == "contradicted" and v.severity.value == "high"
+    v = only("The maximum daily dose of baclofen should not exceed 80mg per day.", ClaimType.DOSAGE)
+    assert v.label.value == "supported"
+
+
+def test_strong_claim_about_unknown_pair_is_surfaced():
+    res = check("Baclofen has been proven to cure tinnitus.")
+    flagged = [cc for cc in res.claims if cc.verdict.flagged]
+    # Either the condition is unknown (no claim) or it is unverifiable and flagged for review.
+    for cc in res.claims:
+        if cc.claim.type is ClaimType.EFFICACY and cc.claim.condition is not None:
+            assert cc.verdict.label.value in ("unverifiable", "overstated") and cc.verdict.flagged
+    assert flagged or not res.claims
+
+
+def test_allowed_strength_table():
+    assert int(allowed_strength("benefit", "high")) == 3
+    assert int(allowed_strength("benefit", "low")) == 2
+    assert int(allowed_strength("insufficient", "low")) == 1
+    assert int(allowed_strength("no_trials", "none")) == 0
