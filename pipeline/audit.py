@@ -59,6 +59,10 @@ class Auditor:
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=article, claims=checked, findings=findings, boilerplate=boiler)
+        from .scorecard import score_article
+
+        result.scorecard = score_article(article, sentences=[(s.start_char, s.end_char) for s in doc.sents],
+                                         claims=checked, boilerplate=boiler)
         result.seconds = time.perf_counter() - t0
         return result
 
