@@ -42,6 +42,8 @@ ALLOWED = {
     ("harm", None): Strength.NO_CLAIM,
 }
 STRENGTH_WORDS = {0: "no claim", 1: "correlational", 2: "hedged", 3: "established"}
+ALLOWED_PHRASE = {0: "no claim of benefit", 1: "a statement that any benefit is uncertain",
+                  2: "a hedged claim (\u201cmay help\u201d)", 3: "a direct claim"}
 _SEVERITY_BY_GAP = {1: Severity.LOW, 2: Severity.MEDIUM, 3: Severity.HIGH}
 
 
@@ -238,9 +240,9 @@ class Verifier:
                   else f"{e.n_rcts} randomised trial{'s' if e.n_rcts != 1 else ''}" if e.n_rcts is not None
                   else f"{e.direction.replace('_', ' ')} evidence")
         return Verdict(VerdictLabel.OVERSTATED, sev,
-                       f"The article says {dname} {words} for {cname}, but the reference records {trials} "
+                       f"The article claims {dname} works for {cname} ({words}), but the reference records {trials} "
                        f"(evidence: {e.direction.replace('_', ' ')}, grade {e.grade}); the evidence allows at most "
-                       f"a {STRENGTH_WORDS[int(allowed)]} claim.", ev_refs,
+                       f"{ALLOWED_PHRASE[int(allowed)]}.", ev_refs,
                        suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts), allowed_strength=allowed)
 
     @staticmethod

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import threading
+import warnings
 
 import spacy
 from spacy.language import Language
@@ -47,8 +48,13 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
     from ..reference import load_reference
 
     register_extensions()
+    # scispacy's abbreviation detector has an empty global matcher (W036 on every doc) and its
+    # tokenizer regex triggers a FutureWarning in re: both harmless, both noise for users.
+    warnings.filterwarnings("ignore", message=r".*\[W036\].*'matcher'")
     nlp = spacy.blank("en")
-    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        nlp.tokenizer = combined_rule_tokenizer(nlp)
     nlp.add_pipe("overclaim_sentences")
     if abbreviations:
         nlp.add_pipe("abbreviation_detector")
