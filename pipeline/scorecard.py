@@ -332,13 +332,40 @@ def load_gold(path: str | Path | None = None) -> list[dict]:
 
 
 def resolve_article(ref: str) -> Path | None:
-    """The file of a gold ``article`` reference, or ``None`` when the shared data is not available."""
+    """The file of a gold ``article`` reference (without any ``#row``), or ``None`` when the shared
+    data is not available."""
+    ref = ref.split("#", 1)[0]
     if ref.startswith("shared:"):
         from .config import data_dir
 
         d = data_dir(required=False)
         return (d / ref[len("shared:"):]) if d is not None else None
     return Path(str(resources.files("pipeline.corpora").joinpath(*ref.split("/"))))
+
+
+def load_gold_article(ref: str):
+    """The :class:`~pipeline.types.Article` a gold ``article`` reference names, or ``None`` when
+    its file (or row) is not available. ``<file>.jsonl#<id>`` selects the row whose ``news_id`` or
+    ``id`` is ``<id>``."""
+    from .ingest import IngestOptions, article_from_text, read_file
+    from .types import Article
+
+    path = resolve_article(ref)
+    if path is None or not path.is_file():
+        return None
+    if "#" in ref:
+        want = ref.split("#", 1)[1]
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if want not in line:
+                    continue
+                row = json.loads(line)
+                if want in (row.get("news_id"), row.get("id")) and row.get("text"):
+                    return article_from_text(row["text"], id=want, title=row.get("title"), url=row.get("url"),
+                                             source=str(path))
+        return None
+    arts = [a for a in read_file(path, rel=path.name, opts=IngestOptions()) if isinstance(a, Article)]
+    return arts[0] if arts else None
 
 
 def evaluate(gold: str | Path | None = None, *, auditor=None) -> dict[str, Any]:
@@ -361,44 +388,42 @@ def evaluate(gold: str | Path | None = None, *, auditor=None) -> dict[str, Any]:
         >>> sorted(r["per_criterion"]) == sorted(CRITERIA)   # doctest: +SKIP
         True
     """
-    from .ingest import IngestOptions, read_file
-    from .types import Article
-
     rows = load_gold(gold)
     if auditor is None:
         from .audit import Auditor
 
         auditor = Auditor()
     per = {c: {"n": 0, "correct": 0, "confusion": {g: {p: 0 for p in RATINGS} for g in RATINGS}} for c in CRITERIA}
+    by_split: dict[str, dict[str, int]] = {}
     disagreements, skipped, n_articles = [], [], 0
     for row in rows:
-        path = resolve_article(row["article"])
-        if path is None or not path.is_file():
+        art = load_gold_article(row["article"])
+        if art is None:
             skipped.append(row["article"])
             continue
-        arts = [a for a in read_file(path, rel=path.name, opts=IngestOptions()) if isinstance(a, Article)]
-        if not arts:
-            skipped.append(row["article"])
-            continue
-        res = auditor.audit_article(arts[0])
-        card = res.scorecard or score_article(arts[0], claims=res.claims, boilerplate=res.boilerplate)
+        res = auditor.audit_article(art)
+        card = res.scorecard or score_article(art, claims=res.claims, boilerplate=res.boilerplate)
         n_articles += 1
+        split = by_split.setdefault(row.get("split", "dev"), {"articles": 0, "n": 0, "correct": 0})
+        split["articles"] += 1
         for crit, g in row["labels"].items():
             p = card["criteria"][crit]["rating"]
             d = per[crit]
             d["n"] += 1
             d["correct"] += int(p == g)
             d["confusion"][g][p] += 1
+            split["n"] += 1
+            split["correct"] += int(p == g)
             if p != g:
                 disagreements.append({"article": row["article"], "criterion": crit, "gold": g, "pred": p,
                                       "reason": card["criteria"][crit]["reason"]})
-    for d in per.values():
+    for d in list(per.values()) + list(by_split.values()):
         d["accuracy"] = round(d["correct"] / d["n"], 3) if d["n"] else None
     n = sum(d["n"] for d in per.values())
     c = sum(d["correct"] for d in per.values())
     return {"n_articles": n_articles, "skipped": skipped, "per_criterion": per,
             "overall": {"n": n, "correct": c, "accuracy": round(c / n, 3) if n else None},
-            "disagreements": disagreements}
+            "by_split": by_split, "disagreements": disagreements}
 
 
 def format_evaluation(result: dict[str, Any]) -> str:
@@ -412,6 +437,9 @@ def format_evaluation(result: dict[str, Any]) -> str:
         lines.append(f"{name:<24}{d['n']:>4}{d['correct']:>7}{acc:>10}")
     o = result["overall"]
     lines.append(f"{'overall':<24}{o['n']:>4}{o['correct']:>7}{(o['accuracy'] or 0):>10.2f}")
+    for name, d in sorted(result.get("by_split", {}).items()):
+        lines.append(f"{'  split ' + name + ' (' + str(d['articles']) + ' art.)':<24}{d['n']:>4}{d['correct']:>7}"
+                     f"{(d['accuracy'] or 0):>10.2f}")
     if result["disagreements"]:
         lines.append("Disagreements:")
         for d in result["disagreements"]:
