@@ -45,6 +45,8 @@ def audit_cmd(
     no_html: bool = typer.Option(False, "--no-html", help="Skip report.html."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
     show: int = typer.Option(10, help="Flagged claims to list in the terminal summary."),
+    db: Optional[str] = typer.Option(None, "--db", help="Also store the run in this review database "
+                                     "(SQLite path or SQLAlchemy URL; see `overclaim serve`)."),
 ) -> None:
     """Audit articles and write claims.jsonl, articles.jsonl, claims.csv, report.html.
 
@@ -57,22 +59,34 @@ def audit_cmd(
       overclaim audit posts.csv --text-field body --id-field slug
 
       cat post.txt | overclaim audit - --out out/
+
+      overclaim audit corpora/samples --out out/ --db reviews.sqlite3
     """
-    from .errors import OutputError, ReferenceError_
+    from .errors import OutputError, OverclaimError, ReferenceError_
     from .ingest import IngestOptions
     from .runner import run_audit
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
     try:
+        sinks = []
+        if db:
+            from .review.store import ReviewSink  # needs the 'review' extra
+            sinks.append(ReviewSink(db, overlays=[str(o) for o in overlay]))
         summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
-                            progress=not quiet, echo=None if quiet else typer.echo, show=show)
+                            progress=not quiet, echo=None if quiet else typer.echo, show=show, sinks=sinks)
     except OutputError as e:
         _err(str(e))
         raise typer.Exit(EXIT_OUTPUT)
     except ReferenceError_ as e:
         _err(str(e))
         raise typer.Exit(EXIT_REFERENCE)
+    except OverclaimError as e:  # the review database could not be opened
+        _err(str(e))
+        raise typer.Exit(EXIT_OUTPUT)
+    if db and not quiet:
+        typer.echo(f"Stored as run #{summary['db_run']} in {summary['db']} ({summary['db_changed']} verdict(s) "
+                   f"changed since the last audit); review with `overclaim serve --db ...`.")
     if summary["errors"]:
         raise typer.Exit(EXIT_UNREADABLE)
 
@@ -159,6 +173,11 @@ def _add_reference_commands() -> None:
 
 
 _add_reference_commands()
+
+
+from .review.cli import register as _register_review  # noqa: E402  (light: heavy imports inside commands)
+
+_register_review(app)
 
 
 def main() -> None:  # pragma: no cover - entry point
