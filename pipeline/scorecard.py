@@ -163,6 +163,10 @@ def _first(patterns, sent: str) -> re.Match | None:
     return None
 
 
+def _rank(patterns, sent: str) -> int:
+    return next((i for i, p in enumerate(patterns) if p.search(sent)), len(patterns))
+
+
 def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=()):
     """Sentences matching one of the patterns (and none of ``exclude``), with the cue."""
     hits, excluded = [], []
@@ -182,7 +186,9 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=()):
         if exclude and _first(exclude, sent):
             excluded.append(_ev(text, s, e, _first(exclude, sent).group(), "excluded"))
             continue
-        hits.append(_ev(text, s, e, m.group().strip()))
+        ev = _ev(text, s, e, m.group().strip())
+        ev["_rank"] = _rank(crit_patterns, sent_for_match)
+        hits.append(ev)
     return hits, excluded
 
 
@@ -240,20 +246,22 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
                     hits.append(_ev(text, *_trim(text, ls, m.end()), m.group().strip(), "reference marker"))
         signals = _hits(crit.signals, sents, text)[0] if crit.signals else []
         rating, reason, evidence = _rate(crit, hits, excluded, signals, treatment, benefit)
+        evidence = _dedupe(evidence)
         out[crit.name] = {"rating": rating, "question": crit.question, "reason": reason,
-                          "evidence": _dedupe(evidence)[:MAX_EVIDENCE], "n_sentences": len(_dedupe(evidence))}
+                          "evidence": evidence[:MAX_EVIDENCE], "n_sentences": len(evidence)}
     n_app = sum(1 for v in out.values() if v["rating"] != NOT_APPLICABLE)
     n_sat = sum(1 for v in out.values() if v["rating"] == SATISFACTORY)
     return {"version": SCORECARD_VERSION, "criteria": out, "n_satisfactory": n_sat, "n_applicable": n_app}
 
 
 def _dedupe(evs: list[dict]) -> list[dict]:
+    """Deciding sentences, strongest pattern first, then in reading order; one entry per sentence."""
     seen, out = set(), []
-    for e in sorted(evs, key=lambda e: e["start"]):
+    for e in sorted(evs, key=lambda e: (e.get("_rank", 0), e["start"])):
         if (e["start"], e["end"]) in seen:
             continue
         seen.add((e["start"], e["end"]))
-        out.append(e)
+        out.append({k: v for k, v in e.items() if k != "_rank"})
     return out
 
 
