@@ -179,6 +179,10 @@ from .review.cli import register as _register_review  # noqa: E402  (light: heav
 
 _register_review(app)
 
+from .ml.cli import register as _register_ml  # noqa: E402  (train, strength, eval; heavy imports inside)
+
+_register_ml(app)
+
 
 def main() -> None:  # pragma: no cover - entry point
     """Console entry point."""

@@ -1,0 +1,70 @@
+"""Trained claim models: claim strength, health-advice strength, hedging, check-worthiness.
+
+Nothing is loaded at import time; models load on first use and are cached per process.
+
+Public API:
+    load_model(name)        -> ClaimModel (predict_proba, predict, classes_, top_cues)
+    score_strength(sents)   -> DataFrame text, strength, p0..p3, top_cues
+    train(name, data_dir, out_dir=None) -> dict of metrics
+    evaluate(name, data_dir) -> DataFrame of cross-validated macro-F1 beside published anchors
+
+Example:
+    >>> from pipeline.ml import score_strength
+    >>> score_strength(["Baclofen may reduce pain"]).strength.tolist()   # doctest: +SKIP
+    [2]
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .model import MODEL_NAMES, ClaimModel, clear_cache, load_model
+
+__all__ = ["MODEL_NAMES", "ClaimModel", "load_model", "clear_cache", "score_strength", "train", "evaluate"]
+
+STRENGTH_LABELS = {0: "no relation", 1: "correlational", 2: "conditional causal", 3: "direct causal"}
+
+
+def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3):
+    """Claim strength of each sentence with class probabilities and the words that carried it.
+
+    Args:
+        sentences: list of sentences.
+        model_dir: folder with the strength model (default the installed ``models/``).
+        k: at most this many cue phrases per sentence in ``top_cues``.
+
+    Returns:
+        DataFrame with columns ``text``, ``strength`` (0 no relation, 1 correlational,
+        2 conditional/hedged causal, 3 direct causal), ``p0``..``p3`` and ``top_cues``
+        (list of phrases, e.g. ``["has been shown to reduce"]``).
+
+    Example:
+        >>> df = score_strength(["Baclofen has been shown to reduce pain"])  # doctest: +SKIP
+        >>> int(df.strength[0]), df.top_cues[0]                                # doctest: +SKIP
+        (3, ['has been shown to reduce'])
+    """
+    import pandas as pd
+
+    m = load_model("strength", model_dir=model_dir)
+    sents = ClaimModel._check(sentences)
+    proba = m.predict_proba(sents)
+    df = pd.DataFrame({"text": sents})
+    pred = m.classes_[proba.argmax(axis=1)] if len(sents) else []
+    df["strength"] = pd.Series(pred, dtype="int64")
+    for j, c in enumerate(m.classes_):
+        df[f"p{int(c)}"] = proba[:, j] if len(sents) else pd.Series(dtype=float)
+    df["top_cues"] = m.top_cues(sents, classes=list(pred), k=k) if len(sents) else pd.Series(dtype=object)
+    return df
+
+
+def train(name: str, data_dir=None, out_dir=None, **kw) -> dict:
+    """Train a model and write weights + card; see :func:`pipeline.ml.training.train`."""
+    from .training import train as _train
+
+    return _train(name, data_dir, out_dir, **kw)
+
+
+def evaluate(name: str, data_dir=None, **kw):
+    """Cross-validated evaluation table; see :func:`pipeline.ml.training.evaluate`."""
+    from .training import evaluate as _evaluate
+
+    return _evaluate(name, data_dir, **kw)

@@ -1,0 +1,125 @@
+"""Model cards (``models/<name>.md``), generated from the model's JSON metadata.
+
+Example:
+    >>> from pipeline.ml.cards import write_card
+    >>> write_card("strength", "models")     # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import read_meta
+
+PURPOSE = {
+    "strength": "How strongly a sentence claims a relation: 0 no relation, 1 correlational "
+                "(\"associated with\"), 2 conditional or hedged causal (\"may reduce\"), 3 direct causal "
+                "(\"reduces\", \"has been shown to reduce\"). Used to compare an article's claim with what "
+                "the evidence allows.",
+    "advice": "Health-advice strength of a sentence: 0 no advice, 1 weak advice (\"may be considered\"), "
+              "2 strong advice (\"should\", \"is not necessary\").",
+    "hedge": "Whether a sentence is speculative (contains a hedge cue in the BioScope sense). The card's "
+             "JSON also carries the BioScope cue lexicon (speculation and negation cues with how often "
+             "each occurrence is annotated as a cue), exposed as `ClaimModel.cue_matches()`.",
+    "checkworthy": "Whether a sentence makes a checkable (health) claim worth a fact-checker's time.",
+}
+DATA = {
+    "strength": "Yu et al. 2019 (EMNLP) PubMed conclusion sentences, 3,061, GPL-3.0 repository "
+                "(junwang4/causal-language-use-in-science), re-encoded to the ordinal scale (their 1 = direct "
+                "causal and 3 = correlational are swapped); Yu et al. 2020 (COLING) EurekAlert press-release "
+                "sentences, 2,076, repository without a licence (research use). Duplicates removed.",
+    "advice": "Li, Wang & Yu 2021 (EMNLP) structured-abstract conclusion sentences, 5,982 "
+              "(junwang4/detecting-health-advice; no licence file, research use).",
+    "hedge": "BioScope (Vincze et al. 2008) abstracts and full papers, 14,541 sentences; free for research "
+             "use (University of Szeged); speculative = has a `cue type=\"speculation\"`.",
+    "checkworthy": "CLEF 2020 CheckThat! Task 1 English tweets, training + dev (822; \"free for general research "
+                   "use\"), plus our own sentence annotations of the three seed articles "
+                   "(`corpora/gold/checkworthy_seeds.jsonl`, stored as character offsets, Apache-2.0).",
+}
+FEATURES = """- word 1-3-gram TF-IDF (sublinear; tokens from `pipeline.ml.features.tokenize`);
+- character 2-5-gram TF-IDF within word boundaries;
+- TF-IDF 1-4-grams over the cue-category sequence (content words collapsed to `W`, cue words
+  replaced by their category from `pipeline/resources/ml_cues.yaml`: hedge, booster, causal,
+  correlational, modal, negation, advice, study);
+- dense cue features: counts, presence and first relative position per category; interactions
+  (hedge x causal, unhedged causal, correlational only, booster x causal, negation x causal,
+  modal x causal, advice x modal, no relation cue); length, question mark, colon, digits.
+- Classifier: linear SVM (class_weight balanced), probabilities calibrated with
+  `CalibratedClassifierCV(method="sigmoid", cv=5, ensemble=False)` (one SVM on all data,
+  sigmoid fitted on 5-fold out-of-fold scores). Seeds fixed (0).
+- Not used: sentence position in the article (the training sets are isolated sentences)."""
+
+
+def _fmt(v, nd=3):
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "**no**"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def metrics_table(rows: list[dict]) -> str:
+    """Markdown table of evaluation rows."""
+    head = "| task | dataset | protocol | n | macro-F1 | 95% CI | fold SD | target | met | anchors |\n"
+    head += "|---|---|---|---|---|---|---|---|---|---|\n"
+    lines = []
+    for r in rows:
+        extra = []
+        for k in ("f1_speculative", "average_precision"):
+            if r.get(k) is not None:
+                extra.append(f"{k.replace('_', ' ')} {r[k]:.3f}")
+        ds = r["dataset"] + (f" ({'; '.join(extra)})" if extra else "")
+        lines.append(f"| {r['task']} | {ds} | {r['protocol']} | {r['n']} | {_fmt(r['macro_f1'])} | "
+                     f"{_fmt(r['ci95_low'])}–{_fmt(r['ci95_high'])} | {_fmt(r.get('fold_sd'))} | "
+                     f"{_fmt(r.get('target'), 2)} | {_fmt(r.get('met'))} | {r.get('anchor') or '–'} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def render_card(meta: dict) -> str:
+    """The model card text for a model's metadata."""
+    name = meta["name"]
+    rows = meta.get("metrics", [])
+    missed = [r for r in rows if r.get("met") is False]
+    lines = [
+        f"# Model card: `{name}`", "",
+        PURPOSE[name], "",
+        f"- Classes: " + ", ".join(f"{c} = {n}" for c, n in zip(meta["classes"], meta["class_names"])),
+        f"- Trained: {meta['trained']} (scikit-learn {meta['sklearn']}, Python {meta['python']}), "
+        f"{meta['train_seconds']} s on this machine",
+        f"- Rebuild: `{meta['command']}` (from the repository root; data from `$OVERCLAIM_DATA_DIR` or `../shared`)",
+        f"- Re-measure: `overclaim eval {name}`" + (" and `overclaim eval exaggeration`" if name == "strength" else ""),
+        f"- Weights: `{meta['weights']}` ({meta['size_bytes'] / 1e6:.1f} MB, skops format), "
+        f"SHA-256 `{meta['sha256']}` (checked on load)",
+        f"- Load: `pipeline.ml.load_model(\"{name}\")`; scoring cost {meta['ms_per_sentence_batch100']:.2f} ms/sentence "
+        "(batches of 100, one core, measured when trained)",
+        "", "## Data and licence", "", DATA[name], "",
+        f"Training rows: {meta['n_train']} ({', '.join(f'{k} {v}' for k, v in meta['train_sources'].items())}); "
+        f"labels {meta['label_counts']}.", "",
+        "## Features and model", "", FEATURES, f"- Estimator: {meta['estimator']}", "",
+        "## Metrics", "",
+        "Cross-validated macro-F1 with a 95% percentile bootstrap interval over sentences (1,000 resamples) and "
+        "the SD over folds. Anchors are published figures (or our own simple baselines where marked), not "
+        "re-measured here.", "",
+        metrics_table(rows) if rows else "(not evaluated: trained with --no-eval)\n",
+    ]
+    if missed:
+        lines += ["**Targets not met:** " + "; ".join(
+            f"{r['dataset']} ({r['protocol']}): {r['macro_f1']:.3f} < {r['target']:.2f}" for r in missed)
+            + ". A linear model on n-gram and cue features stays below the fine-tuned BioBERT figures.", ""]
+    lines += ["## Limitations", "",
+              "- Trained on scientific abstracts, press releases or tweets, not blog prose: expect a domain "
+              "shift on consumer health articles.",
+              "- Sentence-level only; the model does not know which drug or outcome the claim concerns.",
+              "- Calibrated on the training distribution; probabilities on other text are indicative.", ""]
+    return "\n".join(lines)
+
+
+def write_card(name: str, model_dir: str | Path) -> Path:
+    """Write ``<model_dir>/<name>.md`` from ``<name>.json``."""
+    meta = read_meta(name, Path(model_dir))
+    p = Path(model_dir) / f"{name}.md"
+    tmp = p.with_suffix(".md.tmp")
+    tmp.write_text(render_card(meta), encoding="utf-8")
+    tmp.replace(p)
+    return p

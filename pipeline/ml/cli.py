@@ -1,0 +1,251 @@
+"""Typer commands for the claim models: ``overclaim train``, ``overclaim strength``, ``overclaim eval``.
+
+``register(app)`` adds them to the main app. ``eval`` is shared: ``claims`` and ``linking`` go to
+:func:`pipeline.evaluate.run` (the gold-set evaluation), the model tasks to
+:func:`pipeline.ml.evaluate`.
+
+Example:
+    >>> import typer
+    >>> from pipeline.ml.cli import register
+    >>> app = typer.Typer()
+    >>> register(app)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+MODEL_TASKS = ("strength", "advice", "hedge", "checkworthy", "exaggeration")
+GOLD_TASKS = ("claims", "linking")
+EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 2, 3, 4
+
+
+def _err(msg: str) -> None:
+    typer.echo(f"overclaim: {msg}", err=True)
+
+
+def _table(df) -> str:
+    cols = [c for c in ("task", "dataset", "protocol", "n", "macro_f1", "ci95_low", "ci95_high", "fold_sd",
+                        "f1_speculative", "average_precision", "anchor_f1", "target", "met", "anchor")
+            if c in df.columns]
+    import pandas as pd
+
+    with pd.option_context("display.max_colwidth", 60, "display.width", 250, "display.max_columns", 30):
+        return df[cols].to_string(index=False)
+
+
+def train_cmd(
+    name: str = typer.Argument(..., help="Model: strength | advice | hedge | checkworthy."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder (default $OVERCLAIM_DATA_DIR or ../shared)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write <name>.skops/.json/.md (default: models/)."),
+    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the cross-validated evaluation for the card."),
+) -> None:
+    """Train a claim model with fixed seeds and write its weights and model card.
+
+    Examples:
+
+      overclaim train strength
+
+      overclaim train advice --data ../shared --out /tmp/models
+
+      overclaim train hedge --no-eval
+    """
+    from ..errors import OverclaimError
+    from .training import train
+
+    cmd = "overclaim train " + name + (f" --data {data}" if data else "") + (f" --out {out}" if out else "") + \
+          (" --no-eval" if no_eval else "")
+    try:
+        res = train(name, data, out, evaluate_model=not no_eval, command=cmd)
+    except OverclaimError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s, "
+               f"{res['ms_per_sentence']:.2f} ms/sentence)")
+    if res["rows"]:
+        import pandas as pd
+
+        typer.echo(_table(pd.DataFrame(res["rows"])))
+
+
+def _read_sentences(src: str):
+    """Yield (row number, record dict) from a text file (one sentence a line) or JSONL."""
+    fh = sys.stdin if src == "-" else open(src, encoding="utf-8")
+    try:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            s = line.strip()
+            if s.startswith("{"):
+                try:
+                    rec = json.loads(s)
+                except json.JSONDecodeError as e:
+                    yield i, ValueError(f"not valid JSON ({e.msg})")
+                    continue
+                if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                    yield i, ValueError("JSON line has no string 'text' field")
+                    continue
+                yield i, rec
+            else:
+                yield i, {"text": s}
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+
+
+def strength_cmd(
+    src: str = typer.Argument("-", help="Input: text file with one sentence a line, JSONL with a 'text' field, or - for stdin."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JSONL here (default stdout)."),
+    batch: int = typer.Option(256, help="Sentences scored per batch."),
+    cues: int = typer.Option(3, help="At most this many top cue phrases per sentence."),
+) -> None:
+    """Score claim strength: 0 no relation, 1 correlational, 2 conditional/hedged causal, 3 direct causal.
+
+    Writes one JSON object per sentence: the input fields plus strength, strength_label,
+    p0..p3 (class probabilities) and top_cues (the words that carried the strength).
+    Unreadable JSONL lines are reported on stderr and skipped (exit status 3).
+
+    Examples:
+
+      echo "Baclofen has been shown to reduce pain" | overclaim strength -
+
+      overclaim strength sentences.txt --out scored.jsonl
+
+      overclaim strength claims.jsonl -o scored.jsonl
+    """
+    from ..errors import OverclaimError
+    from . import STRENGTH_LABELS, score_strength
+
+    if src != "-" and not Path(src).is_file():
+        _err(f"{src}: file not found")
+        raise typer.Exit(EXIT_USAGE)
+    bad = 0
+    tmp = None
+    try:
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+            sink = os.fdopen(fd, "w", encoding="utf-8")
+        else:
+            sink = sys.stdout
+    except OSError as e:
+        _err(f"{out}: cannot write ({e.strerror})")
+        raise typer.Exit(EXIT_OUTPUT)
+
+    def flush(recs):
+        df = score_strength([r["text"] for r in recs], k=cues)
+        for r, row in zip(recs, df.itertuples(index=False)):
+            o = dict(r)
+            o["strength"] = int(row.strength)
+            o["strength_label"] = STRENGTH_LABELS[int(row.strength)]
+            for j in range(4):
+                o[f"p{j}"] = round(float(getattr(row, f"p{j}")), 4)
+            o["top_cues"] = list(row.top_cues)
+            sink.write(json.dumps(o, ensure_ascii=False) + "\n")
+
+    try:
+        recs = []
+        for i, rec in _read_sentences(src):
+            if isinstance(rec, Exception):
+                bad += 1
+                _err(f"{'<stdin>' if src == '-' else src} row {i}: {rec}; skipped")
+                continue
+            recs.append(rec)
+            if len(recs) >= batch:
+                flush(recs)
+                recs = []
+        if recs:
+            flush(recs)
+        if tmp is not None:
+            sink.close()
+            os.replace(tmp, out)
+            tmp = None
+    except OverclaimError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    except UnicodeDecodeError as e:
+        _err(f"{src}: not UTF-8 text ({e.reason})")
+        raise typer.Exit(EXIT_UNREADABLE)
+    finally:
+        if tmp is not None:
+            try:
+                sink.close()
+            finally:
+                os.unlink(tmp)
+    if bad:
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+def eval_cmd(
+    task: str = typer.Argument("claims", help="claims | linking (gold in corpora/gold), or a model task: "
+                                              "strength | advice | hedge | checkworthy | exaggeration."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder for model tasks (default $OVERCLAIM_DATA_DIR or ../shared)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Model tasks: evaluate on a stratified sample of at most N sentences per dataset (quick check)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Evaluate: gold-set claims/linking, or a model's cross-validated macro-F1 beside published anchors.
+
+    Model tasks print macro-F1 with a 95% bootstrap interval, the SD over folds, the published
+    anchor (e.g. BioBERT) and the project's target.
+
+    Examples:
+
+      overclaim eval claims
+
+      overclaim eval strength
+
+      overclaim eval advice --limit 1000
+
+      overclaim eval exaggeration --json
+    """
+    from ..errors import OverclaimError
+
+    if task in GOLD_TASKS:
+        try:
+            from ..evaluate import run  # owned by the claims/linking evaluation
+        except ImportError:
+            _err(f"'overclaim eval {task}' needs pipeline.evaluate, which is not installed in this version")
+            raise typer.Exit(EXIT_USAGE)
+        try:
+            result = run(task)
+        except KeyError as e:
+            _err(str(e))
+            raise typer.Exit(EXIT_USAGE)
+        if as_json:
+            typer.echo(json.dumps(result, indent=2))
+        else:
+            try:
+                from ..evaluate import format_table
+                typer.echo(format_table(result))
+            except ImportError:
+                typer.echo(json.dumps(result, indent=2))
+        return
+    if task not in MODEL_TASKS:
+        _err(f"unknown evaluation {task!r}; choose one of {', '.join(GOLD_TASKS + MODEL_TASKS)}")
+        raise typer.Exit(EXIT_USAGE)
+    from .training import evaluate
+
+    try:
+        df = evaluate(task, data, limit=limit)
+    except OverclaimError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    if as_json:
+        typer.echo(df.to_json(orient="records", indent=2))
+    else:
+        typer.echo(_table(df))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train``, ``strength`` and ``eval`` to the main Typer app (replacing an older ``eval``)."""
+    app.registered_commands[:] = [c for c in app.registered_commands
+                                  if (c.name or getattr(c.callback, "__name__", "")) not in ("train", "strength", "eval")]
+    app.command("train")(train_cmd)
+    app.command("strength")(strength_cmd)
+    app.command("eval")(eval_cmd)

@@ -1,0 +1,349 @@
+"""Trained claim models: the wrapper users call, and safe saving/loading.
+
+A model is three files in ``models/`` (package ``pipeline.models``):
+
+* ``<name>.skops`` the fitted scikit-learn pipeline, in the skops format (no pickle);
+* ``<name>.json`` metadata: classes, class names, the SHA-256 of the weights, metrics, date,
+  the command that built it;
+* ``<name>.md`` the model card (generated from the JSON).
+
+Loading checks the SHA-256 recorded in the JSON, then lets skops build only the types in
+:data:`TRUSTED_TYPES`; anything else raises :class:`pipeline.errors.ModelError`.
+
+Example:
+    >>> from pipeline.ml import load_model
+    >>> m = load_model("strength")                              # doctest: +SKIP
+    >>> m.predict(["Baclofen has been shown to reduce pain"])   # doctest: +SKIP
+    array([3])
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ModelError
+from .features import hash_index, match_cues, tokenize
+
+MODEL_NAMES = ("strength", "advice", "hedge", "checkworthy")
+
+# Every non-builtin type the saved pipelines contain. skops refuses anything not listed here
+# (and not in its own default-trusted set), so a swapped file cannot run arbitrary code.
+TRUSTED_TYPES = [
+    "pipeline.ml.features.CueCounts",
+    "pipeline.ml.features.CueSequence",
+    "pipeline.ml.features.tokenize",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.HashingVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.frozen._frozen.FrozenEstimator",
+    "builtins.slice",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "re.Pattern",
+]
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ClaimModel:
+    """A trained sentence classifier with calibrated probabilities.
+
+    Attributes:
+        name: "strength", "advice", "hedge" or "checkworthy".
+        classes_: the integer classes, in the column order of :meth:`predict_proba`.
+        class_names: a readable name per class.
+        meta: the model's JSON metadata (metrics, date, command, ...).
+    """
+
+    def __init__(self, name: str, estimator, meta: dict) -> None:
+        self.name = name
+        self.estimator = estimator
+        self.meta = meta
+        self.classes_ = np.asarray(estimator.classes_)
+        self.class_names = list(meta.get("class_names", [str(c) for c in self.classes_]))
+        self._coef = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ClaimModel({self.name!r}, classes={self.class_names})"
+
+    @staticmethod
+    def _check(sentences) -> list[str]:
+        if isinstance(sentences, str):
+            raise TypeError("pass a list of sentences, not a single string")
+        out = list(sentences)
+        bad = [i for i, s in enumerate(out) if not isinstance(s, str)]
+        if bad:
+            raise TypeError(f"sentences must be strings; item {bad[0]} is {type(out[bad[0]]).__name__}")
+        return out
+
+    def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
+        """Calibrated class probabilities, shape (n, len(classes_)).
+
+        Example:
+            >>> load_model("hedge").predict_proba(["X may be involved."]).shape   # doctest: +SKIP
+            (1, 2)
+        """
+        sents = self._check(sentences)
+        if not sents:
+            return np.zeros((0, len(self.classes_)))
+        return self.estimator.predict_proba(sents)
+
+    def predict(self, sentences: Sequence[str]) -> np.ndarray:
+        """Most probable class per sentence (integers from ``classes_``)."""
+        p = self.predict_proba(sentences)
+        return self.classes_[p.argmax(axis=1)] if len(p) else np.zeros(0, dtype=int)
+
+    # -- rationales -------------------------------------------------------------------------
+    def _word_coef(self):
+        """The word n-gram pipeline, its hasher and the linear weights (classes x columns)."""
+        if self._coef is None:
+            with self._lock:
+                feats = self.estimator.named_steps["features"]
+                clf = self.estimator.named_steps["clf"]
+                word = dict(feats.transformer_list)["word"]
+                n_word = word.named_steps["hash"].n_features
+                coefs = np.mean([cc.estimator.coef_ for cc in clf.calibrated_classifiers_], axis=0)
+                coef = coefs[:, :n_word]
+                if coef.shape[0] == 1:  # binary: one row for the positive class
+                    coef = np.vstack([-coef[0], coef[0]])
+                self._coef = (word, coef)
+        return self._coef
+
+    def _lexicon(self) -> dict:
+        feats = self.estimator.named_steps["features"]
+        return dict(feats.transformer_list)["cues"].lexicon_
+
+    def top_cues(self, sentences: Sequence[str], classes: Sequence[int] | None = None,
+                 k: int = 3) -> list[list[str]]:
+        """The phrases that pushed each sentence towards a class (its predicted one by default).
+
+        Word n-grams with the largest positive contribution (TF-IDF weight times the linear
+        weight for that class) are located in the sentence and overlapping ones merged, so
+        "has been shown" and "shown to reduce" come back as "has been shown to reduce".
+
+        Returns:
+            One list of up to ``k`` lower-cased phrases per sentence, strongest first.
+        """
+        sents = self._check(sentences)
+        if not sents:
+            return []
+        word, coef = self._word_coef()
+        hasher = word.named_steps["hash"]
+        lexicon = self._lexicon()
+        analyzer = hasher.build_analyzer()
+        if classes is None:
+            classes = self.predict(sents)
+        cls_index = {c: i for i, c in enumerate(self.classes_)}
+        X = word.transform(sents).tocsr()
+        out = []
+        for r, s in enumerate(sents):
+            grams = sorted(set(analyzer(s)))
+            cols = hash_index(grams, hasher.n_features)
+            w = coef[cls_index[classes[r]]]
+            contrib = np.asarray(X[r, cols].todense()).ravel() * w[cols]
+            order = np.argsort(-contrib)
+            toks = tokenize(s)
+            is_cue = [False] * len(toks)
+            for a, b, cat, _ in match_cues(toks, lexicon):
+                if cat != "study":
+                    is_cue[a:b] = [True] * (b - a)
+            spans: list[list] = []  # [start, end, score]
+            for j in order[: 4 * k]:
+                if contrib[j] <= 0:
+                    break
+                gram = tuple(grams[j].split(" "))
+                if all(not any(ch.isalnum() for ch in g) for g in gram):
+                    continue
+                n = len(gram)
+                for i in range(len(toks) - n + 1):
+                    if tuple(toks[i:i + n]) == gram:
+                        spans.append([i, i + n, float(contrib[j])])
+                        break
+            spans.sort()
+            merged: list[list] = []
+            for sp_ in spans:
+                if merged and sp_[0] <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], sp_[1])
+                    merged[-1][2] += sp_[2]
+                else:
+                    merged.append(list(sp_))
+            merged.sort(key=lambda m: -m[2])
+            # trim words at the edges that are not cues ("has been shown to reduce pain" ->
+            # "has been shown to reduce"); keep the span if it has no cue at all
+            phrases = []
+            for a, b, _ in merged:
+                aa, bb = a, b
+                while aa < bb and not is_cue[aa]:
+                    aa += 1
+                while bb > aa and not is_cue[bb - 1]:
+                    bb -= 1
+                if aa < bb:
+                    a, b = aa, bb
+                phrase = " ".join(toks[a:b])
+                if phrase not in phrases:
+                    phrases.append(phrase)
+            out.append(phrases[:k])
+        return out
+
+
+    def cue_matches(self, sentence: str, *, min_rate: float = 0.0) -> list[dict]:
+        """Cue phrases of the model's learned cue lexicon found in a sentence (hedge model).
+
+        Each match: ``{"cue", "type" (speculation|negation), "start", "end" (token offsets),
+        "cue_rate"}`` where ``cue_rate`` is the share of the phrase's BioScope occurrences
+        annotated as a cue ("may" is nearly always one, "or" rarely).
+
+        Example:
+            >>> [m["cue"] for m in load_model("hedge").cue_matches("X may not bind Y")]  # doctest: +SKIP
+            ['may', 'not']
+        """
+        lex = self.meta.get("cue_lexicon")
+        if not lex:
+            raise ModelError(f"model {self.name!r} has no cue lexicon (only the hedge model does)")
+        toks = tokenize(sentence)
+        out = []
+        for typ, cues in lex.items():
+            for cue, info in cues.items():
+                ct = tokenize(cue)
+                if not ct or info["cue_rate"] < min_rate:
+                    continue
+                for i in range(len(toks) - len(ct) + 1):
+                    if toks[i:i + len(ct)] == ct:
+                        out.append({"cue": cue, "type": typ, "start": i, "end": i + len(ct),
+                                    "cue_rate": info["cue_rate"]})
+        return sorted(out, key=lambda m: (m["start"], -m["end"]))
+
+
+# -- persistence -----------------------------------------------------------------------------
+def default_model_dir():
+    """The installed ``models/`` folder (package ``pipeline.models``)."""
+    return resources.files("pipeline.models")
+
+
+def save_model(estimator, name: str, meta: dict, out_dir: str | Path) -> Path:
+    """Write ``<name>.skops`` and ``<name>.json`` (with the weights' SHA-256) atomically."""
+    import skops.io as sio
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = out / f"{name}.skops"
+    tmp = out / f".{name}.skops.tmp"
+    sio.dump(estimator, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    untrusted = set(sio.get_untrusted_types(file=tmp)) - set(TRUSTED_TYPES)
+    if untrusted:
+        tmp.unlink()
+        raise ModelError(f"model {name} holds types not in TRUSTED_TYPES: {sorted(untrusted)}",
+                         hint="add them to pipeline/ml/model.py TRUSTED_TYPES after review")
+    meta = dict(meta, weights=weights.name, sha256=sha256_file(tmp), size_bytes=tmp.stat().st_size)
+    tmp.replace(weights)
+    jtmp = out / f".{name}.json.tmp"
+    jtmp.write_text(json.dumps(meta, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    jtmp.replace(out / f"{name}.json")
+    return weights
+
+
+def read_meta(name: str, model_dir=None) -> dict:
+    """The JSON metadata of a model (raises ModelError when missing or unreadable)."""
+    base = model_dir if model_dir is not None else default_model_dir()
+    mp = Path(str(base)) / f"{name}.json"
+    if not mp.is_file():
+        raise ModelError(f"model {name!r} not found: {mp} is missing",
+                         hint=f"build it with `overclaim train {name}`")
+    try:
+        return json.loads(mp.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{mp}: metadata is not valid JSON ({e})") from e
+
+
+def load_from_dir(name: str, model_dir=None) -> ClaimModel:
+    """Load a model from a folder, verifying the SHA-256 and the types it contains."""
+    import skops.io as sio
+
+    if name not in MODEL_NAMES:
+        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    base = Path(str(model_dir if model_dir is not None else default_model_dir()))
+    meta = read_meta(name, base)
+    wp = base / meta.get("weights", f"{name}.skops")
+    if not wp.is_file():
+        raise ModelError(f"model {name!r}: weights file {wp} is missing",
+                         hint=f"rebuild with `overclaim train {name}`")
+    digest = sha256_file(wp)
+    if digest != meta.get("sha256"):
+        raise ModelError(f"model {name!r}: {wp} fails its integrity check (SHA-256 {digest[:12]}... "
+                         f"but {base / (name + '.json')} records {str(meta.get('sha256'))[:12]}...)",
+                         hint="the file was modified or corrupted; restore it or rebuild with "
+                              f"`overclaim train {name}`")
+    try:
+        untrusted = set(sio.get_untrusted_types(file=wp)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise ModelError(f"model {name!r}: {wp} contains untrusted types {sorted(untrusted)}")
+        est = sio.load(wp, trusted=TRUSTED_TYPES)
+    except ModelError:
+        raise
+    except Exception as e:  # skops raises several types on corrupt files
+        raise ModelError(f"model {name!r}: cannot load {wp}: {e}") from e
+    return ClaimModel(name, est, meta)
+
+
+_CACHE: dict[tuple[str, str], ClaimModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(name: str, *, model_dir: str | Path | None = None) -> ClaimModel:
+    """Load a trained model by name, once per process (cached).
+
+    Args:
+        name: "strength", "advice", "hedge" or "checkworthy".
+        model_dir: folder holding ``<name>.skops`` and ``<name>.json``; default the
+            installed ``models/``.
+
+    Returns:
+        A :class:`ClaimModel` with ``predict_proba``, ``predict``, ``classes_`` and ``top_cues``.
+
+    Raises:
+        ModelError: unknown name, missing files, a SHA-256 mismatch or untrusted content.
+
+    Example:
+        >>> m = load_model("strength")                    # doctest: +SKIP
+        >>> m.class_names                                 # doctest: +SKIP
+        ['no relation', 'correlational', 'conditional causal', 'direct causal']
+    """
+    key = (name, str(model_dir) if model_dir is not None else "")
+    with _CACHE_LOCK:
+        m = _CACHE.get(key)
+        if m is None:
+            m = load_from_dir(name, model_dir)
+            _CACHE[key] = m
+        return m
+
+
+def clear_cache() -> None:
+    """Forget loaded models (after retraining in the same process)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
