@@ -291,8 +291,8 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
     else:  # edit
         values.update(edited_wording=wording)
     if current is None:
-        d = Decision(claim_id=claim_id, version=1, verdict_key=claim.verdict_key, stale=False, status=None,
-                     **{k: v for k, v in values.items() if k not in ("verdict_key", "stale")})
+        d = Decision(claim_id=claim_id, version=1, **{"status": None, "verdict_key": claim.verdict_key,
+                                                       "stale": False, **values})
         s.add(d)
         try:
             s.flush()
