@@ -357,22 +357,22 @@ def _looks_like_path(s: str) -> bool:
         return False
 
 
+def _is_frame(x) -> bool:
+    return type(x).__name__ == "DataFrame" and hasattr(x, "to_dict")
+
+
 def _items(inputs, opts) -> Iterator:
     """Articles and input errors from a mixed list of paths, texts, dicts and Articles."""
     from .errors import InputError
     from .ingest import article_from_text, iter_articles
 
-    if isinstance(inputs, (str, Path, Article, dict)):
+    if isinstance(inputs, (str, Path, Article, dict)) or _is_frame(inputs):
         inputs = [inputs]
-    try:  # a DataFrame: one article per row
-        import pandas as pd
-
-        if isinstance(inputs, pd.DataFrame):
-            inputs = inputs.to_dict("records")
-    except ImportError:  # pragma: no cover
-        pass
+    flat: list = []
+    for item in inputs:  # a DataFrame gives one article per row
+        flat.extend(item.to_dict("records") if _is_frame(item) else [item])
     n_text = 0
-    for i, item in enumerate(inputs):
+    for i, item in enumerate(flat):
         if isinstance(item, Article):
             yield item
         elif isinstance(item, Path) or (isinstance(item, str) and _looks_like_path(item)):
