@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ class IngestOptions:
         id_field, title_field, url_field, text_field, date_field: column names for ``.jsonl``/``.csv``.
         max_chars: articles longer than this are refused with a clear error.
         encoding: encoding of text files (``utf-8``; a UTF-8 or UTF-16 byte-order mark is honoured).
+        extra_*_fields: columns tried, in order, when the named column is absent (the shared
+            corpora use ``news_id``/``news_content``/``news_title``).
     """
 
     id_field: str = "id"
@@ -51,7 +54,10 @@ class IngestOptions:
     date_field: str = "date"
     max_chars: int = DEFAULT_MAX_CHARS
     encoding: str = "utf-8"
-    extra_text_fields: tuple[str, ...] = field(default=("content", "body", "article"))
+    extra_text_fields: tuple[str, ...] = field(default=("content", "body", "article", "news_content"))
+    extra_id_fields: tuple[str, ...] = field(default=("news_id", "slug"))
+    extra_title_fields: tuple[str, ...] = field(default=("news_title", "headline"))
+    extra_date_fields: tuple[str, ...] = field(default=("publish_date", "news_date"))
 
 
 def article_from_text(text: str, *, id: str = "text", title: str | None = None, url: str | None = None,
@@ -88,8 +94,8 @@ def decode_bytes(data: bytes, *, path: str, encoding: str = "utf-8", row: int | 
         data = data[len(codecs.BOM_UTF8):]
     head = data[:8192]
     if b"\x00" in head:
-        raise InputError("binary file (contains NUL bytes), not text", path=path, row=row,
-                         hint="give .txt, .md, .html, .jsonl or .csv files")
+        raise InputError(_nul_message(head), path=path, row=row,
+                         hint="give .txt, .md, .html, .jsonl or .csv files saved as UTF-8")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
@@ -97,6 +103,27 @@ def decode_bytes(data: bytes, *, path: str, encoding: str = "utf-8", row: int | 
                          path=path, row=row, hint="re-save the file as UTF-8") from None
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", path=path) from None
+
+
+def _nul_message(head: bytes) -> str:
+    """Why bytes with NULs are refused: UTF-16 without a byte-order mark, or binary data."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8 and (odd.count(0) > 0.9 * len(odd) or even.count(0) > 0.9 * len(even)):
+        return "looks like UTF-16 text without a byte-order mark, not UTF-8"
+    return "binary file (contains NUL bytes), not text"
+
+
+_SURROGATES = None
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (from JSON ``\\ud800`` escapes) with U+FFFD, keeping every offset."""
+    global _SURROGATES
+    if _SURROGATES is None:
+        import re
+
+        _SURROGATES = re.compile("[\ud800-\udfff]")
+    return _SURROGATES.sub("\ufffd", text)
 
 
 def _check_text(text: str, *, path: str, row: int | None, max_chars: int) -> None:
@@ -141,38 +168,95 @@ def _row_article(row: dict, *, n: int, path: str, rel: str, opts: IngestOptions)
     if not isinstance(text, str):
         raise InputError(f"field {opts.text_field!r} is not text", path=path, row=n)
     _check_text(text, path=path, row=n, max_chars=opts.max_chars)
-    rid = row.get(opts.id_field)
-    aid = f"{rel}#{rid}" if rid not in (None, "") else f"{rel}#row{n}"
-    title = row.get(opts.title_field)
+
+    def pick(name: str, alts: tuple[str, ...]):
+        v = row.get(name)
+        if v in (None, "") and name not in row:
+            for a in alts:
+                if row.get(a) not in (None, ""):
+                    return row[a]
+        return v
+
+    rid = pick(opts.id_field, opts.extra_id_fields)
+    if isinstance(rid, (dict, list)):
+        rid = None
+    aid = clean_text(f"{rel}#{rid}") if rid not in (None, "") else f"{rel}#row{n}"
+    title = pick(opts.title_field, opts.extra_title_fields)
     url = row.get(opts.url_field)
-    date = row.get(opts.date_field)
-    return Article(id=aid, text=text, title=str(title) if title else None, url=str(url) if url else None,
-                   date=str(date) if date else None, source=path, meta={"row": n})
+    date = pick(opts.date_field, opts.extra_date_fields)
+    return Article(id=aid, text=clean_text(text), title=clean_text(str(title)) if title else None,
+                   url=clean_text(str(url)) if url else None, date=clean_text(str(date)) if date else None,
+                   source=path, meta={"row": n})
+
+
+def _jsonl_row(line: str, *, n: int, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
+    if not line.strip():
+        return
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as e:
+        yield InputError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, row=n)
+        return
+    except RecursionError:
+        yield InputError("malformed JSON (nested too deeply)", path=path, row=n)
+        return
+    if not isinstance(row, dict):
+        yield InputError("JSON line is not an object", path=path, row=n)
+        return
+    try:
+        yield _row_article(row, n=n, path=path, rel=rel, opts=opts)
+    except InputError as e:
+        yield e
 
 
 def iter_jsonl(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
     """One article per JSON line; malformed lines become errors naming the row."""
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for n, line in enumerate(text.split("\n"), start=1):
+        yield from _jsonl_row(line, n=n, path=path, rel=rel, opts=opts)
+
+
+def _stream_jsonl(f, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
+    """Read a JSONL file line by line (bounded memory); an over-long line is refused without
+    being held in memory."""
+    limit = opts.max_chars * 4 + 4096  # bytes: UTF-8 is at most 4 per character, plus JSON overhead
+    n = 0
+    while True:
+        raw = f.readline(limit)
+        if not raw:
+            break
+        n += 1
+        if n == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        if not raw.endswith(b"\n") and len(raw) >= limit:
+            size = len(raw)
+            while True:  # skip the rest of the line in chunks
+                chunk = f.readline(1 << 20)
+                size += len(chunk)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            yield InputError(f"line is {size:,} bytes, over the limit for one article", path=path, row=n,
+                             hint="raise --max-chars or split the article")
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield InputError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, row=n)
+            line = raw.decode(opts.encoding)
+        except UnicodeDecodeError as e:
+            yield InputError(f"not valid {opts.encoding.upper()} (bad byte 0x{raw[e.start]:02x} at column {e.start + 1})",
+                             path=path, row=n, hint="re-save the file as UTF-8")
             continue
-        if not isinstance(row, dict):
-            yield InputError("JSON line is not an object", path=path, row=n)
-            continue
-        try:
-            yield _row_article(row, n=n, path=path, rel=rel, opts=opts)
-        except InputError as e:
-            yield e
+        except LookupError:
+            yield InputError(f"unknown encoding {opts.encoding!r}", path=path)
+            return
+        yield from _jsonl_row(line, n=n, path=path, rel=rel, opts=opts)
 
 
 def iter_csv(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
     """One article per CSV row (header required); short or malformed rows become errors."""
+    yield from _csv_rows(io.StringIO(text, newline=""), path=path, rel=rel, opts=opts)
+
+
+def _csv_rows(stream, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
     csv.field_size_limit(max(opts.max_chars * 2, 131072))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(stream)
     try:
         header = next(reader)
     except StopIteration:
@@ -180,6 +264,10 @@ def iter_csv(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator
         return
     except csv.Error as e:
         yield InputError(f"malformed CSV header: {e}", path=path, row=1)
+        return
+    except UnicodeDecodeError as e:
+        yield InputError(f"not valid {opts.encoding.upper()} in the header (bad byte 0x{e.object[e.start]:02x})",
+                         path=path, row=1, hint="re-save the file as UTF-8")
         return
     if opts.text_field not in header and not any(a in header for a in opts.extra_text_fields):
         yield InputError(f"no {opts.text_field!r} column (columns: {', '.join(header[:10])})", path=path,
@@ -195,6 +283,10 @@ def iter_csv(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator
             n += 1
             yield InputError(f"malformed CSV row: {e}", path=path, row=n)
             continue
+        except UnicodeDecodeError as e:
+            yield InputError(f"not valid {opts.encoding.upper()} after row {n} (bad byte 0x{e.object[e.start]:02x}); "
+                             "the rest of the file was skipped", path=path, row=n + 1, hint="re-save the file as UTF-8")
+            return
         n += 1
         if not any(v.strip() for v in values):
             continue
@@ -207,20 +299,65 @@ def iter_csv(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator
             yield e
 
 
+def _stream_rows(path: Path, *, spath: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
+    """Stream a .jsonl/.csv file without reading it whole (bounded memory for big files)."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        yield InputError(f"cannot read: {e.strerror}", path=spath)
+        return
+    with f:
+        try:
+            head = f.read(8192)
+        except OSError as e:
+            yield InputError(f"cannot read: {e.strerror}", path=spath)
+            return
+        if not head.strip():
+            yield InputError("empty file", path=spath)
+            return
+        utf16 = head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE)
+        if b"\x00" in head and not utf16:
+            yield InputError(_nul_message(head), path=spath, hint="give .jsonl or .csv files saved as UTF-8")
+            return
+        f.seek(0)
+        try:
+            if path.suffix.lower() == ".csv":
+                enc = "utf-16" if utf16 else ("utf-8-sig" if opts.encoding.lower() in ("utf-8", "utf8") else opts.encoding)
+                try:
+                    stream = io.TextIOWrapper(f, encoding=enc, newline="")
+                except LookupError:
+                    yield InputError(f"unknown encoding {opts.encoding!r}", path=spath)
+                    return
+                yield from _csv_rows(stream, path=spath, rel=rel, opts=opts)
+            elif utf16:
+                yield from iter_jsonl(f.read().decode("utf-16", errors="replace"), path=spath, rel=rel, opts=opts)
+            else:
+                yield from _stream_jsonl(f, path=spath, rel=rel, opts=opts)
+        except OSError as e:
+            yield InputError(f"read failed: {e.strerror}", path=spath)
+
+
 def read_file(path: Path, *, rel: str, opts: IngestOptions | None = None) -> Iterator[Article | InputError]:
     """Read one file into articles (several for .jsonl/.csv), yielding errors in line."""
     opts = opts or IngestOptions()
     spath = str(path)
     suffix = path.suffix.lower()
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as e:
         yield InputError(f"cannot read: {e.strerror}", path=spath)
         return
-    limit = opts.max_chars * (4 if suffix in HTML_SUFFIXES | ROW_SUFFIXES else 1) * 4
-    if size > limit and suffix not in ROW_SUFFIXES:
-        yield InputError(f"file is {size:,} bytes, over the limit for one article", path=spath,
-                         hint="raise --max-chars or split the file")
+    if not stat.S_ISREG(st.st_mode):  # FIFOs and devices would block or never end
+        yield InputError("not a regular file (device, pipe or socket), skipped", path=spath)
+        return
+    if suffix in ROW_SUFFIXES:
+        yield from _stream_rows(path, spath=spath, rel=rel, opts=opts)
+        return
+    size = st.st_size
+    limit = opts.max_chars * (4 if suffix in HTML_SUFFIXES else 1) * 4
+    if size > limit:
+        yield InputError(f"file is {size:,} bytes, over the limit for one article ({opts.max_chars:,} characters)",
+                         path=spath, hint="raise --max-chars or split the file")
         return
     try:
         data = path.read_bytes()
@@ -235,6 +372,7 @@ def read_file(path: Path, *, rel: str, opts: IngestOptions | None = None) -> Ite
     except InputError as e:
         yield e
         return
+    del data
     if suffix in HTML_SUFFIXES:
         try:
             yield read_html(text, id=rel, source=spath, max_chars=opts.max_chars)
@@ -242,10 +380,6 @@ def read_file(path: Path, *, rel: str, opts: IngestOptions | None = None) -> Ite
             yield e
         except Exception as e:  # trafilatura/lxml failures on hostile HTML
             yield InputError(f"could not parse HTML ({type(e).__name__})", path=spath)
-    elif suffix in (".jsonl", ".ndjson"):
-        yield from iter_jsonl(text, path=spath, rel=rel, opts=opts)
-    elif suffix == ".csv":
-        yield from iter_csv(text, path=spath, rel=rel, opts=opts)
     else:
         try:
             _check_text(text, path=spath, row=None, max_chars=opts.max_chars)
@@ -267,7 +401,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | InputEr
         if not p.exists():
             yield InputError("no such file or folder", path=str(p))
             continue
-        if p.is_file():
+        if not p.is_dir():  # a file (or a pipe/device, refused by read_file)
             yield (p, p.name)
             continue
         seen: set[tuple[int, int]] = set()
@@ -285,7 +419,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | InputEr
                 dirnames[:] = []
                 continue
             seen.add(key)
-            dirnames.sort()
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # hidden: VCS, run state
             for fn in sorted(filenames):
                 f = Path(dirpath) / fn
                 if fn.startswith("."):
@@ -317,7 +451,15 @@ def iter_articles(paths: Iterable[str | Path], *, opts: IngestOptions | None = N
     for p in paths:
         if str(p) == "-":
             stream = stdin or sys.stdin
-            text = stream.read()
+            try:
+                text = clean_text(stream.read())
+            except UnicodeDecodeError as e:
+                yield InputError(f"not valid UTF-8 (bad byte 0x{e.object[e.start]:02x} at offset {e.start})",
+                                 path="<stdin>", hint="pipe UTF-8 text")
+                continue
+            except OSError as e:
+                yield InputError(f"cannot read: {e.strerror}", path="<stdin>")
+                continue
             try:
                 _check_text(text, path="<stdin>", row=None, max_chars=opts.max_chars)
             except InputError as e:

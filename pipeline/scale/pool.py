@@ -1,0 +1,301 @@
+"""Audit engines: in-process (one core) and a pool of worker processes (``--workers N``).
+
+Both take a stream of :class:`~pipeline.types.Article` and :class:`~pipeline.errors.InputError`
+items and yield results **in input order**, so outputs are identical whatever the number of
+workers. The pool keeps at most a few articles per worker in flight (bounded memory), gives each
+worker its own :class:`~pipeline.audit.Auditor`, and survives a worker that crashes (the article
+it was auditing is reported as failed, a new worker takes over) or hangs (``timeout``).
+
+Example:
+    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.scale.pool import ProcessPool
+    >>> with ProcessPool(2) as pool:                                  # doctest: +SKIP
+    ...     [r.article.id for r in pool.imap([article_from_text("Baclofen helps.", id=str(i)) for i in range(3)])]
+    ['0', '1', '2']
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import signal
+import threading
+import time
+from collections import deque
+from multiprocessing.connection import wait
+from typing import Any, Iterable, Iterator
+
+from ..errors import InputError, OverclaimError
+
+_FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
+
+
+class SerialEngine:
+    """Audit in this process with one :class:`~pipeline.audit.Auditor`."""
+
+    def __init__(self, auditor=None, *, overlays: Iterable[str] = ()) -> None:
+        if auditor is None:
+            from ..audit import Auditor
+
+            auditor = Auditor(overlays=overlays)
+        self.auditor = auditor
+
+    def imap(self, items: Iterable) -> Iterator:
+        """Results (or input errors) in input order."""
+        return self.auditor.audit(items)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...]) -> None:  # pragma: no cover - in a subprocess
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
+    try:
+        auditor = _FORK_AUDITOR
+        if auditor is None:
+            from ..audit import Auditor
+
+            auditor = Auditor(overlays=overlays)
+    except BaseException as e:  # report why the worker cannot start, then stop
+        conn.send(("init_error", type(e).__name__, str(e), isinstance(e, OverclaimError)))
+        return
+    conn.send(("ready",))
+    while True:
+        msg = inq.get()
+        if msg is None:
+            break
+        seq, art = msg
+        conn.send(("start", seq))
+        try:
+            res = auditor.audit_article(art)
+        except Exception as e:  # one bad article never stops a batch
+            res = InputError(f"audit failed: {type(e).__name__}: {e}", path=art.id)
+        try:
+            data = pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:
+            data = pickle.dumps(InputError(f"result could not be sent back ({type(e).__name__})", path=art.id))
+        conn.send(("done", seq, data))
+    conn.close()
+
+
+class WorkerError(OverclaimError):
+    """The worker processes could not start (e.g. the reference is invalid)."""
+
+    code = "E601"
+
+
+class _Worker:
+    def __init__(self, ctx, wid: int, overlays: tuple[str, ...]) -> None:
+        self.wid = wid
+        self.inq = ctx.Queue()
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays),
+                                name=f"overclaim-worker-{wid}", daemon=True)
+        self.proc.start()
+        child.close()
+        self.assigned: deque = deque()  # (seq, article) in the order sent
+        self.started: tuple[int, float] | None = None
+        self.ready = False
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            try:
+                self.inq.put(None)
+            except (OSError, ValueError):
+                pass
+        self.inq.cancel_join_thread()
+        try:
+            self.inq.close()
+        except (OSError, ValueError):
+            pass
+
+
+class ProcessPool:
+    """A pool of worker processes, each with its own Auditor.
+
+    Args:
+        workers: number of processes.
+        overlays: editor overlay files for the reference.
+        timeout: seconds one article may take before its worker is killed and the article is
+            reported as failed (``None``: no limit).
+        per_worker: articles queued per worker (bounds memory).
+        start_method: ``fork`` (default on Linux when the parent has a single thread: workers share
+            the parent's loaded Auditor), ``forkserver`` or ``spawn``.
+        auditor: an Auditor already loaded in the parent (shared with forked workers).
+    """
+
+    def __init__(self, workers: int, *, overlays: Iterable[str] = (), timeout: float | None = None,
+                 per_worker: int = 4, start_method: str | None = None, auditor=None) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.n = workers
+        self.overlays = tuple(str(o) for o in overlays)
+        self.timeout = timeout
+        self.per_worker = per_worker
+        methods = mp.get_all_start_methods()
+        if start_method is None:
+            start_method = os.environ.get("OVERCLAIM_START_METHOD") or (
+                "fork" if "fork" in methods and threading.active_count() == 1 else
+                "forkserver" if "forkserver" in methods else "spawn")
+        self.ctx = mp.get_context(start_method)
+        self.auditor = auditor if start_method == "fork" else None
+        self.workers: list[_Worker] = []
+        self._next_wid = 0
+        self.crashed = 0
+        self.timed_out = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def _spawn(self) -> _Worker:
+        global _FORK_AUDITOR
+        _FORK_AUDITOR = self.auditor
+        try:
+            w = _Worker(self.ctx, self._next_wid, self.overlays)
+        finally:
+            _FORK_AUDITOR = None
+        self._next_wid += 1
+        return w
+
+    def start(self) -> "ProcessPool":
+        """Start the workers and wait until each has loaded its Auditor (raises if one cannot)."""
+        self.workers = [self._spawn() for _ in range(self.n)]
+        for w in self.workers:
+            self._await_ready(w)
+        return self
+
+    def _await_ready(self, w: _Worker) -> None:
+        try:
+            msg = w.conn.recv()
+        except (EOFError, OSError):
+            self.close()
+            raise WorkerError(f"worker process {w.wid} exited while starting (exit code {w.proc.exitcode})") from None
+        if msg[0] == "init_error":
+            self.close()
+            _, name, text, known = msg
+            if known and name.startswith("Reference"):
+                from ..errors import ReferenceError_
+
+                raise ReferenceError_(text)
+            raise WorkerError(f"worker could not start: {name}: {text}")
+        w.ready = True
+
+    def close(self) -> None:
+        """Stop every worker (waits briefly, then kills)."""
+        for w in self.workers:
+            w.stop()
+        deadline = time.monotonic() + 5
+        for w in self.workers:
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join(1)
+            try:
+                w.conn.close()
+            except OSError:
+                pass
+        self.workers = []
+
+    def __enter__(self) -> "ProcessPool":
+        return self.start() if not self.workers else self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- work ---------------------------------------------------------------------------------
+    def _replace(self, w: _Worker, reason: str, done: dict) -> None:
+        """Worker ``w`` died or hung: its current article fails with ``reason``; the rest of its
+        queue goes to a new worker."""
+        w.stop(kill=True)
+        w.proc.join(2)
+        try:
+            w.conn.close()
+        except OSError:
+            pass
+        if w.assigned:
+            seq, art = w.assigned.popleft()
+            done[seq] = InputError(reason.format(code=w.proc.exitcode), path=art.id,
+                                   hint="the rest of the batch went on")
+        nw = self._spawn()
+        self._await_ready(nw)
+        for seq, art in w.assigned:
+            nw.inq.put((seq, art))
+            nw.assigned.append((seq, art))
+        self.workers[self.workers.index(w)] = nw
+
+    def imap(self, items: Iterable) -> Iterator:
+        """Audit ``items`` (articles and input errors); yield results in input order."""
+        if not self.workers:
+            self.start()
+        it = iter(items)
+        done: dict[int, Any] = {}
+        window = self.n * self.per_worker
+        seq_in = seq_out = 0
+        exhausted = False
+        while True:
+            inflight = sum(len(w.assigned) for w in self.workers)
+            while not exhausted and inflight + len(done) < window:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if isinstance(item, InputError):
+                    done[seq_in] = item
+                else:
+                    w = min(self.workers, key=lambda x: len(x.assigned))
+                    w.inq.put((seq_in, item))
+                    w.assigned.append((seq_in, item))
+                    inflight += 1
+                seq_in += 1
+            while seq_out in done:
+                yield done.pop(seq_out)
+                seq_out += 1
+            if exhausted and seq_out == seq_in:
+                return
+            by_conn = {w.conn: w for w in self.workers}
+            by_sentinel = {w.proc.sentinel: w for w in self.workers}
+            ready = wait(list(by_conn) + list(by_sentinel), timeout=0.5)
+            for r in ready:
+                w = by_conn.get(r)
+                if w is None:
+                    continue
+                try:
+                    msg = w.conn.recv()
+                except (EOFError, OSError):
+                    continue  # handled below as a dead worker
+                self._handle(w, msg, done)
+            now = time.monotonic()
+            for w in list(self.workers):
+                if not w.proc.is_alive():
+                    try:
+                        while w.conn.poll():  # results it sent before dying still count
+                            self._handle(w, w.conn.recv(), done)
+                    except (EOFError, OSError):
+                        pass
+                    if w.assigned:
+                        self.crashed += 1
+                    self._replace(w, "worker process died while auditing this article (exit code {code})", done)
+                elif (self.timeout and w.started and w.assigned and w.assigned[0][0] == w.started[0]
+                      and now - w.started[1] > self.timeout):
+                    self.timed_out += 1
+                    self._replace(w, f"audit took longer than {self.timeout:g} s; skipped", done)
+
+    @staticmethod
+    def _handle(w: _Worker, msg: tuple, done: dict) -> None:
+        if msg[0] == "start":
+            w.started = (msg[1], time.monotonic())
+        elif msg[0] == "done":
+            if w.assigned and w.assigned[0][0] == msg[1]:
+                w.assigned.popleft()
+                try:
+                    done[msg[1]] = pickle.loads(msg[2])
+                except Exception as e:
+                    done[msg[1]] = InputError(f"result could not be read back ({type(e).__name__})")
+            w.started = None
