@@ -188,6 +188,7 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=()):
             continue
         ev = _ev(text, s, e, m.group().strip())
         ev["_rank"] = _rank(crit_patterns, sent_for_match)
+        ev["_cues"] = [x.group().strip() for x in (p.search(sent_for_match) for p in crit_patterns) if x]
         hits.append(ev)
     return hits, excluded
 
@@ -261,19 +262,21 @@ def _dedupe(evs: list[dict]) -> list[dict]:
         if (e["start"], e["end"]) in seen:
             continue
         seen.add((e["start"], e["end"]))
-        out.append({k: v for k, v in e.items() if k != "_rank"})
+        out.append({k: v for k, v in e.items() if not k.startswith("_")})
     return out
 
 
 def _rate(crit: _Criterion, hits, excluded, signals, treatment, benefit) -> tuple[str, str, list]:
     if crit.invert:
         if hits:
-            cues = sorted({h["cue"].lower() for h in hits if h.get("cue")})
+            cues = sorted({c.lower() for h in hits for c in (h.get("_cues") or [h.get("cue")]) if c})
             return NOT_SATISFACTORY, f"sensational wording: {', '.join(cues)}", hits
         return SATISFACTORY, "no sensational wording found", []
-    if crit.applies_when == "treatment" and not treatment:
+    # a sentence that meets the criterion shows it applies (side effects imply a treatment, a
+    # quantified benefit is a claimed benefit)
+    if crit.applies_when == "treatment" and not treatment and not hits:
         return NOT_APPLICABLE, "no treatment or intervention is discussed", []
-    if crit.applies_when == "benefit_claim" and not benefit:
+    if crit.applies_when == "benefit_claim" and not benefit and not hits:
         return NOT_APPLICABLE, "no benefit is claimed", []
     if crit.applies_when == "commercial":
         if hits:
