@@ -59,9 +59,21 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
     if abbreviations:
         nlp.add_pipe("abbreviation_detector")
     linker = nlp.add_pipe("overclaim_linker")
-    linker.set_reference(reference if reference is not None else load_reference())
+    ref = reference if reference is not None else load_reference()
+    # A large (compiled) vocabulary is cached on disk, keyed by a hash of its contents.
+    big = len(ref.names) > 20000
+    linker.set_reference_cached(ref, _linker_cache() if big else None)
     nlp.add_pipe("overclaim_cues")
     return nlp
+
+
+def _linker_cache():
+    from ..config import cache_dir
+
+    try:
+        return cache_dir()
+    except OSError:
+        return None
 
 
 def get_nlp(reference=None) -> Language:

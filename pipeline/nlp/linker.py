@@ -12,9 +12,14 @@ The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import gc
+import hashlib
+import os
+import re
+import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import srsly
 from spacy.language import Language
@@ -23,15 +28,29 @@ from spacy.util import filter_spans
 
 from .extensions import register_extensions
 
+_PLAIN = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)*$")
 NAME_SCORES = {"name": 1.0, "synonym": 0.95, "brand": 0.95, "abbreviation": 0.8}
 
 
-@dataclass(frozen=True)
-class VocabEntry:
+class VocabEntry(NamedTuple):
+    """One meaning of a surface form (a named tuple: cheap to build for 100k+ names)."""
+
     kind: str  # drug | condition
     id: str
     name_type: str
     ambiguous: bool = False
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Building 100k+ small objects triggers the cyclic GC over and over; pause it meanwhile."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _singular(word: str) -> str | None:
@@ -73,6 +92,10 @@ class EntityLinker:
     # -- vocabulary -----------------------------------------------------------------------
     def set_reference(self, reference) -> None:
         """Build the vocabulary from a :class:`pipeline.reference.Reference`."""
+        with _gc_paused():
+            self._set_reference(reference)
+
+    def _set_reference(self, reference) -> None:
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
         for d in reference.drugs.values():
             self.canonical[d.id] = d.name
@@ -80,13 +103,10 @@ class EntityLinker:
         for c in reference.conditions.values():
             self.canonical[c.id] = c.name
             self.kinds[c.id] = "condition"
-        tok = self.nlp.tokenizer
         surfaces: dict[str, list] = {}
         for key, entry in reference.iter_names():
             surfaces.setdefault(key, []).append(entry)
-        texts = list(surfaces)
-        for key, doc in zip(texts, tok.pipe(texts)):
-            words = tuple(t.text for t in doc if not t.is_space)
+        for key, words in self._tokenize_names(list(surfaces)):
             if not words or len(words) > self.max_tokens:
                 continue
             for entry in surfaces[key]:
@@ -95,6 +115,18 @@ class EntityLinker:
                     self._add(self.exact, self.first_exact, words, ve)
                 else:
                     self._add(self.lower, self.first_lower, tuple(w.lower() for w in words), ve)
+
+    def _tokenize_names(self, texts: list[str]) -> Iterable[tuple[str, tuple[str, ...]]]:
+        """Tokenise names as the pipeline would; plain words-and-spaces names take a fast path
+        (the tokenizer splits them only at the spaces)."""
+        slow = []
+        for t in texts:
+            if _PLAIN.match(t):
+                yield t, tuple(t.split(" "))
+            else:
+                slow.append(t)
+        for t, doc in zip(slow, self.nlp.tokenizer.pipe(slow, batch_size=2000)):
+            yield t, tuple(x.text for x in doc if not x.is_space)
 
     @staticmethod
     def _add(table: dict, first: dict, words: tuple[str, ...], ve: VocabEntry) -> None:
@@ -196,13 +228,47 @@ class EntityLinker:
             return non_abbrev[0], 0.9, non_abbrev[0].name_type
         return None, 0.3, None
 
+    @staticmethod
+    def fingerprint(reference) -> str:
+        """A hash of everything the vocabulary is built from (names, ids, flags, canonical names)."""
+        h = hashlib.sha1()
+        for key, e in reference.iter_names():
+            h.update(f"{key}\t{e.kind}\t{e.id}\t{e.name_type}\t{e.case_sensitive:d}"
+                     f"{bool(getattr(e, 'ambiguous', False)):d}\n".encode("utf-8"))
+        h.update(str(len(reference.drugs) + len(reference.conditions)).encode())
+        return h.hexdigest()[:20]
+
+    def set_reference_cached(self, reference, cache_dir: Path | None) -> None:
+        """:meth:`set_reference`, reusing a vocabulary saved under ``cache_dir`` for the same reference."""
+        if cache_dir is None:
+            self.set_reference(reference)
+            return
+        path = Path(cache_dir) / f"linker-{self.fingerprint(reference)}-{self.max_tokens}"
+        if (path / "vocab.msgpack").is_file():
+            try:
+                self.from_disk(path)
+                return
+            except Exception:  # a corrupt cache is rebuilt, never fatal
+                pass
+        self.set_reference(reference)
+        try:
+            tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+            self.to_disk(tmp)
+            if path.exists():  # another process saved the same vocabulary meanwhile
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except OSError:
+            pass
+
     # -- serialisation --------------------------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         data = {
-            "lower": [[list(k), [e.__dict__ for e in v]] for k, v in self.lower.items()],
-            "exact": [[list(k), [e.__dict__ for e in v]] for k, v in self.exact.items()],
+            "format": 2,
+            "lower": [[list(k), [[e.kind, e.id, e.name_type, e.ambiguous] for e in v]] for k, v in self.lower.items()],
+            "exact": [[list(k), [[e.kind, e.id, e.name_type, e.ambiguous] for e in v]] for k, v in self.exact.items()],
             "canonical": self.canonical,
             "kinds": self.kinds,
         }
@@ -210,13 +276,21 @@ class EntityLinker:
         srsly.write_json(path / "cfg.json", {"threshold": self.threshold, "max_tokens": self.max_tokens})
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "EntityLinker":
-        path = Path(path)
+        with _gc_paused():
+            return self._from_disk(Path(path))
+
+    def _from_disk(self, path: Path) -> "EntityLinker":
         data = srsly.read_msgpack(path / "vocab.msgpack")
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        if data.get("format") != 2:
+            raise ValueError(f"{path}: unknown linker vocabulary format")
         for table, first, key in ((self.lower, self.first_lower, "lower"), (self.exact, self.first_exact, "exact")):
             for words, entries in data[key]:
-                for e in entries:
-                    self._add(table, first, tuple(words), VocabEntry(**e))
+                k = tuple(words)
+                table[k] = [VocabEntry._make(e) for e in entries]
+                n = len(k)
+                if first.get(k[0], 0) < n:
+                    first[k[0]] = n
         self.canonical = dict(data["canonical"])
         self.kinds = dict(data["kinds"])
         return self
