@@ -1,0 +1,681 @@
+"""Evaluation against the hand-annotated gold in ``corpora/gold`` (``overclaim eval claims|linking``).
+
+Two tasks:
+
+``claims``
+    Claim extraction and flagging. The gold (``claims.jsonl``) lists every sentence of the gold
+    documents that makes a checkable claim, with its claims (type, drug, condition) and whether an
+    editor should see each flagged. A predicted claim *matches* a gold claim when their sentences
+    overlap and the type and drug agree, and the condition too when the gold gives one (or one of
+    its ``condition_alt``). Precision is the share of predicted claims that match some gold claim,
+    recall the share of gold claims matched by some prediction (a sentence split into several
+    predicted claims for one gold claim is not penalised twice; the number of such duplicates is
+    reported). Flags are scored the same way at claim level (a flagged prediction is right when it
+    matches a gold claim with ``flag: true``) and at sentence level (a sentence is flagged when any
+    of its claims is). The count of high-severity flags on the two accurate seeds (003, 004) is
+    reported separately.
+
+``linking``
+    Drug and condition mentions (``mentions.jsonl``): every mention in a set of annotated sentences,
+    with the reference id an ideal linker gives, or ``null`` with a reason. A predicted linked
+    mention inside an annotated sentence is correct when span and id are exactly a gold mention's.
+    Gold mentions whose id the loaded reference does not know are left out (and counted), as are
+    predictions on mentions marked ``ignore``; a link on a mention marked ``ambiguous`` or
+    ``wrong_sense`` is a false positive.
+
+The seed documents live in the shared data directory (:func:`pipeline.config.data_dir`); when it
+is missing they are skipped with a note and only the packaged articles are scored.
+
+Example:
+    >>> from pipeline.evaluate import prf
+    >>> prf(tp_pred=3, n_pred=4, tp_gold=3, n_gold=6)
+    {'precision': 0.75, 'recall': 0.5, 'f1': 0.6, 'tp': 3, 'n_pred': 4, 'n_gold': 6}
+"""
+from __future__ import annotations
+
+import importlib.resources as resources
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+TASKS = ("claims", "linking")
+MUST_NOT_LINK = {"ambiguous", "wrong_sense"}
+MAX_ERRORS = 200  # errors kept in the result (all are counted)
+
+
+class UnknownTaskError(KeyError):
+    """Raised by :func:`run` for a task it does not know (a ``KeyError``, with a readable message)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown task"
+
+
+# -----------------------------------------------------------------------------------------------
+# Metrics
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return None if b == 0 else a / b
+
+
+def prf(*, tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, Any]:
+    """Precision, recall and F1 from counts.
+
+    Args:
+        tp_pred: predictions that are correct.
+        n_pred: all predictions.
+        tp_gold: gold items that were found.
+        n_gold: all gold items.
+
+    Returns:
+        ``{"precision", "recall", "f1", "tp", "n_pred", "n_gold"}``; a ratio with a zero
+        denominator is ``None`` (F1 is ``None`` unless both are defined).
+
+    Example:
+        >>> prf(tp_pred=0, n_pred=0, tp_gold=0, n_gold=2)["recall"]
+        0.0
+    """
+    p = _ratio(tp_pred, n_pred)
+    r = _ratio(tp_gold, n_gold)
+    if p is None or r is None:
+        f = None
+    else:
+        f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
+    rnd = (lambda x: None if x is None else round(x, 4))
+    return {"precision": rnd(p), "recall": rnd(r), "f1": rnd(f), "tp": tp_pred, "n_pred": n_pred, "n_gold": n_gold}
+
+
+# -----------------------------------------------------------------------------------------------
+# Gold files and documents
+
+
+def gold_dir() -> Path:
+    """The packaged gold folder (``corpora/gold``, installed as ``pipeline.corpora``)."""
+    return Path(str(resources.files("pipeline.corpora").joinpath("gold")))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Read a JSON-lines gold file; a malformed line raises ``ValueError`` naming file and line."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {i}: not valid JSON ({e.msg})") from None
+    return out
+
+
+def load_document(doc: str, data: Path | None = None) -> tuple[str | None, str | None]:
+    """Text of a gold document, or ``(None, note)`` when it cannot be read.
+
+    Args:
+        doc: ``seeds/<file>`` (shared data directory) or ``gold/articles/<file>`` (packaged).
+        data: shared data directory (default :func:`pipeline.config.data_dir`).
+
+    Returns:
+        ``(text, None)`` or ``(None, reason it was skipped)``.
+    """
+    from .config import data_dir
+
+    if doc.startswith("seeds/"):
+        base = data if data is not None else data_dir(required=False)
+        if base is None:
+            return None, f"{doc}: skipped, shared data directory not found (set OVERCLAIM_DATA_DIR)"
+        path = Path(base) / doc
+    else:
+        path = Path(str(resources.files("pipeline.corpora").joinpath(doc)))
+    if not path.is_file():
+        return None, f"{doc}: skipped, file not found at {path}"
+    return path.read_text(encoding="utf-8"), None
+
+
+def _check_prefixes(doc: str, text: str, rows: Iterable[dict]) -> str | None:
+    for r in rows:
+        if not text[r["start"]:].startswith(r["prefix"]):
+            return (f"{doc}: skipped, gold prefix {r['prefix'][:30]!r} not found at offset {r['start']} "
+                    f"(the document changed since it was annotated)")
+    return None
+
+
+def _by_doc(rows: Iterable[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        out[r["doc"]].append(r)
+    return dict(out)
+
+
+# -----------------------------------------------------------------------------------------------
+# Claims
+
+
+def _norm(s: str | None) -> str | None:
+    return None if s is None else " ".join(s.lower().split())
+
+
+def _keys(name: str | None, kind: str, resolver: Callable[[str, str], str | None] | None) -> set[str]:
+    """Names a gold drug/condition can be matched by: its normalised name and its reference id."""
+    if name is None:
+        return set()
+    keys = {_norm(name)}
+    if resolver is not None:
+        rid = resolver(kind, name)
+        if rid:
+            keys.add(rid)
+    return keys
+
+
+def _pred_keys(name: str | None, rid: str | None) -> set[str]:
+    return {k for k in (_norm(name), rid) if k}
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+def _claim_matches(g: dict, p: dict, resolver) -> bool:
+    if g["type"] != p["type"]:
+        return False
+    pd = _pred_keys(p.get("drug"), p.get("drug_id"))
+    drugs = set()
+    for name in [g["drug"], *g.get("drug_alt", [])]:
+        drugs |= _keys(name, "drug", resolver)
+    if not pd & drugs:
+        return False
+    if g.get("condition") is None:
+        return True
+    pc = _pred_keys(p.get("condition"), p.get("condition_id"))
+    conds = set()
+    for name in [g["condition"], *g.get("condition_alt", [])]:
+        conds |= _keys(name, "condition", resolver)
+    return bool(pc & conds)
+
+
+def score_claims(gold: list[dict], predictions: list[dict],
+                 resolver: Callable[[str, str], str | None] | None = None) -> dict[str, Any]:
+    """Score predicted claims against gold claim sentences (pure function; no pipeline needed).
+
+    Args:
+        gold: gold sentence records (``claims.jsonl`` lines) of the documents scored.
+        predictions: one dict per predicted claim: ``doc``, ``start``, ``end`` (sentence offsets),
+            ``type``, ``drug``, ``drug_id``, ``condition``, ``condition_id``, ``flagged``,
+            ``severity``, and optionally ``sentence``, ``verdict``.
+        resolver: ``resolver(kind, name) -> id`` so a gold canonical name also matches a
+            prediction by reference id (``None``: names only).
+
+    Returns:
+        A dict with ``claims``, ``claims_explicit`` (gold claims whose drug is named in the
+        sentence), ``claim_sentences``, ``flags_claim``, ``flags_sentence`` (each from :func:`prf`),
+        ``duplicates`` and error lists ``false_flags``, ``missed_flags``, ``missed_claims``,
+        ``spurious_claims``.
+
+    Example:
+        >>> g = [{"doc": "d", "start": 0, "end": 10, "claims": [
+        ...     {"type": "efficacy", "drug": "baclofen", "condition": "fibromyalgia", "flag": True}]}]
+        >>> p = [{"doc": "d", "start": 0, "end": 10, "type": "efficacy", "drug": "baclofen",
+        ...       "condition": "fibromyalgia", "flagged": True, "severity": "high"}]
+        >>> score_claims(g, p)["flags_claim"]["f1"]
+        1.0
+    """
+    gold_by_doc = _by_doc(gold)
+    pred_by_doc = _by_doc(predictions)
+    tp_pred = n_pred = dup = 0
+    g_found: dict[tuple, bool] = {}
+    g_flag_found: dict[tuple, bool] = {}
+    flag_tp_pred = flag_n_pred = 0
+    spurious, false_flags = [], []
+    sent_pred: dict[tuple, dict] = {}  # (doc, start, end) -> {"flagged": bool, "claim": bool}
+    for doc in sorted(set(gold_by_doc) | set(pred_by_doc)):
+        gsents = gold_by_doc.get(doc, [])
+        for s in gsents:
+            for k, c in enumerate(s["claims"]):
+                g_found[(doc, s["start"], k)] = False
+                if c.get("flag"):
+                    g_flag_found[(doc, s["start"], k)] = False
+        for p in pred_by_doc.get(doc, []):
+            n_pred += 1
+            key = (doc, p["start"], p["end"])
+            sp = sent_pred.setdefault(key, {"flagged": False})
+            sp["flagged"] = sp["flagged"] or bool(p.get("flagged"))
+            hits = []
+            for s in gsents:
+                if _overlaps(p["start"], p["end"], s["start"], s["end"]):
+                    for k, c in enumerate(s["claims"]):
+                        if _claim_matches(c, p, resolver):
+                            hits.append(((doc, s["start"], k), c))
+            if hits:
+                tp_pred += 1
+                if all(g_found[h[0]] for h in hits):
+                    dup += 1
+                for h, _ in hits:
+                    g_found[h] = True
+            else:
+                spurious.append(_pred_summary(p))
+            if p.get("flagged"):
+                flag_tp = [h for h, c in hits if c.get("flag")]
+                flag_n_pred += 1
+                if flag_tp:
+                    flag_tp_pred += 1
+                    for h in flag_tp:
+                        g_flag_found[h] = True
+                else:
+                    false_flags.append(_pred_summary(p, hits))
+    n_gold = len(g_found)
+    claims = prf(tp_pred=tp_pred, n_pred=n_pred, tp_gold=sum(g_found.values()), n_gold=n_gold)
+    explicit = {k: v for k, v in g_found.items() if not _gold_claim(gold_by_doc, k).get("implicit")}
+    claims_explicit = {"recall": prf(tp_pred=0, n_pred=0, tp_gold=sum(explicit.values()), n_gold=len(explicit))["recall"],
+                       "tp_gold": sum(explicit.values()), "n_gold": len(explicit)}
+    flags_claim = prf(tp_pred=flag_tp_pred, n_pred=flag_n_pred, tp_gold=sum(g_flag_found.values()),
+                      n_gold=len(g_flag_found))
+    # sentence level: claims present / flagged
+    gs_all = [(d, s["start"], s["end"], any(c.get("flag") for c in s["claims"])) for d, ss in gold_by_doc.items() for s in ss]
+    sp_all = [(d, a, b, v["flagged"]) for (d, a, b), v in sent_pred.items()]
+    claim_sentences = _sentence_prf(gs_all, sp_all, flagged_only=False)
+    flags_sentence = _sentence_prf(gs_all, sp_all, flagged_only=True)
+    missed_flags, missed_claims = [], []
+    for key, found in g_found.items():
+        c = _gold_claim(gold_by_doc, key)
+        s = _gold_sentence(gold_by_doc, key)
+        item = {"doc": key[0], "start": key[1], "prefix": s.get("prefix", ""), "type": c["type"], "drug": c["drug"],
+                "condition": c.get("condition"), "implicit": bool(c.get("implicit")), "note": c.get("note")}
+        if not found:
+            missed_claims.append(item)
+        if key in g_flag_found and not g_flag_found[key]:
+            missed_flags.append(item)
+    return {
+        "claims": claims, "claims_explicit": claims_explicit, "claim_sentences": claim_sentences,
+        "flags_claim": flags_claim, "flags_sentence": flags_sentence, "duplicates": dup,
+        "n_false_flags": len(false_flags), "n_missed_flags": len(missed_flags),
+        "n_missed_claims": len(missed_claims), "n_spurious_claims": len(spurious),
+        "false_flags": false_flags[:MAX_ERRORS], "missed_flags": missed_flags[:MAX_ERRORS],
+        "missed_claims": missed_claims[:MAX_ERRORS], "spurious_claims": spurious[:MAX_ERRORS],
+    }
+
+
+def _gold_sentence(gold_by_doc: dict, key: tuple) -> dict:
+    for s in gold_by_doc.get(key[0], []):
+        if s["start"] == key[1]:
+            return s
+    raise KeyError(key)
+
+
+def _gold_claim(gold_by_doc: dict, key: tuple) -> dict:
+    return _gold_sentence(gold_by_doc, key)["claims"][key[2]]
+
+
+def _pred_summary(p: dict, hits: list | None = None) -> dict:
+    out = {k: p.get(k) for k in ("doc", "start", "type", "drug", "condition", "verdict", "severity")}
+    out["sentence"] = (p.get("sentence") or "")[:160]
+    if hits:
+        out["gold_here"] = [f"{c['type']}/{c['drug']}/{c.get('condition')} flag={c.get('flag')}" for _, c in hits]
+    return out
+
+
+def _sentence_prf(gold: list[tuple], pred: list[tuple], *, flagged_only: bool) -> dict[str, Any]:
+    g = [x for x in gold if x[3] or not flagged_only]
+    p = [x for x in pred if x[3] or not flagged_only]
+    tp_pred = sum(1 for d, a, b, _ in p if any(d == gd and _overlaps(a, b, ga, gb) for gd, ga, gb, _ in g))
+    tp_gold = sum(1 for gd, ga, gb, _ in g if any(d == gd and _overlaps(a, b, ga, gb) for d, a, b, _ in p))
+    return prf(tp_pred=tp_pred, n_pred=len(p), tp_gold=tp_gold, n_gold=len(g))
+
+
+# -----------------------------------------------------------------------------------------------
+# Linking
+
+
+def score_linking(gold: list[dict], predictions: list[dict], known_ids: set[str] | None = None) -> dict[str, Any]:
+    """Score predicted linked mentions against gold mention sentences (pure function).
+
+    Args:
+        gold: gold sentence records (``mentions.jsonl`` lines) of the documents scored.
+        predictions: one dict per predicted *linked* mention: ``doc``, ``start``, ``end``
+            (document offsets), ``kind`` (drug | condition), ``id``, and optionally ``text``.
+            Predictions outside the annotated sentences are not scored. A prediction on a gold
+            mention's ``span_alt`` (e.g. "severe spasticity" for "spasticity") counts as exact, and
+            absorbs the gold mentions inside it.
+        known_ids: ids the loaded reference knows; gold mentions with another id are left out
+            (``None``: keep all).
+
+    Returns:
+        ``by_kind`` (``drug``, ``condition``, ``all``: :func:`prf` on exact span + id),
+        ``lenient`` (overlapping span + id), ``must_not_link`` (gold mentions that must stay
+        unlinked, and how many were linked), ``excluded`` (gold mentions left out) and error lists
+        ``false_links`` and ``missed``.
+
+    Example:
+        >>> g = [{"doc": "d", "start": 0, "end": 20, "mentions": [
+        ...     {"start": 0, "end": 8, "kind": "drug", "id": "rxcui:1292", "text": "Baclofen"}]}]
+        >>> score_linking(g, [{"doc": "d", "start": 0, "end": 8, "kind": "drug", "id": "rxcui:1292"}])["by_kind"]["all"]["f1"]
+        1.0
+    """
+    gold_by_doc = _by_doc(gold)
+    pred_by_doc = _by_doc(predictions)
+    kinds = ("drug", "condition")
+    tp_pred = defaultdict(int)
+    n_pred = defaultdict(int)
+    found: dict[tuple, bool] = {}
+    gkind: dict[tuple, str] = {}
+    len_tp_pred = 0
+    len_found: dict[tuple, bool] = {}
+    excluded = 0
+    mnl_total = mnl_linked = 0
+    false_links, missed = [], []
+    absorbed: set[tuple] = set()
+
+    def scored(m: dict) -> bool:
+        if m.get("id") is None:
+            return False
+        ids = [m["id"], *m.get("id_alt", [])]
+        return known_ids is None or any(i in known_ids for i in ids)
+
+    for doc in sorted(set(gold_by_doc) | set(pred_by_doc)):
+        sents = gold_by_doc.get(doc, [])
+        gms = [m for s in sents for m in s["mentions"]]
+        for m in gms:
+            if scored(m):
+                found[(doc, m["start"], m["end"])] = False
+                len_found[(doc, m["start"], m["end"])] = False
+                gkind[(doc, m["start"], m["end"])] = m["kind"]
+            elif m.get("id") is not None:
+                excluded += 1
+            elif m.get("reason") in MUST_NOT_LINK:
+                mnl_total += 1
+        for p in pred_by_doc.get(doc, []):
+            if not any(_overlaps(p["start"], p["end"], s["start"], s["end"]) for s in sents):
+                continue  # outside the annotated sentences
+            over = [m for m in gms if _overlaps(p["start"], p["end"], m["start"], m["end"])]
+            exact = ([m for m in over if (m["start"], m["end"]) == (p["start"], p["end"])]
+                     or [m for m in over if [p["start"], p["end"]] in [list(x) for x in m.get("span_alt", [])]])
+            target = exact[0] if exact else None
+            if target is not None and not scored(target):
+                if target.get("id") is None and target.get("reason") in MUST_NOT_LINK:
+                    mnl_linked += 1
+                    n_pred[p["kind"]] += 1
+                    false_links.append(_link_summary(p, target, "must stay unlinked"))
+                continue  # ignored or outside the loaded reference
+            if target is None and over and not any(scored(m) or m.get("reason") in MUST_NOT_LINK for m in over):
+                continue  # partial overlap with an ignored mention
+            n_pred[p["kind"]] += 1
+            ok_len = [m for m in over if scored(m) and p["id"] in (m["id"], *m.get("id_alt", []))]
+            if ok_len:
+                len_tp_pred += 1
+                for m in ok_len:
+                    len_found[(doc, m["start"], m["end"])] = True
+            if target is not None and p["id"] in (target["id"], *target.get("id_alt", [])):
+                tp_pred[p["kind"]] += 1
+                found[(doc, target["start"], target["end"])] = True
+                # a longer accepted span absorbs the gold mentions inside it ("fibromyalgia pain")
+                for m in gms:
+                    if m is not target and p["start"] <= m["start"] and m["end"] <= p["end"]:
+                        absorbed.add((doc, m["start"], m["end"]))
+            else:
+                why = "wrong id" if target is not None else ("span differs" if over else "not a mention")
+                false_links.append(_link_summary(p, target or (over[0] if over else None), why))
+    for k in absorbed:
+        if not found.get(k, True):
+            del found[k]
+            len_found.pop(k, None)
+    for s in gold:
+        for m in s["mentions"]:
+            k = (s["doc"], m["start"], m["end"])
+            if k in found and not found[k]:
+                missed.append({"doc": s["doc"], "start": m["start"], "text": m.get("text"), "kind": m["kind"],
+                               "id": m["id"], "sentence": s.get("prefix", "")})
+    by_kind = {}
+    for kind in kinds:
+        keys = [k for k in found if gkind[k] == kind]
+        by_kind[kind] = prf(tp_pred=tp_pred[kind], n_pred=n_pred[kind], tp_gold=sum(found[k] for k in keys),
+                            n_gold=len(keys))
+    by_kind["all"] = prf(tp_pred=sum(tp_pred.values()), n_pred=sum(n_pred.values()),
+                         tp_gold=sum(found.values()), n_gold=len(found))
+    lenient = prf(tp_pred=len_tp_pred, n_pred=sum(n_pred.values()), tp_gold=sum(len_found.values()),
+                  n_gold=len(len_found))
+    return {
+        "by_kind": by_kind, "lenient": lenient,
+        "must_not_link": {"n_gold": mnl_total, "linked": mnl_linked},
+        "excluded": excluded, "n_false_links": len(false_links), "n_missed": len(missed),
+        "false_links": false_links[:MAX_ERRORS], "missed": missed[:MAX_ERRORS],
+    }
+
+
+def _link_summary(p: dict, g: dict | None, why: str) -> dict:
+    return {"doc": p["doc"], "start": p["start"], "text": p.get("text"), "kind": p["kind"], "id": p["id"],
+            "gold_text": None if g is None else g.get("text"), "gold_id": None if g is None else g.get("id"),
+            "why": why}
+
+
+# -----------------------------------------------------------------------------------------------
+# Running the pipeline on the gold documents
+
+_AUDITOR = None
+
+
+def _auditor():
+    global _AUDITOR
+    if _AUDITOR is None:
+        from .audit import Auditor
+
+        _AUDITOR = Auditor()
+    return _AUDITOR
+
+
+def _resolver(reference) -> Callable[[str, str], str | None]:
+    def resolve(kind: str, name: str) -> str | None:
+        hit = reference.drug_by_name(name) if kind == "drug" else reference.condition_by_name(name)
+        return hit.id if hit is not None else None
+    return resolve
+
+
+def _load(kind: str, data: Path | None, gold_path: Path | None) -> tuple[dict[str, list[dict]], dict[str, str], list[str]]:
+    path = gold_path or gold_dir() / f"{kind}.jsonl"
+    rows = read_jsonl(path)
+    notes: list[str] = []
+    texts: dict[str, str] = {}
+    by_doc = _by_doc(rows)
+    for doc in sorted(by_doc):
+        text, note = load_document(doc, data)
+        if text is not None:
+            note = _check_prefixes(doc, text, by_doc[doc])
+        if note:
+            notes.append(note)
+            continue
+        texts[doc] = text
+    return {d: r for d, r in by_doc.items() if d in texts}, texts, notes
+
+
+def predict_claims(texts: dict[str, str], auditor=None) -> list[dict]:
+    """Audit each document and return its claims as plain dicts for :func:`score_claims`."""
+    from .ingest import article_from_text
+
+    auditor = auditor or _auditor()
+    out = []
+    for doc, text in texts.items():
+        res = auditor.audit_article(article_from_text(text, id=doc))
+        for cc in res.claims:
+            c, v = cc.claim, cc.verdict
+            out.append({"doc": doc, "start": c.start, "end": c.end, "sentence": c.sentence, "type": c.type.value,
+                        "drug": c.drug.name if c.drug else None, "drug_id": c.drug.id if c.drug else None,
+                        "condition": c.condition.name if c.condition else None,
+                        "condition_id": c.condition.id if c.condition else None,
+                        "flagged": v.flagged, "severity": v.severity.value, "verdict": v.label.value})
+    return out
+
+
+def predict_mentions(texts: dict[str, str], auditor=None) -> list[dict]:
+    """Linked drug/condition mentions the NLP pipeline finds in each document."""
+    auditor = auditor or _auditor()
+    out = []
+    for doc, text in texts.items():
+        for e in auditor.nlp(text).ents:
+            if not e.kb_id_:
+                continue
+            out.append({"doc": doc, "start": e.start_char, "end": e.end_char, "text": e.text,
+                        "kind": e.label_.lower(), "id": e.kb_id_})
+    return out
+
+
+def evaluate_claims(*, data: Path | None = None, gold_path: Path | None = None, auditor=None) -> dict[str, Any]:
+    """Run the pipeline on the gold documents and score claims and flags (overall and per document)."""
+    gold_by_doc, texts, notes = _load("claims", data, gold_path)
+    auditor = auditor or _auditor()
+    preds = predict_claims(texts, auditor)
+    resolver = _resolver(auditor.reference)
+    gold = [r for rows in gold_by_doc.values() for r in rows]
+    result = {"task": "claims", "documents": sorted(texts), "notes": notes}
+    result.update(score_claims(gold, preds, resolver))
+    per_doc = {}
+    for doc in sorted(texts):
+        dp = [p for p in preds if p["doc"] == doc]
+        s = score_claims(gold_by_doc[doc], dp, resolver)
+        per_doc[doc] = {"claims": s["claims"], "flags_claim": s["flags_claim"], "flags_sentence": s["flags_sentence"],
+                        "high_severity_flags": sum(1 for p in dp if p["flagged"] and p["severity"] == "high")}
+    result["per_document"] = per_doc
+    result["high_severity_on_accurate_seeds"] = {d: v["high_severity_flags"] for d, v in per_doc.items()
+                                                 if Path(d).name.startswith(("003_", "004_"))}
+    return result
+
+
+def evaluate_linking(*, data: Path | None = None, gold_path: Path | None = None, auditor=None) -> dict[str, Any]:
+    """Run the NLP pipeline on the gold documents and score mention linking by kind."""
+    gold_by_doc, texts, notes = _load("mentions", data, gold_path)
+    auditor = auditor or _auditor()
+    preds = predict_mentions(texts, auditor)
+    ref = auditor.reference
+    known = set(ref.drugs) | set(ref.conditions)
+    gold = [r for rows in gold_by_doc.values() for r in rows]
+    result = {"task": "linking", "documents": sorted(texts), "notes": notes,
+              "n_sentences": len(gold), "n_mentions": sum(len(r["mentions"]) for r in gold)}
+    result.update(score_linking(gold, preds, known))
+    if result["excluded"]:
+        result["notes"].append(f"{result['excluded']} gold mentions left out: their ids are not in the loaded "
+                               "reference (build the compiled reference to score them)")
+    return result
+
+
+def run(task: str, **kwargs: Any) -> dict[str, Any]:
+    """Evaluate one task against the gold in ``corpora/gold``.
+
+    Args:
+        task: ``"claims"`` (claim extraction and flags) or ``"linking"`` (mention linking).
+        **kwargs: passed on: ``data`` (shared data folder), ``gold_path`` (another gold file),
+            ``auditor`` (a ready :class:`pipeline.audit.Auditor`).
+
+    Returns:
+        A JSON-serialisable dict (``task``, metrics, per-document figures, errors, notes).
+
+    Raises:
+        KeyError: for an unknown task (:class:`UnknownTaskError`, message lists the tasks).
+
+    Example:
+        >>> run("claims")["claims"]["precision"]  # doctest: +SKIP
+        0.8
+    """
+    if task == "claims":
+        return evaluate_claims(**kwargs)
+    if task == "linking":
+        return evaluate_linking(**kwargs)
+    raise UnknownTaskError(f"unknown evaluation task {task!r}: choose one of {', '.join(TASKS)}")
+
+
+# -----------------------------------------------------------------------------------------------
+# Terminal output
+
+
+def _f(x: float | None) -> str:
+    return "   -  " if x is None else f"{x:6.3f}"
+
+
+def _row(label: str, m: dict, width: int = 34) -> str:
+    return (f"{label:<{width}} {_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'])} "
+            f"{m['tp']:>6} {m['n_pred']:>6} {m['n_gold']:>6}")
+
+
+def _head(width: int = 34) -> list[str]:
+    h = f"{'':<{width}} {'P':>6} {'R':>6} {'F1':>6} {'TP':>6} {'pred':>6} {'gold':>6}"
+    return [h, "-" * len(h)]
+
+
+def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
+    """Readable terminal tables for a :func:`run` result.
+
+    Args:
+        result: what :func:`run` returned.
+        max_errors: examples of each error kind to list.
+
+    Returns:
+        Multi-line text.
+
+    Example:
+        >>> print(format_table(run("linking")))  # doctest: +SKIP
+    """
+    lines: list[str] = []
+    task = result.get("task")
+    if task == "claims":
+        lines.append(f"Claims and flags vs gold ({len(result['documents'])} documents)")
+        lines += _head()
+        lines.append(_row("claim extraction", result["claims"]))
+        ce = result["claims_explicit"]
+        lines.append(f"{'  recall, drug named in sentence':<34} {'':6} {_f(ce['recall'])} {'':6} {ce['tp_gold']:>6} {'':6} {ce['n_gold']:>6}")
+        lines.append(_row("sentences with claims", result["claim_sentences"]))
+        lines.append(_row("flags (claim level)", result["flags_claim"]))
+        lines.append(_row("flags (sentence level)", result["flags_sentence"]))
+        lines.append(f"(precision counts a prediction right if it matches any gold claim; "
+                     f"{result['duplicates']} predictions duplicated an already-matched claim)")
+        lines.append("")
+        lines.append(f"{'document':<48} {'claimP':>6} {'claimR':>6} {'flagP':>6} {'flagR':>6} {'sentP':>6} {'sentR':>6} {'high':>5}")
+        for d, v in result["per_document"].items():
+            lines.append(f"{d[-48:]:<48} {_f(v['claims']['precision'])} {_f(v['claims']['recall'])} "
+                         f"{_f(v['flags_claim']['precision'])} {_f(v['flags_claim']['recall'])} "
+                         f"{_f(v['flags_sentence']['precision'])} {_f(v['flags_sentence']['recall'])} "
+                         f"{v['high_severity_flags']:>5}")
+        hs = result.get("high_severity_on_accurate_seeds") or {}
+        if hs:
+            lines.append("")
+            lines.append("high-severity flags on the accurate seeds: "
+                         + ", ".join(f"{Path(d).name[:3]}: {n}" for d, n in hs.items()))
+        for key, title in (("false_flags", "false flags"), ("missed_flags", "missed flags"),
+                           ("spurious_claims", "predicted claims with no gold match"),
+                           ("missed_claims", "gold claims not found")):
+            items = result.get(key) or []
+            n = result.get(f"n_{key}", len(items))
+            if not n:
+                continue
+            lines.append("")
+            lines.append(f"{title} ({n}), first {min(max_errors, len(items))}:")
+            for it in items[:max_errors]:
+                where = f"{Path(it['doc']).name[:18]}@{it['start']}"
+                what = f"{it['type']} {it['drug']}/{it.get('condition')}"
+                extra = f" [{it['verdict']}, {it['severity']}]" if it.get("verdict") else ""
+                text = it.get("sentence") or it.get("prefix") or ""
+                lines.append(f"  {where:<26} {what:<44}{extra} {text[:70]!r}")
+    elif task == "linking":
+        lines.append(f"Mention linking vs gold ({result['n_sentences']} sentences, {result['n_mentions']} "
+                     f"annotated mentions, {len(result['documents'])} documents; exact span + id)")
+        lines += _head()
+        for k in ("drug", "condition", "all"):
+            lines.append(_row(k, result["by_kind"][k]))
+        lines.append(_row("all, overlapping span + id", result["lenient"]))
+        mnl = result["must_not_link"]
+        lines.append(f"must stay unlinked (ambiguous / wrong sense): {mnl['linked']} of {mnl['n_gold']} linked")
+        for key, title in (("false_links", "false links"), ("missed", "missed mentions")):
+            items = result.get(key) or []
+            n = result.get(f"n_{key}", len(items))
+            if not n:
+                continue
+            lines.append("")
+            lines.append(f"{title} ({n}), first {min(max_errors, len(items))}:")
+            for it in items[:max_errors]:
+                where = f"{Path(it['doc']).name[:18]}@{it['start']}"
+                if key == "false_links":
+                    lines.append(f"  {where:<26} {it['text']!r} -> {it['id']} ({it['why']}; gold "
+                                 f"{it['gold_text']!r} {it['gold_id']})")
+                else:
+                    lines.append(f"  {where:<26} {it['text']!r} {it['kind']} {it['id']}")
+    else:
+        lines.append(json.dumps(result, indent=2))
+    for n in result.get("notes") or []:
+        lines.append(f"note: {n}")
+    return "\n".join(lines)
