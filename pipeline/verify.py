@@ -214,7 +214,9 @@ class Verifier:
                            f"{dname} is approved for {cname}; an efficacy claim is supported by the approval.",
                            ev_refs, allowed_strength=Strength.DIRECT)
         if not evidence:
-            if strength >= Strength.DIRECT:
+            boosted = any(c.kind == "booster" for c in claim.cues)
+            explicit = claim.condition.via not in ("topic", "context", "pronoun")
+            if strength >= Strength.DIRECT and boosted and explicit:
                 return Verdict(VerdictLabel.UNVERIFIABLE, Severity.MEDIUM,
                                f"A strong efficacy claim ({words}) about {dname} for {cname}, a pair the "
                                f"reference has no evidence for: review it.", ev_refs, flagged_override=True)

@@ -15,7 +15,7 @@ def only(text, ctype):
 def test_established_efficacy_without_trials_is_overstated_high():
     v = only("Baclofen has been shown to be effective in reducing pain in people with fibromyalgia.", ClaimType.EFFICACY)
     assert (v.label.value, v.severity.value, v.flagged) == ("overstated", "high", True)
-    assert "has been shown" in v.rationale
+    assert "has been shown to be effective" in v.rationale  # the words that carried the strength
     assert v.suggestion and "fibromyalgia" in v.suggestion
     assert v.evidence and all(e.source for e in v.evidence)
 

@@ -349,12 +349,14 @@ def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str 
     for path, doc in docs:
         for i, raw in enumerate(doc.get("drugs") or []):
             _check_required(raw, "drugs", path, i)
+            _check_id(raw, _DRUG_ID, path, i)
             try:
                 ref.add_drug(Drug(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
         for i, raw in enumerate(doc.get("conditions") or []):
             _check_required(raw, "conditions", path, i)
+            _check_id(raw, _CONDITION_ID, path, i)
             try:
                 ref.add_condition(Condition(**{**raw, **tag}))
             except TypeError as e:
@@ -411,6 +413,16 @@ def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str 
                 ref.add_label(LabelFacts(**{**raw, **tag}))
             except TypeError as e:
                 raise _err(path, i, str(e)) from None
+
+
+_DRUG_ID = re.compile(r"^(rxcui:\d+|oc:[a-z0-9][a-z0-9-]*)$")
+_CONDITION_ID = re.compile(r"^(doid:\d+|mesh:[CD]\d+|meshterm:[a-z0-9-]+|oc:[a-z0-9][a-z0-9-]*)$")
+
+
+def _check_id(raw: dict, pattern: re.Pattern, path: str, i: int) -> None:
+    """Ids must have a known form: a typo'd id would silently merge unrelated entries."""
+    if not pattern.match(str(raw.get("id"))):
+        raise _err(path, i, f"id {raw.get('id')!r} is not of the form {pattern.pattern}")
 
 
 def _check_required(raw: Any, table: str, path: str, i: int) -> None:
