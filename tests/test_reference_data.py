@@ -114,6 +114,40 @@ def test_class_membership_drives_evidence_fallback(ref):
     assert rows and rows[0].drug == nsaids.id and rows[0].direction == "no_benefit"
 
 
+def test_no_supplement_has_an_fda_approved_disease_claim(ref):
+    """Dietary supplements cannot be FDA-approved for a disease; kind: supplement encodes that."""
+    supplements = {d.id for d in ref.drugs.values() if d.kind == "supplement"}
+    assert {"melatonin", "st john's wort", "turmeric", "glucosamine", "fish oil"} <= {
+        ref.drugs[i].name for i in supplements}
+    wrong = [(a.drug, a.condition) for a in ref.approvals
+             if a.drug in supplements and a.regulator == "FDA" and a.status == "approved"]
+    assert not wrong, wrong
+
+
+def test_contested_covid_drugs(ref):
+    for drug in ("ivermectin", "hydroxychloroquine"):
+        assert _statuses(ref, drug, "covid-19") == {"not_approved"}, drug
+        rows = ref.evidence_for(_drug(ref, drug).id, _cond(ref, "COVID-19").id)
+        assert rows and {e.direction for e in rows} == {"no_benefit"}, drug
+    # Epidiolex is the approved CBD product; CBD for anxiety is not approved.
+    assert _statuses(ref, "Epidiolex", "Dravet syndrome") == {"approved"}
+    assert _statuses(ref, "CBD", "anxiety") == {"not_approved"}
+
+
+def test_metformin_for_ageing_has_no_trial_support(ref):
+    rows = ref.evidence_for(_drug(ref, "metformin").id, _cond(ref, "anti-aging").id)
+    assert rows and rows[0].direction == "no_trials" and rows[0].n_rcts == 0
+    assert _statuses(ref, "metformin", "type 2 diabetes") == {"approved"}
+
+
+def test_coverage_of_curated_evidence_and_labels(ref):
+    """Issue 3 coverage: 300 evidence pairs over 120 drugs/supplements, label facts for 150 drugs."""
+    pairs = {(e.drug, e.condition) for e in ref.evidence}
+    drugs = {e.drug for e in ref.evidence if ref.drugs[e.drug].kind != "class"}
+    assert len(pairs) >= 300 and len(drugs) >= 120
+    assert len([d for d in ref.labels if ref.drugs[d].kind != "class"]) >= 150
+
+
 # ---------------------------------------------------------------------------------- provenance
 
 def _facts(ref):
@@ -168,6 +202,7 @@ def test_fact_tables_use_known_vocabulary(ref):
 def test_fact_ids_are_unique(ref):
     ids = Counter(a.id for a in ref.approvals)
     ids.update(e.id for e in ref.evidence)
+    ids.update(lf.id for rows in ref.labels.values() for lf in rows)
     dupes = [i for i, n in ids.items() if n > 1]
     assert not dupes, dupes
 
