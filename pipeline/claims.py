@@ -155,7 +155,7 @@ class _Ctx:
     topic_drug: Mention | None
 
 
-def _mention(span: Span, kind: str, canonical: dict[str, str], via: str | None = None) -> Mention:
+def _mention(span: Span, kind: str, canonical, via: str | None = None) -> Mention:
     return Mention(text=span.text, start=span.start_char, end=span.end_char, kind=kind, id=span.kb_id_ or None,
                    name=canonical.get(span.kb_id_), score=float(span._.link_score or 0.0),
                    via=via or span._.link_via)
@@ -272,6 +272,37 @@ def _attribution(sent: Span) -> str | None:
     return None
 
 
+_MULTI_PARENT: dict[int, tuple] = {}
+
+
+def _multi_parent(reference) -> list:
+    """Conditions with two or more parents (in reference order), computed once per reference."""
+    hit = _MULTI_PARENT.get(id(reference))
+    if hit is None or hit[0] is not reference or hit[1] != len(reference.conditions):
+        hit = (reference, len(reference.conditions),
+               [c for c in reference.conditions.values() if len(c.parents) >= 2])
+        _MULTI_PARENT.clear()
+        _MULTI_PARENT[id(reference)] = hit
+    return hit[2]
+
+
+class _Canonical:
+    """Canonical name of a drug or condition id, looked up in the reference on demand (a condition
+    wins over a drug with the same id), instead of a dict of every name built per article."""
+
+    def __init__(self, reference) -> None:
+        self.reference = reference
+
+    def get(self, key, default=None):
+        if self.reference is None:
+            return default
+        c = self.reference.conditions.get(key)
+        if c is not None:
+            return c.name
+        d = self.reference.drugs.get(key)
+        return d.name if d is not None else default
+
+
 def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
     """Replace "spasticity" + "multiple sclerosis" by "spasticity due to MS" where the reference has it."""
     if len(conds) < 2 or reference is None:
@@ -279,7 +310,7 @@ def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
     ids = {c.id for c in conds if c.id}
     out: list[Mention] = []
     used: set[str] = set()
-    specific = [c for c in reference.conditions.values() if len(c.parents) >= 2 and set(c.parents) <= ids]
+    specific = [c for c in _multi_parent(reference) if set(c.parents) <= ids]
     if not specific:
         return conds
     first = {c.id: c for c in conds}
@@ -307,10 +338,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         Claims in document order.
     """
     rules = load_rules()
-    canonical = {}
-    if reference is not None:
-        canonical.update({d.id: d.name for d in reference.drugs.values()})
-        canonical.update({c.id: c.name for c in reference.conditions.values()})
+    canonical = _Canonical(reference)
     drug_ents = [e for e in doc.ents if e.label_ == "DRUG"]
     cond_ents = [e for e in doc.ents if e.label_ == "CONDITION"]
     topic_condition = topic_drug = None
