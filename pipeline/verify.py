@@ -142,42 +142,72 @@ class Verifier:
         ref = self.ref
         did, cid = self._ids(claim)
         dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        Dname = dname[:1].upper() + dname[1:]
         if not did or not cid:
             return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
                            "The drug or condition could not be linked to the reference.")
-        regulator = "EMA" if claim.attribution and "EMA" in claim.attribution else "FDA"
-        rows = [a for a in ref.approvals_for(did, cid) if a.regulator == regulator]
-        all_rows = [a for a in ref.approvals_for(did) if a.regulator == regulator]
+        low = claim.sentence.lower()
+        named = (claim.attribution or "") + " " + claim.sentence
+        if re.search(r"\b(EMA|European Medicines Agency|EU)\b", named):
+            regulator = "EMA"
+        elif re.search(r"\bFDA\b|food and drug administration", named, re.IGNORECASE):
+            regulator = "FDA"
+        else:
+            regulator = None  # "approved for X" without a regulator: any regulator's approval counts
+        who = regulator or "regulator"
+
+        def mine(rows):
+            return [a for a in rows if regulator is None or a.regulator == regulator]
+
+        rows = mine(ref.approvals_for(did, cid))
+        all_rows = mine(ref.approvals_for(did))
         approved = [a for a in rows if a.status == "approved"]
         not_approved = [a for a in rows if a.status == "not_approved"]
+        drug = ref.drugs.get(ref.ingredient_of(did))
+        supplement = drug is not None and drug.kind == "supplement"
+        # Curated approvals list a drug's indications completely; open-source rows may miss
+        # later approvals, so their silence is not a contradiction.
+        complete = any(a.origin == "curated" for a in all_rows) or supplement
         claims_approved = claim.approval_status != "not_approved"
         ev = [_appr_ref(a, ref) for a in (approved or not_approved or all_rows)[:4]]
         if claims_approved:
             if approved:
+                regs = sorted({a.regulator for a in approved})
                 return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
-                               f"{regulator} approval of {dname} for {cname} is on record.", ev)
-            if not_approved or any(a.status == "approved" for a in all_rows):
+                               f"{'/'.join(regs)} approval of {dname} for {cname} is on record.", ev)
+            if supplement and not approved:
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH,
+                               f"{Dname} is sold as a dietary supplement; no disease claim for a supplement is "
+                               f"FDA-approved.", ev,
+                               suggestion=f"{Dname} is a dietary supplement and is not approved to treat {cname}.")
+            if not_approved or (complete and any(a.status == "approved" for a in all_rows)):
                 listed = sorted({ref.conditions[a.condition].name for a in all_rows
                                  if a.status == "approved" and a.condition in ref.conditions})
-                why = f"{dname} is not {regulator}-approved for {cname}"
+                why = f"{dname} is not {who}-approved for {cname}"
                 if listed:
-                    why += f"; its approved uses are: {', '.join(listed)}"
+                    why += f"; its approved uses are: {', '.join(listed[:8])}"
                 return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH, why + ".", ev,
-                               suggestion=f"{dname[:1].upper() + dname[1:]} is not {regulator}-approved for {cname}; "
-                                          f"any such use is off-label.")
-            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.MEDIUM,
-                           f"The reference has no {regulator} approval record for {dname}.", ev)
+                               suggestion=f"{Dname} is not {who}-approved for {cname}; any such use is off-label.")
+            if all_rows:
+                listed = sorted({ref.conditions[a.condition].name for a in all_rows
+                                 if a.status == "approved" and a.condition in ref.conditions})
+                return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                               f"No {who} approval of {dname} for {cname} is on record; the open sources list "
+                               f"{', '.join(listed[:8]) or 'other uses'} but may miss later approvals.", ev)
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                           f"The reference has no {who} approval record for {dname}.", ev)
         # Claims it is NOT approved (or used off-label) for the condition.
         if approved:
+            regs = sorted({a.regulator for a in approved})
             return Verdict(VerdictLabel.CONTRADICTED, Severity.MEDIUM,
-                           f"{dname} is {regulator}-approved for {cname}, so calling this use off-label or "
+                           f"{dname} is {'/'.join(regs)}-approved for {cname}, so calling this use off-label or "
                            f"unapproved is wrong.", [_appr_ref(a, ref) for a in approved[:4]],
-                           suggestion=f"{dname[:1].upper() + dname[1:]} is {regulator}-approved for {cname}.")
-        if not_approved or all_rows:
+                           suggestion=f"{Dname} is {'/'.join(regs)}-approved for {cname}.")
+        if not_approved or (all_rows and complete):
             return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
-                           f"Correct: {dname} is not {regulator}-approved for {cname}.", ev)
-        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
-                       f"The reference has no {regulator} approval record for {dname}.", ev)
+                           f"Correct: {dname} is not {who}-approved for {cname}.", ev)
+        return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                       f"The reference cannot confirm that {dname} is not approved for {cname}.", ev)
 
     # -- efficacy -------------------------------------------------------------------------
     def _best_evidence(self, did: str, cid: str):

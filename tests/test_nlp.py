@@ -75,3 +75,8 @@ def test_linker_serialises(tmp_path, nlp):
     other = EntityLinker(nlp, "copy", threshold=0.6, max_tokens=8, resolve_abbreviations=True)
     other.from_disk(tmp_path / "linker")
     assert other.lower == linker.lower and other.canonical == linker.canonical
+
+
+def test_everyday_words_in_open_vocabularies_are_not_linked(nlp):
+    doc = nlp("The lead author said gold standard trials of baclofen lead to water retention.")
+    assert [(e.text, e.label_) for e in doc.ents] == [("baclofen", "DRUG")]

@@ -13,6 +13,8 @@ The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.resources as resources
 import gc
 import hashlib
 import os
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, NamedTuple
 
 import srsly
+import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -39,6 +42,13 @@ class VocabEntry(NamedTuple):
     id: str
     name_type: str
     ambiguous: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def stoplist() -> frozenset[str]:
+    """Everyday words never linked (``pipeline/resources/linker_stoplist.yaml``)."""
+    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("linker_stoplist.yaml").read_text("utf-8"))
+    return frozenset(w.lower() for w in raw.get("never_link", []))
 
 
 @contextlib.contextmanager
@@ -104,7 +114,10 @@ class EntityLinker:
             self.canonical[c.id] = c.name
             self.kinds[c.id] = "condition"
         surfaces: dict[str, list] = {}
+        stop = stoplist()
         for key, entry in reference.iter_names():
+            if key.lower() in stop:
+                continue
             surfaces.setdefault(key, []).append(entry)
         for key, words in self._tokenize_names(list(surfaces)):
             if not words or len(words) > self.max_tokens:
@@ -236,6 +249,7 @@ class EntityLinker:
             h.update(f"{key}\t{e.kind}\t{e.id}\t{e.name_type}\t{e.case_sensitive:d}"
                      f"{bool(getattr(e, 'ambiguous', False)):d}\n".encode("utf-8"))
         h.update(str(len(reference.drugs) + len(reference.conditions)).encode())
+        h.update("\n".join(sorted(stoplist())).encode())
         return h.hexdigest()[:20]
 
     def set_reference_cached(self, reference, cache_dir: Path | None) -> None:
