@@ -213,8 +213,9 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
 
     Example:
         >>> card = score_article("Baclofen can cause drowsiness. Stopping it suddenly is dangerous.")
-        >>> card["criteria"]["harms"]["rating"], card["criteria"]["harms"]["evidence"][0]["cue"]
-        ('satisfactory', 'drowsiness')
+        >>> harms = card["criteria"]["harms"]
+        >>> harms["rating"], [(e["text"], e["cue"]) for e in harms["evidence"]]
+        ('satisfactory', [('Stopping it suddenly is dangerous.', 'dangerous'), ('Baclofen can cause drowsiness.', 'drowsiness')])
     """
     text = article if isinstance(article, str) else article.text
     rules = load_rules()
