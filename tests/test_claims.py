@@ -15,7 +15,7 @@ def test_booster_efficacy_claim_is_direct():
     assert len(eff) == 1
     c = eff[0]
     assert (c.drug.name, c.condition.name, c.strength, c.polarity) == ("baclofen", "fibromyalgia", Strength.DIRECT, "positive")
-    assert any(cue.text == "has been shown" for cue in c.cues)
+    assert any(cue.text == "has been shown to be effective" for cue in c.cues)
 
 
 def test_hedged_claim():
