@@ -47,6 +47,12 @@ def audit_cmd(
     show: int = typer.Option(10, help="Flagged claims to list in the terminal summary."),
     db: Optional[str] = typer.Option(None, "--db", help="Also store the run in this review database "
                                      "(SQLite path or SQLAlchemy URL; see `overclaim serve`)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on this machine."),
+    engine: str = typer.Option("local", "--engine", help="local, or dask (with --scheduler)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out (same inputs)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="With --workers: skip an article after this "
+                                            "many seconds."),
 ) -> None:
     """Audit articles and write claims.jsonl, articles.jsonl, claims.csv, report.html.
 
@@ -61,6 +67,10 @@ def audit_cmd(
       cat post.txt | overclaim audit - --out out/
 
       overclaim audit corpora/samples --out out/ --db reviews.sqlite3
+
+      overclaim audit archive/ --out out/ --workers 2 --resume
+
+      overclaim audit archive/ --out out/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from .errors import OutputError, OverclaimError, ReferenceError_
     from .ingest import IngestOptions
@@ -68,13 +78,19 @@ def audit_cmd(
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
+    if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
+        _err("--engine must be local, or dask together with --scheduler ADDRESS")
+        raise typer.Exit(EXIT_USAGE)
     try:
         sinks = []
         if db:
             from .review.store import ReviewSink  # needs the 'review' extra
             sinks.append(ReviewSink(db, overlays=[str(o) for o in overlay]))
         summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
-                            progress=not quiet, echo=None if quiet else typer.echo, show=show, sinks=sinks)
+                            progress=not quiet, echo=None if quiet else typer.echo, show=show, sinks=sinks,
+                            workers=workers, engine=engine, scheduler=scheduler, resume=resume, timeout=timeout)
+    except KeyboardInterrupt:
+        raise typer.Exit(130)
     except OutputError as e:
         _err(str(e))
         raise typer.Exit(EXIT_OUTPUT)
@@ -178,6 +194,10 @@ _add_reference_commands()
 from .review.cli import register as _register_review  # noqa: E402  (light: heavy imports inside commands)
 
 _register_review(app)
+
+from .scale.cli import register as _register_scale  # noqa: E402
+
+_register_scale(app)
 
 from .ml.cli import register as _register_ml  # noqa: E402  (train, strength, eval; heavy imports inside)
 

@@ -1,0 +1,292 @@
+"""``overclaim bench``: throughput of the full audit against the tokenizer floor, in one run.
+
+Measured on the same articles: both pipelines are first warmed up on the first fifth of the
+articles (at most 50, not counted), then timed on the rest, which each sees for the first time:
+
+* **floor**: spaCy tokenizer plus Overclaim's sentence splitter alone, in a pipeline of their own —
+  no audit can be faster;
+* **audit**: the full audit (:meth:`~pipeline.audit.Auditor.audit_article`) on one core;
+* **workers**: optionally the same audit on ``N`` worker processes (speed-up against one core);
+* peak resident memory of this process (and of the workers), Auditor start-up time, and the wall
+  time of ``overclaim check "…"`` as an editor would run it.
+
+Words are whitespace-separated tokens of the article text. Figures are wall-clock; the load
+average is reported alongside because the machine may be shared.
+
+Example:
+    >>> from pipeline.scale.bench import run_bench                    # doctest: +SKIP
+    >>> r = run_bench(limit=50, startup=False); r["audit"]["words_per_s"] > 0
+    True
+"""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kB on Linux
+
+
+def load_articles(path: str | Path | None = None, limit: int = 500):
+    """The first ``limit`` readable articles under ``path`` (default: the shared articles) and the
+    number of input errors met on the way."""
+    from ..config import data_dir
+    from ..errors import InputError
+    from ..ingest import iter_articles
+
+    if path is None:
+        path = data_dir() / "articles"
+    arts, errors = [], 0
+    for item in iter_articles([path]):
+        if isinstance(item, InputError):
+            errors += 1
+            continue
+        arts.append(item)
+        if len(arts) >= limit:
+            break
+    return arts, errors
+
+
+def _rates(n_articles: int, words: int, seconds: float) -> dict[str, float]:
+    seconds = max(seconds, 1e-9)
+    return {"seconds": round(seconds, 3), "words_per_s": round(words / seconds), "articles_per_s":
+            round(n_articles / seconds, 2)}
+
+
+def check_startup(text: str = "Baclofen has been shown to be effective for fibromyalgia.") -> float:
+    """Wall time of ``overclaim check TEXT`` in a fresh interpreter (what an editor waits for)."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "check", text], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return round(time.perf_counter() - t, 3)
+
+
+def floor_pipeline():
+    """spaCy with Overclaim's tokenizer (scispacy rules) and sentence splitter only: the floor."""
+    import spacy
+    from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+    from ..nlp import sentences  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.add_pipe("overclaim_sentences")
+    return nlp
+
+
+def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int = 1,
+              startup: bool = True) -> dict[str, Any]:
+    """Benchmark the floor, the full audit and (optionally) ``workers`` processes.
+
+    Args:
+        path: folder or file of articles (default: ``../shared/articles``).
+        limit: audit the first ``limit`` articles.
+        workers: also run on this many worker processes when > 1.
+        startup: also time ``overclaim check`` in a fresh interpreter.
+
+    Returns:
+        A dict with ``floor``, ``audit`` (and ``workers``) rates, ``audit_vs_floor``, memory in MB
+        and start-up seconds.
+    """
+    from ..audit import Auditor
+
+    t0 = time.perf_counter()
+    arts, errors = load_articles(path, limit)
+    load_s = time.perf_counter() - t0
+    if not arts:
+        raise ValueError(f"no readable articles under {path}")
+    t0 = time.perf_counter()
+    auditor = Auditor()
+    auditor_s = time.perf_counter() - t0
+    floor_nlp = floor_pipeline()
+    # Warm both pipelines on the first articles, measure both on the rest: each sees the measured
+    # articles for the first time (own vocabulary and tokenizer cache), as in a real batch.
+    n_warm = min(max(1, len(arts) // 5), 50) if len(arts) > 1 else 0
+    warm, arts = arts[:n_warm], arts[n_warm:] or arts
+    words = sum(len(a.text.split()) for a in arts)
+    chars = sum(len(a.text) for a in arts)
+    for a in warm:
+        floor_nlp(a.text)
+        auditor.audit_article(a)
+    t0 = time.perf_counter()
+    for a in arts:
+        floor_nlp(a.text)
+    floor_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n_claims = 0
+    failures = 0
+    for r in auditor.audit(arts):
+        if hasattr(r, "claims"):
+            n_claims += len(r.claims)
+        else:
+            failures += 1
+    audit_s = time.perf_counter() - t0
+    res: dict[str, Any] = {
+        "articles": len(arts), "warmup_articles": n_warm, "words": words, "chars": chars,
+        "input_errors": errors, "claims": n_claims,
+        "audit_failures": failures, "path": str(path) if path else "shared articles",
+        "floor": _rates(len(arts), words, floor_s), "audit": _rates(len(arts), words, audit_s),
+        "load_seconds": round(load_s, 3), "auditor_startup_seconds": round(auditor_s, 3),
+    }
+    res["audit_vs_floor"] = round(floor_s / audit_s, 3)
+    res["peak_rss_mb"] = round(_peak_mb(), 1)
+    if workers > 1:
+        from .pool import ProcessPool
+
+        t0 = time.perf_counter()
+        pool = ProcessPool(workers, auditor=auditor).start()
+        start_s = time.perf_counter() - t0
+        try:
+            t0 = time.perf_counter()
+            n = sum(1 for _ in pool.imap(arts))
+            par_s = time.perf_counter() - t0
+        finally:
+            pool.close()
+        assert n == len(arts)
+        res["workers"] = dict(_rates(len(arts), words, par_s), n=workers, startup_seconds=round(start_s, 3),
+                              speedup=round(audit_s / par_s, 2))
+        res["peak_rss_worker_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN), 1)
+    if startup:
+        res["check_startup_seconds"] = check_startup()
+    res["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    res["cpus"] = os.cpu_count()
+    return res
+
+
+class RSSSampler:
+    """Samples the memory of this process plus its children (PSS where available, else RSS) every
+    ``interval`` seconds."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        def mem(p) -> int:  # proportional set size: shared (copy-on-write) pages counted once
+            try:
+                return p.memory_full_info().pss
+            except (psutil.Error, AttributeError):
+                return p.memory_info().rss
+
+        me = psutil.Process()
+        t0 = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                rss = mem(me)
+                for c in me.children(recursive=True):
+                    try:
+                        rss += mem(c)
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                rss = 0
+            self.samples.append((time.monotonic() - t0, rss / 2**20))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "RSSSampler":
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def run_batch(n: int = 10_000, *, workers: int = 2, out: str | Path | None = None, keep: bool = False,
+              real_fraction: float = 0.3, html: bool = True) -> dict[str, Any]:
+    """Generate an ``n``-article batch (templates plus real articles) in a temporary folder, audit it
+    with ``workers`` processes, and report time and memory (sampled through the run: flat memory
+    means the last quarter's peak is close to the first quarter's).
+
+    Returns:
+        ``{"articles", "words", "errors", "claims", "wall_seconds", "articles_per_s", "words_per_s",
+        "rss_mb": {"q1_peak", "q4_peak", "peak"}, ...}``.
+    """
+    import shutil
+    import tempfile
+
+    from ..runner import run_audit
+    from .corpus import generate_batch
+
+    tmp = Path(tempfile.mkdtemp(prefix="overclaim-batch-"))
+    try:
+        info = generate_batch(tmp / "in", n, real_fraction=real_fraction)
+        out = Path(out) if out else tmp / "out"
+        with RSSSampler() as sampler:
+            t0 = time.perf_counter()
+            summary = run_audit([tmp / "in"], out, progress=False, workers=workers, html=html)
+            wall = time.perf_counter() - t0
+        rss = [m for _, m in sampler.samples] or [0.0]
+        q = max(1, len(rss) // 4)
+        return {
+            "articles": summary["articles"], "generated": info, "words": info["words"],
+            "errors": summary["errors"], "claims": summary["claims"], "flagged": summary["flagged"],
+            "workers": workers, "wall_seconds": round(wall, 1), "articles_per_s": round(summary["articles"] / wall, 1),
+            "words_per_s": round(info["words"] / wall),
+            "rss_mb": {"q1_peak": round(max(rss[:q]), 1), "q4_peak": round(max(rss[-q:]), 1),
+                       "peak": round(max(rss), 1), "samples": len(rss)},
+            "out": str(out) if keep else None, "load_average": [round(x, 2) for x in os.getloadavg()],
+        }
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def format_bench(r: dict[str, Any]) -> str:
+    """Side-by-side table of a :func:`run_bench` result."""
+    lines = [f"Overclaim bench: {r['articles']} articles, {r['words']:,} words, after {r['warmup_articles']} "
+             f"warm-up articles ({r['path']}; "
+             f"{r['input_errors']} unreadable input(s) skipped)", "",
+             f"{'':34}{'words/s':>10}{'articles/s':>12}{'seconds':>9}"]
+    rows = [("tokenizer + sentences (floor)", r["floor"]), ("full audit, 1 core", r["audit"])]
+    if "workers" in r:
+        rows.append((f"full audit, {r['workers']['n']} workers", r["workers"]))
+    for name, x in rows:
+        lines.append(f"{name:34}{x['words_per_s']:>10,}{x['articles_per_s']:>12,.1f}{x['seconds']:>9.2f}")
+    lines.append("")
+    lines.append(f"full audit = {r['audit_vs_floor']:.0%} of the floor's throughput (target >= 25%; "
+                 f"20,000 words/s: {'met' if r['audit']['words_per_s'] >= 20000 else 'NOT met'})")
+    if "workers" in r:
+        w = r["workers"]
+        lines.append(f"{w['n']} workers: speed-up x{w['speedup']:.2f} over 1 core "
+                     f"(worker start-up {w['startup_seconds']:.2f}s, not counted)")
+    mem = f"peak memory (RSS): {r['peak_rss_mb']:.0f} MB"
+    if "peak_rss_worker_mb" in r:
+        mem += f", largest worker {r['peak_rss_worker_mb']:.0f} MB"
+    lines.append(mem + " (target < 1 GB)")
+    lines.append(f"start-up: Auditor {r['auditor_startup_seconds']:.2f}s"
+                 + (f"; `overclaim check \"...\"` {r['check_startup_seconds']:.2f}s wall" if "check_startup_seconds" in r else ""))
+    lines.append(f"load average {r['load_average']} on {r['cpus']} CPU(s)")
+    return "\n".join(lines)
+
+
+def format_batch(r: dict[str, Any]) -> str:
+    """Summary lines of a :func:`run_batch` result."""
+    g = r["generated"]
+    m = r["rss_mb"]
+    return "\n".join([
+        f"Batch: {r['articles']:,} articles audited ({g['template']:,} generated, {g['real']:,} real; "
+        f"{r['words']:,} words), {r['claims']:,} claims, {r['flagged']:,} flagged, {r['errors']} error(s)",
+        f"{r['workers']} worker(s): {r['wall_seconds']:.1f}s wall, {r['articles_per_s']:.1f} articles/s, "
+        f"{r['words_per_s']:,} words/s",
+        f"memory (all processes, PSS): first-quarter peak {m['q1_peak']:.0f} MB, last-quarter peak "
+        f"{m['q4_peak']:.0f} MB, overall peak {m['peak']:.0f} MB ({m['samples']} samples)",
+        f"load average {r['load_average']}",
+    ])

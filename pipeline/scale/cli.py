@@ -1,0 +1,57 @@
+"""The ``overclaim bench`` command (registered on the main app by :func:`register`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bench`` to the ``overclaim`` Typer app."""
+
+    @app.command("bench")
+    def bench_cmd(
+        path: Optional[Path] = typer.Argument(None, help="Folder or file of articles (default: ../shared/articles)."),
+        limit: int = typer.Option(500, "--limit", "-n", help="Audit the first N readable articles."),
+        workers: int = typer.Option(1, "--workers", "-w", help="Also measure N worker processes (speed-up)."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        batch: int = typer.Option(0, "--batch", help="Instead: audit a generated batch of this many articles "
+                                  "(templates plus real articles) and report time and memory through the run."),
+        no_startup: bool = typer.Option(False, "--no-startup", help="Skip timing `overclaim check` start-up."),
+    ) -> None:
+        """Measure audit throughput against the tokenizer floor, peak memory and start-up time.
+
+        Prints, side by side, words/s and articles/s of the spaCy tokenizer plus sentence splitter
+        alone (the floor), of the full audit on one core (and on N workers), peak memory and the
+        wall time of `overclaim check`.
+
+        Examples:
+
+          overclaim bench --limit 300
+
+          overclaim bench ../shared/articles/fakehealth --limit 500 --workers 2 --json
+
+          overclaim bench --batch 10000 --workers 2
+        """
+        import json
+
+        from ..errors import OverclaimError
+
+        try:
+            if batch:
+                from .bench import format_batch, run_batch
+
+                r = run_batch(batch, workers=max(1, workers))
+                typer.echo(json.dumps(r, indent=2) if as_json else format_batch(r))
+                return
+            from .bench import format_bench, run_bench
+
+            if path is not None and not path.exists():
+                typer.echo(f"overclaim: {path}: no such file or folder", err=True)
+                raise typer.Exit(2)
+            r = run_bench(path, limit=limit, workers=workers, startup=not no_startup)
+        except (OverclaimError, ValueError) as e:
+            typer.echo(f"overclaim: {e}", err=True)
+            raise typer.Exit(2)
+        typer.echo(json.dumps(r, indent=2) if as_json else format_bench(r))
