@@ -1,0 +1,67 @@
+"""Scale: the benchmark command, generated batches, and (marked slow) the 10,000-article batch."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.scale.corpus import generate_batch
+
+
+def test_generated_batch_is_reproducible_and_auditable(tmp_path):
+    a = generate_batch(tmp_path / "a", 50, real_fraction=0, per_file=20, seed=7)
+    b = generate_batch(tmp_path / "b", 50, real_fraction=0, per_file=20, seed=7)
+    assert a["files"] == 3 and a["template"] == 50
+    for name in ("batch_0000.jsonl", "batch_0001.jsonl", "batch_0002.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    rows = [json.loads(x) for x in (tmp_path / "a" / "batch_0000.jsonl").read_text().splitlines()]
+    assert len(rows) == 20 and all(r["text"] and r["id"] for r in rows)
+
+
+def test_generated_batch_mixes_real_articles(tmp_path, shared_dir):
+    if not (shared_dir / "articles").is_dir():
+        pytest.skip("no shared articles")
+    info = generate_batch(tmp_path, 100, real_fraction=0.5, seed=1)
+    assert info["real"] > 20 and info["template"] > 20
+
+
+def test_bench_reports_floor_audit_workers_and_memory(tmp_path):
+    from pipeline.scale.bench import format_bench, run_bench
+
+    generate_batch(tmp_path, 40, real_fraction=0, seed=2)
+    r = run_bench(tmp_path, limit=40, workers=2, startup=False)
+    assert r["articles"] + r["warmup_articles"] == 40
+    assert r["floor"]["words_per_s"] > r["audit"]["words_per_s"] > 0
+    assert 0 < r["audit_vs_floor"] < 1
+    assert r["workers"]["n"] == 2 and r["workers"]["speedup"] > 0
+    assert 50 < r["peak_rss_mb"] < 4096
+    text = format_bench(r)
+    assert "tokenizer + sentences (floor)" in text and "full audit, 2 workers" in text and "peak memory" in text
+
+
+def test_bench_command_json(tmp_path):
+    generate_batch(tmp_path, 12, real_fraction=0, seed=4)
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path), "--limit", "12", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["check_startup_seconds"] > 0 and res["audit"]["articles_per_s"] > 0
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path / "nope")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+@pytest.mark.slow
+def test_ten_thousand_article_batch_flat_memory():
+    """10,000 articles (templates plus real ones) on 2 workers; memory must stay flat.
+    Run with ``pytest -m slow tests/test_scale.py``; figures are printed."""
+    from pipeline.scale.bench import format_batch, run_batch
+
+    r = run_batch(10_000, workers=2)
+    print("\n" + format_batch(r))
+    assert r["articles"] == 10_000 and r["errors"] == 0
+    m = r["rss_mb"]
+    assert m["peak"] < 2048
+    assert m["q4_peak"] < m["q1_peak"] * 1.25 + 100, m  # flat: the end is not much above the start
