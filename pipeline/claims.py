@@ -189,6 +189,13 @@ def _in_ranges(start: int, end: int, ranges) -> bool:
     return any(s <= start < e or s < end <= e for s, e, *_ in ranges)
 
 
+# Advice to consult a professional makes no checkable claim about a drug.
+_ADVICE = re.compile(r"^(?:[\w,]+ )?(?:patients|you|people|readers|anyone)\b[^.]{0,40}\b(?:should|must|need to|may want to)\s+"
+                     r"(?:always\s+)?(?:inform|tell|talk|speak|consult|discuss|ask|check with|work (?:closely )?with)\b"
+                     r"|^(?:[\w,]+ )?it is (?:also )?(?:important|essential|crucial|best|wise) to (?:consult|talk|speak|"
+                     r"discuss|tell|inform|work (?:closely )?with|check with)\b", re.IGNORECASE)
+
+_PRONOUN_SUBJECTS = {"there", "it", "they", "this", "these", "its", "their", "he", "she", "we", "you", "i"}
 _CLAUSE_BREAK = {";", "but", "while", "whereas", "although", "though", "however", "yet", "—", "–"}
 
 
@@ -201,8 +208,11 @@ def clause_bounds(sent: Span, token_i: int) -> tuple[int, int]:
     doc = sent.doc
     breaks = [sent.start]
     for t in sent:
-        if t.lower_ in _CLAUSE_BREAK or (t.text == "," and t.i + 1 < sent.end and doc[t.i + 1].lower_ in
-                                          {"which", "but", "while", "however", "although", "whereas"}):
+        nxt = doc[t.i + 1].lower_ if t.i + 1 < sent.end else ""
+        nxt2 = doc[t.i + 2].lower_ if t.i + 2 < sent.end else ""
+        if t.lower_ in _CLAUSE_BREAK or (t.text == "," and nxt in
+                                          {"which", "but", "while", "however", "although", "whereas"}) \
+                or (t.text == "," and nxt in {"and", "or"} and nxt2 in _PRONOUN_SUBJECTS):
             if t.i > sent.start:
                 breaks.append(t.i)
     breaks.append(sent.end)
@@ -324,6 +334,52 @@ def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
     return _dedupe(out + [c for c in conds if c.id not in used and not any(c.id in s.parents for s in specific)])
 
 
+_NOT_FOR = re.compile(r"(\bnot|\bnor|rather than|instead of|\bbut not|\bonly for [^,;]*,)\b[^.;]{0,40}$")
+
+
+def _approval_groups(doc: Doc, sent: Span, conds: list[Mention], rules: ClaimRules) -> dict[str, list[Mention]]:
+    """Assign each condition of an approval sentence to "approved" / "not_approved", clause by clause.
+
+    A condition takes the approval trigger of its own clause ("…, but doctors prescribe it
+    off-label for fibromyalgia": only fibromyalgia is off-label). A condition after "not for"
+    ("approved for spasticity — not for back pain") is not approved. A condition in a clause with
+    no trigger takes the nearest preceding trigger of the sentence, or none.
+    """
+    out: dict[str, list[Mention]] = {}
+    text = sent.text
+    for cnd in conds:
+        if cnd.start < sent.start_char or cnd.via in ("topic",):
+            # Anaphora ("for this purpose"): the whole sentence's trigger decides.
+            status = "not_approved" if rules.approval_neg.search(text.lower()) else "approved"
+            out.setdefault(status, []).append(cnd)
+            continue
+        tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
+        if tok is None:
+            continue
+        a, b = clause_bounds(sent, tok.start)
+        clause = doc[a:b].text.lower()
+        before_in_sentence = text[: cnd.start - sent.start_char].lower()
+        if rules.approval_neg.search(clause):
+            status = "not_approved"
+        elif rules.approval_pos.search(clause):
+            status = "not_approved" if _NOT_FOR.search(before_in_sentence[-60:]) else "approved"
+        else:
+            pos = [m.end() for m in rules.approval_pos.finditer(before_in_sentence)]
+            neg = [m.end() for m in rules.approval_neg.finditer(before_in_sentence)]
+            if not pos and not neg:
+                continue
+            # Inherit a trigger only in a bare continuation ("…approved for spasticity and for MS");
+            # a clause with its own predicate ("and there is only sparse evidence for…") makes no approval claim.
+            if re.search(r"\b(is|are|was|were|has|have|had|there|it|they|can|may|should|does|do)\b", clause):
+                continue
+            if neg and (not pos or max(neg) > max(pos)):
+                status = "not_approved"
+            else:
+                status = "not_approved" if _NOT_FOR.search(before_in_sentence[-60:]) else "approved"
+        out.setdefault(status, []).append(cnd)
+    return out
+
+
 def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=(), headings=()) -> list[Claim]:
     """Extract claims from a processed article.
 
@@ -377,7 +433,8 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         drugs = _dedupe([_mention(e, "drug", canonical) for e in sent.ents if e.label_ == "DRUG"])
         conds = _dedupe([_mention(e, "condition", canonical) for e in sent.ents if e.label_ == "CONDITION"])
         skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
-                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 4)
+                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 4
+                or bool(_ADVICE.search(text)))
         if skip:
             # Headings still set the discourse context ("Multiple Sclerosis (MS)").
             if conds and _in_ranges(s_start, s_end, headings):
@@ -435,7 +492,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
             if conds:
                 ctx.last_conditions, ctx.last_conditions_age = conds, 0
             continue
-        explicit_conds = list(conds)
+        explicit_conds = [c for c in conds if c.via not in ("context",)]
         claim_conds = conds
         if not claim_conds:
             if ctx.last_conditions and ctx.last_conditions_age <= 2:
@@ -452,10 +509,9 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
 
         neg_approval = rules.approval_neg.search(low)
         pos_approval = rules.approval_pos.search(low)
-        if neg_approval or pos_approval:
-            conds_here = explicit_conds
-            if conds_here:
-                found.append((ClaimType.APPROVAL, None, conds_here, "not_approved" if neg_approval else "approved"))
+        if (neg_approval or pos_approval) and explicit_conds:
+            for status, group in _approval_groups(doc, sent, explicit_conds, rules).items():
+                found.append((ClaimType.APPROVAL, "per-clause", group, status))
         quantities = parse_quantities(text)
         if quantities and rules.dosage.search(low):
             found.append((ClaimType.DOSAGE, None, explicit_conds, None))
@@ -471,7 +527,8 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
             r"\b(effective|efficacy|shown|proven|success|relief|reduce|improve)", low)
         safety_only = any(t is ClaimType.SAFETY for t, *_ in found) and (not explicit_conds or not re.search(
             r"\b(effective|efficacy|relief|relieve|alleviate|reduce pain)", low))
-        mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and not explicit_conds
+        mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and (
+            not explicit_conds or bool(re.search(r"\bworks? by\b|\bacts? (on|by)\b", low)))
         if efficacy_hit and not explicit_conds and claim_conds:
             # With the condition only implied, the drug must be the one said to work: it comes before the
             # efficacy word, close to it ("baclofen has been used … with some success").
@@ -507,8 +564,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
 
         for ctype, sub, cconds, appr in found:
             if ctype is ClaimType.APPROVAL:
-                cconds = in_trigger_clause(cconds, rules.approval_neg if appr == "not_approved"
-                                           else rules.approval_pos)
+                sub = None  # conditions were already assigned clause by clause
             if ctype is ClaimType.EVIDENCE:
                 cconds = in_trigger_clause(cconds, rules.evidence)
             elif ctype is ClaimType.EFFICACY:
@@ -518,19 +574,6 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
             if ctype is ClaimType.APPROVAL:
                 c_polarity = "negative" if appr == "not_approved" else "positive"
             targets = cconds or [None]
-            if ctype is ClaimType.APPROVAL and appr == "approved":
-                # "approved for spasticity — not for back pain": the negation binds to the later condition.
-                split = []
-                for cnd in targets:
-                    before = text[max(0, cnd.start - s_start - 40): max(0, cnd.start - s_start)].lower()
-                    if cnd.via not in ("topic", "context") and re.search(
-                            r"(\bnot|\bnor|rather than|instead of|\bbut not)\b[^.;]{0,40}$", before):
-                        split.append(cnd)
-                for cnd in split:
-                    found.append((ClaimType.APPROVAL, None, [cnd], "not_approved"))
-                targets = [c for c in targets if c not in split]
-                if not targets:
-                    continue
             for d in drugs:
                 for cnd in targets:
                     c_strength_i, c_polarity_i, c_cues = c_strength, c_polarity, cue_objs

@@ -123,6 +123,16 @@ class Verifier:
 
     # -- dispatch -------------------------------------------------------------------------
     def __call__(self, claim: Claim) -> Verdict:
+        verdict = self._verdict(claim)
+        if verdict.flagged and reported_claim(claim.sentence):
+            # The article quotes a claim (to refute it, usually): note it, do not raise it as a flag.
+            verdict.severity = Severity.LOW
+            verdict.flagged_override = False
+            verdict.rationale = ("Reported claim (the article attributes it to someone else): "
+                                 + verdict.rationale)
+        return verdict
+
+    def _verdict(self, claim: Claim) -> Verdict:
         fn = {
             ClaimType.APPROVAL: self.approval,
             ClaimType.EFFICACY: self.efficacy,
@@ -294,8 +304,9 @@ class Verifier:
     _EXISTS = re.compile(r"\b(studies|trials|rcts|research|a study|a trial)\s+(have|has|had)\s+(been\s+)?"
                          r"(shown|found|investigated|suggested|demonstrated|reported|examined|tested|evaluated|"
                          r"conducted)|\bclinical studies have\b|\b(small|clinical|randomi[sz]ed) (studies|trials)\b")
-    _NONE_SAID = re.compile(r"\b(no|lack of|absence of|without) (randomi[sz]ed |clinical |controlled )*"
-                            r"(studies|trials|rcts|evidence)\b|\bare needed\b")
+    _NONE_SAID = re.compile(r"\b(no|lack of|absence of|without|any) (large |good |high-quality |small )*"
+                            r"(randomi[sz]ed |clinical |controlled )*(studies|trials?|rcts?|evidence)\b|\bare needed\b"
+                            r"|\bnot been (tested|studied|proven)\b|\bno stud(y|ies) (has|have) (shown|found)\b")
     _WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
     def evidence(self, claim: Claim) -> Verdict:
@@ -308,7 +319,7 @@ class Verifier:
         approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
         ev_refs = [_ev_ref(e) for e in evidence[:3]] + [_appr_ref(a, ref) for a in approvals[:1]]
         low = claim.sentence.lower()
-        limited = bool(self._LIMITED.search(low)) or claim.polarity == "negative"
+        limited = bool(self._LIMITED.search(low) or self._NONE_SAID.search(low)) or claim.polarity == "negative"
         if not evidence:
             if approvals:
                 if limited:
@@ -429,7 +440,18 @@ class Verifier:
         dname = _name(claim.drug, ref)
         low = claim.sentence.lower()
         sub = claim.subtype or "adverse_effects"
+        denies = re.search(r"\b(non-addictive|not addictive|isn't addictive|not habit[- ]forming|"
+                           r"(no|without|never causes?|free of) (any )?(risk of )?(withdrawal|addiction|dependence)|"
+                           r"completely safe|totally safe|no side effects|without side effects)\b", low)
         for lf in labels:
+            if denies and ((lf.withdrawal and re.search(r"withdrawal|addict|habit|dependen|stop", low))
+                           or (lf.boxed_warning and re.search(r"completely safe|no side effects", low))):
+                fact = lf.withdrawal if re.search(r"withdrawal|addict|habit|dependen|stop", low) else lf.boxed_warning
+                return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH,
+                               f"The article denies a risk the label of {dname} warns about.",
+                               [_label_ref(lf, fact)],
+                               suggestion=f"Stopping {dname} suddenly can cause withdrawal; the label warns about it."
+                               if "withdrawal" in (fact or "").lower() else None)
             if sub == "withdrawal" and lf.withdrawal:
                 return Verdict(VerdictLabel.SUPPORTED, Severity.NONE, f"The label warns about withdrawal of {dname}.",
                                [_label_ref(lf, lf.withdrawal)])
@@ -501,6 +523,17 @@ class Verifier:
                        f"A statement about how {dname} is used for {cname}; it is not approved for it"
                        + (f" and evidence is {evidence[0].direction.replace('_', ' ')}" if evidence else "")
                        + " (not flagged: describes practice, not efficacy).", ev_refs)
+
+
+_REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|social media|"
+                       r"posts?|rumou?rs?|myths?)\b[^.]{0,30}\b(say|says|said|claim|claims|claimed|suggest|promise|"
+                       r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b",
+                       re.IGNORECASE)
+
+
+def reported_claim(sentence: str) -> bool:
+    """The article reports someone else's claim ("a website said…", "Q: …") rather than making it."""
+    return bool(_REPORTED.search(sentence))
 
 
 def verify_claim(claim: Claim, reference: Reference | None = None) -> Verdict:

@@ -95,3 +95,33 @@ def test_questions_and_expletive_it_are_not_claims():
     text = "Baclofen is a muscle relaxant. It is important to talk to your doctor about fibromyalgia treatment."
     assert not [c for c in extract_claims_from_text(text) if c.sentence.startswith("It is important")]
     assert not extract_claims_from_text("Does baclofen cure fibromyalgia?")
+
+
+# Regressions found with the gold set (issue 2, `overclaim eval claims`).
+
+def test_issue2_off_label_in_second_clause_does_not_leak_to_first():
+    cs = extract_claims_from_text("Baclofen is approved in the United States only for spasticity, but doctors "
+                                  "prescribe it off-label for fibromyalgia.")
+    pol = {c.condition.name: c.polarity for c in by_type(cs, ClaimType.APPROVAL)}
+    assert pol.get("spasticity") == "positive" and pol.get("fibromyalgia") == "negative"
+
+
+def test_issue2_clause_with_its_own_predicate_makes_no_approval_claim():
+    cs = extract_claims_from_text("Baclofen is FDA-approved for spasticity from spinal cord injury, and there is "
+                                  "only sparse evidence (2 trials) supporting its efficacy for low back pain.")
+    assert "low back pain" not in {c.condition.name for c in by_type(cs, ClaimType.APPROVAL)}
+
+
+def test_issue2_advice_to_consult_is_not_a_claim():
+    assert not extract_claims_from_text("Patients should inform their healthcare provider about all the medications "
+                                        "they are taking before starting baclofen.")
+
+
+def test_issue2_mechanism_sentence_gets_no_efficacy_claim_from_context():
+    text = ("Acetaminophen and ibuprofen are used for fibromyalgia. They work by reducing inflammation and pain.")
+    assert not [c for c in extract_claims_from_text(text) if c.type is ClaimType.EFFICACY
+                and c.sentence.startswith("They work by")]
+
+
+def test_issue2_caption_is_boilerplate():
+    assert not extract_claims_from_text("Baclofen guide\n\nPictured: Baclofen 10 mg tablets on a counter.")

@@ -80,3 +80,9 @@ def test_linker_serialises(tmp_path, nlp):
 def test_everyday_words_in_open_vocabularies_are_not_linked(nlp):
     doc = nlp("The lead author said gold standard trials of baclofen lead to water retention.")
     assert [(e.text, e.label_) for e in doc.ents] == [("baclofen", "DRUG")]
+
+
+def test_issue2_degree_after_a_name_is_not_multiple_sclerosis(nlp):
+    doc = nlp("Patients with multiple sclerosis (MS) need care. Written by Jordan Park, MS, PT.")
+    ms = [e for e in doc.ents if e.text == "MS"]
+    assert len(ms) == 1 and ms[0].start_char < 50

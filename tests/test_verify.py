@@ -95,3 +95,27 @@ def test_supplement_disease_approval_claim_contradicted():
         pytest.skip("melatonin not in the curated reference")
     v = only("Melatonin is FDA-approved for insomnia.", ClaimType.APPROVAL)
     assert v.label.value == "contradicted"
+
+
+def test_issue2_broader_approval_does_not_approve_narrower_use():
+    res = check("Morphine is approved for severe pain, not specifically for fibromyalgia.")
+    for cc in res.claims:
+        if cc.claim.type is ClaimType.APPROVAL and cc.claim.condition.name == "fibromyalgia":
+            assert cc.verdict.label.value != "contradicted", cc.verdict.rationale
+
+
+def test_issue2_denied_withdrawal_risk_contradicted():
+    v = only("Baclofen is completely non-addictive and has no withdrawal symptoms.", ClaimType.SAFETY)
+    assert v.label.value == "contradicted" and v.flagged
+
+
+def test_issue2_reported_claim_is_not_flagged():
+    res = check("Some websites claim that baclofen has been proven to cure fibromyalgia.")
+    eff = [cc for cc in res.claims if cc.claim.type is ClaimType.EFFICACY]
+    assert eff and not any(cc.verdict.flagged for cc in eff)
+    assert "Reported claim" in eff[0].verdict.rationale
+
+
+def test_issue2_negated_trials_statement_is_supported():
+    v = only("Baclofen has not been tested in any large randomized trial for fibromyalgia.", ClaimType.EVIDENCE)
+    assert v.label.value == "supported" and not v.flagged

@@ -44,6 +44,21 @@ class VocabEntry(NamedTuple):
     ambiguous: bool = False
 
 
+_CREDENTIALS = {"MD", "PhD", "PT", "DPT", "RN", "NP", "PA", "PA-C", "PharmD", "MPH", "MSc", "BSc", "MA", "BA",
+                "DO", "RD", "CPT", "MBBS", "FACP", "DC", "LAc", "CNS", "OTR", "MS", "DNP", "APRN", "LPN"}
+
+
+def _is_credential(doc: Doc, i: int, j: int) -> bool:
+    """An abbreviation standing in a list of degrees after a name ("Jordan Park, MS, PT")."""
+    def tok(k: int) -> str:
+        return doc[k].text if 0 <= k < len(doc) else ""
+
+    left = tok(i - 1) == "," and (tok(i - 2) in _CREDENTIALS or tok(i - 2)[:1].isupper())
+    right_cred = tok(j) == "," and tok(j + 1) in _CREDENTIALS
+    right_end = tok(j) in {",", ".", ")", ""} and tok(i - 2) in _CREDENTIALS
+    return left and (right_cred or right_end or tok(i - 2) in _CREDENTIALS)
+
+
 @functools.lru_cache(maxsize=1)
 def stoplist() -> frozenset[str]:
     """Everyday words never linked (``pipeline/resources/linker_stoplist.yaml``)."""
@@ -188,6 +203,8 @@ class EntityLinker:
         spans: list[Span] = []
         unlinked: list[Span] = []
         for i, j, hits, mode in cands:
+            if mode == "exact" and _is_credential(doc, i, j):
+                continue  # "Jordan Park, MS, PT": a degree, not a disease
             choice, score, via = self._choose(doc, i, j, hits, defined, context_ids)
             if choice is None or score < self.threshold:
                 sp = Span(doc, i, j, label="AMBIGUOUS")

@@ -237,12 +237,29 @@ class Reference:
         if ing != drug_id:
             drug_ids.append(ing)
         else:
-            drug_ids += [d.id for d in self.drugs.values() if d.parent == drug_id]
+            drug_ids += self._forms_of().get(drug_id, [])
         rows = [a for did in drug_ids for a in self._approvals_by_drug.get(did, [])]
         if condition_id is None:
             return rows
         anc = set(self.condition_ancestors(condition_id))
-        return [a for a in rows if a.condition in anc or condition_id in self.condition_ancestors(a.condition)]
+        # An approval for a narrower condition (spasticity due to MS) bears on a claim about the
+        # broader one (spasticity); an approval for a broader one (pain) does not make a narrower
+        # use (fibromyalgia) approved -- but "not approved" for the broader one carries down.
+        return [a for a in rows if a.condition == condition_id
+                or condition_id in self.condition_ancestors(a.condition)
+                or (a.status != "approved" and a.condition in anc)]
+
+    def _forms_of(self) -> dict[str, list[str]]:
+        """Ingredient id -> ids of its form entries (intrathecal baclofen), built once."""
+        cache = self.__dict__.get("_forms_cache")
+        if cache is None or cache[0] != len(self.drugs):
+            forms: dict[str, list[str]] = defaultdict(list)
+            for d in self.drugs.values():
+                if d.parent:
+                    forms[d.parent].append(d.id)
+            cache = (len(self.drugs), dict(forms))
+            self.__dict__["_forms_cache"] = cache
+        return cache[1]
 
     def evidence_for(self, drug_id: str, condition_id: str) -> list[Evidence]:
         """Evidence for the pair, falling back to the drug's ingredient/classes and broader conditions."""
