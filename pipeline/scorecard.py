@@ -155,7 +155,30 @@ def _ev(text: str, s: int, e: int, cue: str | None = None, why: str | None = Non
     return d
 
 
+_ANY: dict[int, tuple] = {}
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _any(patterns) -> re.Pattern | None:
+    """One alternation of ``patterns`` (same flags, no back-references), to skip in one search the
+    sentences none of them matches; ``None`` when they cannot be combined safely."""
+    hit = _ANY.get(id(patterns))
+    if hit is None or hit[0] is not patterns:
+        combined = None
+        flags = {p.flags for p in patterns}
+        if len(patterns) > 1 and len(flags) == 1 and not any(_BACKREF.search(p.pattern) for p in patterns):
+            try:
+                combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags.pop())
+            except re.error:
+                combined = None
+        hit = _ANY[id(patterns)] = (patterns, combined)
+    return hit[1]
+
+
 def _first(patterns, sent: str) -> re.Match | None:
+    pre = _any(patterns)
+    if pre is not None and pre.search(sent) is None:
+        return None
     for p in patterns:
         m = p.search(sent)
         if m:
