@@ -241,6 +241,15 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
             continue
         if re.search(r"\b(only|just)\b", following):
             continue
+        # "cannot say whether the benefit lasts", "not clear whether": uncertainty, not a negative claim.
+        if re.search(r"^(say|tell|know|sure|clear|certain|yet known)\b", following) or \
+                re.search(r"\b(whether|if)\b", doc[c.end:min(e, c.end + 5)].text.lower()):
+            continue
+        # The negation must govern the efficacy word closely ("does not work", "is not effective").
+        near = doc[c.end:min(e, c.end + 5)].text.lower()
+        if not (rules.efficacy.search(near) or rules.approval_pos.search(near) or "evidence" in near
+                or re.search(r"\b(benefit|effective|help|work)", near)):
+            continue
         scope_text = doc[s:e].text.lower()
         if rules.efficacy.search(scope_text) or rules.approval_pos.search(scope_text) or "evidence" in scope_text:
             negs.append(c)

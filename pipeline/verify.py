@@ -124,6 +124,8 @@ class Verifier:
     # -- dispatch -------------------------------------------------------------------------
     def __call__(self, claim: Claim) -> Verdict:
         verdict = self._verdict(claim)
+        if not verdict.flagged and verdict.severity in (Severity.MEDIUM, Severity.HIGH):
+            verdict.severity = Severity.LOW  # severity ranks flags; an unflagged verdict is at most low
         if verdict.flagged and reported_claim(claim.sentence):
             # The article quotes a claim (to refute it, usually): note it, do not raise it as a flag.
             verdict.severity = Severity.LOW
@@ -278,6 +280,8 @@ class Verifier:
                            allowed_strength=allowed)
         gap = int(strength) - int(allowed)
         sev = _SEVERITY_BY_GAP.get(min(gap, 3), Severity.LOW)
+        if e.condition != cid and e.condition in ref.conditions:
+            cname = f"{cname} (judged on the evidence for {ref.conditions[e.condition].name})"
         trials = ("no randomised trial" if e.n_rcts == 0 or e.direction == "no_trials"
                   else f"{e.n_rcts} randomised trial{'s' if e.n_rcts != 1 else ''}" if e.n_rcts is not None
                   else f"{e.direction.replace('_', ' ')} evidence")
@@ -296,6 +300,7 @@ class Verifier:
 
     # -- evidence (claims about studies) -------------------------------------------------
     _LIMITED = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
+                          r"only a few|only (one|two|three|a handful of)|few small|small and short|"
                           r"inconclusive|needed to confirm|are needed|more research|further research|not supported|"
                           r"without (supporting )?evidence|no significant)\b")
     _NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|several|a few|few|many|numerous|multiple|some)\s+"

@@ -263,12 +263,19 @@ class Reference:
 
     def evidence_for(self, drug_id: str, condition_id: str) -> list[Evidence]:
         """Evidence for the pair, falling back to the drug's ingredient/classes and broader conditions."""
-        for did in self.related_drugs(drug_id):
+        related = self.related_drugs(drug_id)
+        for did in related:
             for cid in self.condition_ancestors(condition_id):
                 rows = self._evidence_by_pair.get((did, cid))
                 if rows:
                     return list(rows)
-        return []
+        # A claim about a broad condition ("arthritis") is judged on the evidence for its narrower
+        # forms (osteoarthritis, rheumatoid arthritis), the most favourable first.
+        narrower = [e for (did, cid), rows in self._evidence_by_pair.items() if did in related
+                    and condition_id in self.condition_ancestors(cid)[1:] for e in rows]
+        order = {"benefit": 0, "mixed": 1, "insufficient": 2, "no_trials": 3, "no_benefit": 4, "harm": 5}
+        grade = {"high": 0, "moderate": 1, "low": 2, "very_low": 3, "none": 4}
+        return sorted(narrower, key=lambda e: (order.get(e.direction, 9), grade.get(e.grade, 9)))
 
     def label_for(self, drug_id: str, route: str | None = None) -> list[LabelFacts]:
         rows = self.labels.get(drug_id) or self.labels.get(self.ingredient_of(drug_id), [])
