@@ -346,6 +346,27 @@ def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
 _NOT_FOR = re.compile(r"(\bnot|\bnor|rather than|instead of|\bbut not|\bonly for [^,;]*,)\b[^.;]{0,40}$")
 
 
+_CLASS_MEMBER = re.compile(r"\b(is|are) (both )?(an? )?(older |newer |first-generation |second-generation )?"
+                           r"(tricyclic|snris?|ssris?|serotonin|selective serotonin|anticonvulsants?|antidepressants?|"
+                           r"muscle relaxants?|opioids?|nsaids?|benzodiazepines?|gabapentinoids?|antispastic|"
+                           r"gaba-b agonist|anti-inflammator)")
+
+
+def _efficacy_outside_mechanism(sent: Span, rules: ClaimRules) -> bool:
+    """An efficacy word in a clause that is not the mechanism clause ("works by X, which can help Y")."""
+    seen = set()
+    for t in sent:
+        a, b = clause_bounds(sent, t.i)
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        clause = sent.doc[a:b].text.lower()
+        if rules.efficacy.search(clause) and not re.search(r"\bworks? by\b|\bacts? (on|by)\b|\bby (reducing|"
+                                                            r"altering|suppressing|blocking)", clause):
+            return True
+    return False
+
+
 def _approval_groups(doc: Doc, sent: Span, conds: list[Mention], rules: ClaimRules) -> dict[str, list[Mention]]:
     """Assign each condition of an approval sentence to "approved" / "not_approved", clause by clause.
 
@@ -455,9 +476,9 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         expletive = re.match(r"^(?:[a-z]+,? )?it (?:is|was|may be|can be|might be)(?: [a-z]+){0,3} (?:to|that)\b",
                              low)
         if not drugs and ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive:
-            first_words = " ".join(words[:4])
+            first_words = " ".join(words[:6])
             if any(re.search(r"(?<![\w-])" + re.escape(a) + r"\b", first_words) for a in rules.drug_anaphora):
-                plural = bool(re.search(r"\b(they|these|their)\b", first_words))
+                plural = bool(re.search(r"\b(they|these|their|both|none|all|each|such|drugs)\b", first_words))
                 ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
                 drugs = [_moved(m, "pronoun") for m in ref_drugs]
         # Condition anaphora: "for this purpose" -> topic / last condition.
@@ -494,6 +515,10 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
             conds = [_moved(c, "context") for c in ctx_real]
         if drugs:
             ctx.last_drugs, ctx.last_drugs_age = drugs, 0
+        elif ctx.last_drugs and ctx.last_drugs_age <= 1 and not expletive and any(
+                p.search(low) for p in rules.safety.values()) and not conds:
+            # "Drowsiness, weakness and dizziness are common." right after a sentence about the drug.
+            drugs = [_moved(m, "context") for m in ctx.last_drugs]
         elif not drugs and ctx.topic_drug is not None and (rules.dosage.search(low) and parse_quantities(text)):
             drugs = [_moved(ctx.last_drugs[0] if ctx.last_drugs and ctx.last_drugs_age <= 3 else ctx.topic_drug,
                             "context")]
@@ -524,11 +549,15 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         quantities = parse_quantities(text)
         if quantities and rules.dosage.search(low):
             found.append((ClaimType.DOSAGE, None, explicit_conds, None))
+        elif re.search(r"\b(lower|higher|reduced|smaller|larger|adjusted) (doses?|dosing|dosage)\b|"
+                       r"\b(doses?|dosage|dosing) (should|must|may need to) be (lowered|reduced|adjusted|increased)\b"
+                       r"|\btitrat", low):
+            found.append((ClaimType.DOSAGE, "qualitative", explicit_conds, None))
         for sub, pat in rules.safety.items():
             if pat.search(low):
                 found.append((ClaimType.SAFETY, sub, explicit_conds, None))
                 break
-        if rules.mechanism.search(low):
+        if rules.mechanism.search(low) or _CLASS_MEMBER.search(low):
             found.append((ClaimType.MECHANISM, None, explicit_conds, None))
         has_evidence = bool(rules.evidence.search(low)) and not re.search(r"\bdespite (extensive )?research\b", low)
         efficacy_hit = rules.efficacy.search(low)
@@ -537,7 +566,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         safety_only = any(t is ClaimType.SAFETY for t, *_ in found) and (not explicit_conds or not re.search(
             r"\b(effective|efficacy|relief|relieve|alleviate|reduce pain)", low))
         mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and (
-            not explicit_conds or bool(re.search(r"\bworks? by\b|\bacts? (on|by)\b", low)))
+            not explicit_conds or not _efficacy_outside_mechanism(sent, rules))
         if efficacy_hit and not explicit_conds and claim_conds:
             # With the condition only implied, the drug must be the one said to work: it comes before the
             # efficacy word, close to it ("baclofen has been used … with some success").

@@ -400,6 +400,12 @@ class Verifier:
             labels = ref.label_for(did, self.ref.drugs[did].route)
         with_max = [lf for lf in labels if lf.max_daily_dose]
         dname = _name(claim.drug, ref)
+        if not claim.quantities:
+            dosing = [lf for lf in labels if lf.usual_start_dose or lf.max_daily_dose]
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                           f"A dosing statement without amounts; compare it with the label of {dname}.",
+                           [_label_ref(lf, lf.usual_start_dose or f"maximum {lf.max_daily_dose:g} "
+                                       f"{lf.max_daily_dose_unit or 'mg'}/day") for lf in dosing[:1]])
         if not with_max:
             return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
                            f"The reference has no label dosing facts for {dname}.",
