@@ -308,6 +308,9 @@ def load_from_dir(name: str, model_dir=None) -> ClaimModel:
         raise
     except Exception as e:  # skops raises several types on corrupt files
         raise ModelError(f"model {name!r}: cannot load {wp}: {e}") from e
+    if not (hasattr(est, "predict_proba") and hasattr(est, "named_steps") and hasattr(est, "classes_")):
+        raise ModelError(f"model {name!r}: {wp} holds a {type(est).__name__}, not a classifier pipeline",
+                         hint=f"rebuild with `overclaim train {name}`")
     return ClaimModel(name, est, meta)
 
 
