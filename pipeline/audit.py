@@ -25,9 +25,11 @@ class Auditor:
         reference: a :class:`~pipeline.reference.Reference` (default: the shipped one, plus
             the compiled open-source reference when it has been built).
         overlays: editor overlay files or folders merged on top of the reference.
+        models: apply the trained check-worthiness and strength models (``pipeline.scoring``);
+            ``False`` uses the rules alone.
     """
 
-    def __init__(self, reference=None, overlays: Iterable[str] = ()) -> None:
+    def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool = True) -> None:
         from .nlp import get_nlp
         from .reference import load_reference
         from .verify import Verifier
@@ -36,6 +38,11 @@ class Auditor:
         self.reference = reference if reference is not None else load_reference(overlays)
         self.nlp = get_nlp(self.reference)
         self.verifier = Verifier(self.reference)
+        self.scorer = None
+        if models:
+            from .scoring import ClaimScorer
+
+            self.scorer = ClaimScorer()
 
     def audit_article(self, article: Article) -> ArticleResult:
         """Extract and verify every claim of one article.
@@ -56,6 +63,8 @@ class Auditor:
         heads = find_headings(text)
         doc = self.nlp(text)
         claims = extract_claims(doc, article, reference=self.reference, boilerplate=boiler, headings=heads)
+        if self.scorer is not None:
+            claims = self.scorer.apply(claims)
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=article, claims=checked, findings=findings, boilerplate=boiler)

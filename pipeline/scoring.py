@@ -1,0 +1,116 @@
+"""Trained models in the claim stage: check-worthiness filter and claim-strength estimates.
+
+Rules find claims and their cue words; the trained scikit-learn models (``pipeline.ml``,
+weights in ``models/``) then
+
+* drop claims in sentences the check-worthiness model scores as making no checkable claim
+  (below ``checkworthy_threshold``), and
+* estimate the strength of efficacy and evidence claims the rules found no hedge, booster or
+  correlational cue in (the sentence states a claim plainly): a confident model prediction
+  replaces the rules' default, and each such claim carries ``strength_prob`` (the model's
+  probability of the final strength) and, when changed, the model's cue words.
+
+Models load lazily on first use (never at import time) and are cached per process.
+
+Example:
+    >>> from pipeline.claims import extract_claims_from_text
+    >>> from pipeline.scoring import ClaimScorer
+    >>> claims = extract_claims_from_text("Baclofen use was associated with less pain in fibromyalgia.")
+    >>> scored = ClaimScorer().apply(claims)
+    >>> [int(c.strength) for c in scored]
+    [1]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .types import Claim, ClaimType, Cue, Strength
+
+STRENGTH_TYPES = (ClaimType.EFFICACY, ClaimType.EVIDENCE)
+
+
+@dataclass
+class ScorerConfig:
+    """Thresholds for the model layer.
+
+    Attributes:
+        checkworthy_threshold: claims in sentences scored below this are dropped (0 disables).
+        strength_min_prob: a model strength replaces the rules' default only above this probability.
+        checkworthy_types: claim types the check-worthiness filter applies to.
+    """
+
+    checkworthy_threshold: float = 0.15
+    strength_min_prob: float = 0.8
+    checkworthy_types: tuple[ClaimType, ...] = (ClaimType.EFFICACY, ClaimType.USAGE)
+
+
+class ClaimScorer:
+    """Applies the check-worthiness and strength models to extracted claims.
+
+    Args:
+        config: :class:`ScorerConfig`.
+        model_dir: folder with the weights (default: the installed ``models/``).
+    """
+
+    def __init__(self, config: ScorerConfig | None = None, model_dir=None) -> None:
+        self.config = config or ScorerConfig()
+        self.model_dir = model_dir
+        self._strength = None
+        self._checkworthy = None
+
+    def _models(self):
+        if self._strength is None:
+            from .ml import load_model
+
+            self._strength = load_model("strength", model_dir=self.model_dir)
+            if self.config.checkworthy_threshold > 0:
+                self._checkworthy = load_model("checkworthy", model_dir=self.model_dir)
+        return self._strength, self._checkworthy
+
+    def apply(self, claims: list[Claim]) -> list[Claim]:
+        """Filter and re-score claims in place; returns the claims kept.
+
+        Args:
+            claims: claims of one article.
+
+        Returns:
+            The kept claims, with ``strength_prob`` set on plainly stated efficacy/evidence claims.
+        """
+        if not claims:
+            return claims
+        strength_model, cw_model = self._models()
+        cfg = self.config
+        keep = claims
+        if cw_model is not None:
+            sents = sorted({c.sentence for c in claims if c.type in cfg.checkworthy_types})
+            if sents:
+                proba = cw_model.predict_proba(sents)
+                col = list(cw_model.classes_).index(1)
+                p_cw = dict(zip(sents, proba[:, col]))
+                keep = [c for c in claims if c.type not in cfg.checkworthy_types
+                        or p_cw.get(c.sentence, 1.0) >= cfg.checkworthy_threshold]
+        # Only plainly stated claims (no hedge, booster or correlational cue found by the rules) can
+        # change; cued claims keep the rules' strength and are not scored (saves time).
+        targets = [c for c in keep if c.type in STRENGTH_TYPES
+                   and not any(cue.kind in ("booster", "hedge", "correlational") for cue in c.cues)]
+        sents = sorted({c.sentence for c in targets})
+        if sents:
+            proba = strength_model.predict_proba(sents)
+            classes = [int(k) for k in strength_model.classes_]
+            by_sent = dict(zip(sents, proba))
+            top = {}
+            for c in targets:
+                p = by_sent[c.sentence]
+                best = int(classes[int(p.argmax())])
+                if best != int(c.strength) and float(p.max()) >= cfg.strength_min_prob \
+                        and c.polarity == "positive":
+                    c.strength = Strength(best)
+                    if c.sentence not in top:
+                        top[c.sentence] = strength_model.top_cues([c.sentence], classes=[best], k=2)[0]
+                    for phrase in top[c.sentence]:
+                        i = c.sentence.lower().find(phrase.lower())
+                        if i >= 0:
+                            c.cues.append(Cue(text=c.sentence[i:i + len(phrase)], kind="model",
+                                              start=c.start + i, end=c.start + i + len(phrase)))
+                c.strength_prob = round(float(p[classes.index(int(c.strength))]), 4)
+        return keep

@@ -1,0 +1,40 @@
+"""The model layer in the claim stage (issue 4: check-worthiness filter, strength estimates)."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.claims import extract_claims_from_text
+from pipeline.scoring import ClaimScorer, ScorerConfig
+from pipeline.types import ClaimType, Strength
+
+pytest.importorskip("skops")
+
+
+def test_cued_claims_keep_rule_strength_and_plain_claims_get_a_probability():
+    claims = extract_claims_from_text("Baclofen may help fibromyalgia. Duloxetine reduces pain in fibromyalgia.")
+    out = ClaimScorer().apply(claims)
+    hedged = next(c for c in out if c.drug.name == "baclofen")
+    plain = next(c for c in out if c.drug.name == "duloxetine")
+    assert hedged.strength == Strength.HEDGED and hedged.strength_prob is None
+    assert plain.strength_prob is not None and 0.0 <= plain.strength_prob <= 1.0
+
+
+def test_checkworthiness_threshold_filters_only_its_claim_types():
+    text = "Duloxetine reduces pain in fibromyalgia. Duloxetine is FDA-approved for fibromyalgia."
+    claims = extract_claims_from_text(text)
+    assert {c.type for c in claims} >= {ClaimType.EFFICACY, ClaimType.APPROVAL}
+    strict = ClaimScorer(ScorerConfig(checkworthy_threshold=1.01)).apply(list(claims))
+    assert {c.type for c in strict} == {ClaimType.APPROVAL}  # approval claims are never filtered
+    lenient = ClaimScorer(ScorerConfig(checkworthy_threshold=0.0)).apply(extract_claims_from_text(text))
+    assert ClaimType.EFFICACY in {c.type for c in lenient}
+
+
+def test_confident_model_lowers_a_plainly_stated_observational_claim():
+    # No hedge or booster in "had lower rates of": the rules default to a direct claim; the model
+    # reads the observational phrasing as correlational, and its cue words are kept for the rationale.
+    claims = [c for c in extract_claims_from_text("Metformin users had lower rates of cancer.")
+              if c.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE)]
+    assert claims and claims[0].strength == Strength.DIRECT
+    out = ClaimScorer(ScorerConfig(checkworthy_threshold=0.0, strength_min_prob=0.6)).apply(claims)
+    assert out[0].strength == Strength.CORRELATIONAL and out[0].strength_prob >= 0.6
+    assert any(cue.kind == "model" for cue in out[0].cues)
