@@ -207,15 +207,34 @@ def _required(pattern: re.Pattern) -> frozenset[str] | None:
     return req
 
 
+_PLANS: dict[int, tuple] = {}
+
+
+def _plan(patterns) -> list[tuple[re.Pattern, tuple[str, ...] | None]]:
+    """``patterns`` with their required literals (see :func:`_required`), computed once per list."""
+    hit = _PLANS.get(id(patterns))
+    if hit is None or hit[0] is not patterns:
+        plan = []
+        for p in patterns:
+            req = _required(p)
+            plan.append((p, tuple(sorted(req, key=len, reverse=True)) if req else None))
+        hit = _PLANS[id(patterns)] = (patterns, plan)
+    return hit[1]
+
+
 def _first(patterns, sent: str) -> re.Match | None:
     # An ASCII sentence that contains none of a pattern's required literals cannot match it: skip
     # the (slow, case-insensitive) search. Results are exactly those of searching every pattern.
-    low = sent.lower() if sent.isascii() else None
-    for p in patterns:
-        if low is not None:
-            req = _required(p)
-            if req is not None and not any(x in low for x in req):
+    if sent.isascii():
+        has = sent.lower().__contains__
+        for p, req in _plan(patterns):
+            if req is not None and not any(map(has, req)):
                 continue
+            m = p.search(sent)
+            if m:
+                return m
+        return None
+    for p in patterns:
         m = p.search(sent)
         if m:
             return m
@@ -234,7 +253,10 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=()):
         if exclude_context:
             # sensational words in a harmless context ("there is no cure") do not count
             masked = sent
-            for p in exclude_context:
+            has = sent.lower().__contains__ if sent.isascii() else None
+            for p, req in _plan(exclude_context):
+                if has is not None and req is not None and not any(map(has, req)):
+                    continue  # cannot match: nothing to mask
                 masked = p.sub(lambda m: " " * len(m.group()), masked)
             sent_for_match = masked
         else:
