@@ -135,7 +135,7 @@ def parse_quantities(text: str) -> list[Quantity]:
         if kind == "max" and mult is None and re.search(r"\b(daily|per day|a day)\b", head + tail[:20]):
             daily = value
         out.append(Quantity(value=value, unit=unit, frequency=freq_txt, per="day" if mult else None,
-                            text=m.group(0), daily_total=daily, kind=kind))
+                            text=m.group(0), daily_total=daily, kind=kind, start=m.start(), end=m.end()))
     return out
 
 
@@ -171,6 +171,36 @@ def _dedupe(ms: list[Mention]) -> list[Mention]:
         if m.id not in seen:
             seen.add(m.id)
             out.append(m)
+    return out
+
+
+def _quantities_for(drug: Mention, quantities: list[Quantity], text: str, s_start: int,
+                    drugs: list[Mention]) -> list[Quantity]:
+    """The doses of a sentence that belong to ``drug``: each dose goes to the nearest drug named
+    before it ("celecoxib 200 mg") or right after it ("200 mg of celecoxib"); a dose of something
+    else ("800 mg of chondroitin") belongs to no drug here."""
+    if drug.start < s_start:  # drug from context (pronoun, topic): the sentence's doses are its own
+        return quantities
+    out = []
+    for q in quantities:
+        after = text[q.end: q.end + 45].lower()
+        of_other = re.match(r"\s*(of|of the)\s+", after)
+        best, dist = None, 10 ** 6
+        named = [m for m in drugs if m.start >= s_start]
+        if of_other:
+            # "200 mg of celecoxib": the substance named right after the dose owns it.
+            follow = [m for m in named if 0 <= m.start - s_start - q.end <= 40]
+            if follow:
+                best = min(follow, key=lambda m: m.start)
+        if best is None:
+            for m in named:
+                me = m.end - s_start
+                if me <= q.start and q.start - me < dist and q.start - me <= 30:
+                    best, dist = m, q.start - me
+        if best is None and of_other:
+            continue  # "800 mg of <something we do not know>"
+        if best is None or best.id == drug.id:
+            out.append(q)
     return out
 
 
@@ -240,6 +270,10 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
         if re.search(r"\b(all|every|everyone|always|specifically)\b", following) and "approved" not in following:
             continue
         if re.search(r"\b(only|just)\b", following):
+            continue
+        # "do not improve symptoms in about 40 percent of people", "don't necessarily help": a limit, not a denial.
+        if re.search(r"\bnecessarily\b|\bin (about |nearly |around |roughly |up to )?(\d+|one|two|three) ?(percent|%|in)"
+                     r"|\bin (some|many|a few|most)\b|\bfor (some|many|most)\b", doc[c.end:min(e, c.end + 12)].text.lower()):
             continue
         # "cannot say whether the benefit lasts", "not clear whether": uncertainty, not a negative claim.
         if re.search(r"^(say|tell|know|sure|clear|certain|yet known)\b", following) or \
@@ -389,6 +423,12 @@ def _approval_groups(doc: Doc, sent: Span, conds: list[Mention], rules: ClaimRul
         a, b = clause_bounds(sent, tok.start)
         clause = doc[a:b].text.lower()
         before_in_sentence = text[: cnd.start - sent.start_char].lower()
+        inside = before_in_sentence.rfind("(") > before_in_sentence.rfind(")")
+        if inside:
+            close = text.find(")", cnd.start - sent.start_char)
+            paren = text[before_in_sentence.rfind("(") + 1: close if close > 0 else len(text)].lower()
+            if not (rules.approval_pos.search(paren) or rules.approval_neg.search(paren)):
+                continue  # an aside describing the drug, not the approval statement itself
         if rules.approval_neg.search(clause):
             status = "not_approved"
         elif rules.approval_pos.search(clause):
@@ -627,11 +667,16 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
                                     c_strength_i, c_polarity_i = st, po
                                     c_cues = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char,
                                                   end=c.end_char) for c in cl_cues]
+                    qs = quantities
+                    if ctype is ClaimType.DOSAGE and quantities:
+                        qs = _quantities_for(d, quantities, text, s_start, drugs)
+                        if not qs and sub != "qualitative":
+                            continue
                     claims.append(Claim(
                         article_id=article.id, sentence=text, start=s_start, end=s_end, type=ctype, drug=d,
                         condition=cnd, outcome=", ".join(outcomes) or None, polarity=c_polarity_i,
                         strength=c_strength_i, attribution=attribution,
-                        quantities=quantities if ctype is ClaimType.DOSAGE else [],
+                        quantities=qs if ctype is ClaimType.DOSAGE else [],
                         cues=c_cues, subtype=sub, approval_status=appr, sentence_index=si,
                         id=_claim_id(article.id, text, ctype.value, d.id, cnd.id if cnd else None, sub),
                     ))

@@ -91,6 +91,8 @@ class Quantity:
     text: str = ""
     daily_total: float | None = None  # in the unit, when computable
     kind: str | None = None  # "max", "start", "increment", "dose"
+    start: int | None = None  # offsets in the sentence
+    end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -197,8 +197,11 @@ class Verifier:
                                  if a.status == "approved" and a.condition in ref.conditions})
                 why = f"{dname} is not {who}-approved for {cname}"
                 if listed:
-                    why += f"; its approved uses are: {', '.join(listed[:8])}"
-                return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH, why + ".", ev,
+                    why += f"; its approved uses on record are: {', '.join(listed[:8])}"
+                # An explicit "not approved" entry is certain; absence from the curated list is
+                # strong but not conclusive (a later or minor indication may be missing).
+                sev = Severity.HIGH if not_approved else Severity.MEDIUM
+                return Verdict(VerdictLabel.CONTRADICTED, sev, why + ".", ev,
                                suggestion=f"{Dname} is not {who}-approved for {cname}; any such use is off-label.")
             if all_rows:
                 listed = sorted({ref.conditions[a.condition].name for a in all_rows
@@ -432,6 +435,10 @@ class Verifier:
             elif q.value > lf.max_daily_dose * 1.001:
                 problems.append(f"a dose of {q.value:g} {unit} exceeds the label maximum of {lf.max_daily_dose:g} "
                                 f"{unit}/day")
+        if problems and _TRIAL_CONTEXT.search(claim.sentence):
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                           f"A dose used in a study ({'; '.join(problems)}): a trial protocol, not dosing advice.",
+                           evref)
         if problems:
             return Verdict(VerdictLabel.CONTRADICTED, Severity.HIGH,
                            f"Dose of {dname}: " + "; ".join(problems) + ".", evref,
@@ -535,6 +542,10 @@ class Verifier:
                        + (f" and evidence is {evidence[0].direction.replace('_', ' ')}" if evidence else "")
                        + " (not flagged: describes practice, not efficacy).", ev_refs)
 
+
+_TRIAL_CONTEXT = re.compile(r"\b(randomly assigned|randomi[sz]ed (to|them)|were assigned|participants (received|took|were "
+                            r"given)|in the (trial|study)|the (trial|study) (tested|used|gave|compared)|volunteers)\b",
+                            re.IGNORECASE)
 
 _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|social media|"
                        r"posts?|rumou?rs?|myths?)\b[^.]{0,30}\b(say|says|said|claim|claims|claimed|suggest|promise|"

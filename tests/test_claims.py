@@ -125,3 +125,17 @@ def test_issue2_mechanism_sentence_gets_no_efficacy_claim_from_context():
 
 def test_issue2_caption_is_boilerplate():
     assert not extract_claims_from_text("Baclofen guide\n\nPictured: Baclofen 10 mg tablets on a counter.")
+
+
+def test_issue2_dose_of_another_substance_is_not_the_drugs_dose():
+    text = ("Patients were randomly assigned to take 800 mg of chondroitin sulfate or 200 mg of celecoxib "
+            "every day for six months.")
+    dose = [c for c in extract_claims_from_text(text) if c.type is ClaimType.DOSAGE and c.drug.name == "celecoxib"]
+    assert dose and [q.value for q in dose[0].quantities] == [200.0]
+
+
+def test_issue2_limits_are_not_denials():
+    for text in ("Antidepressants do not improve symptoms in about 40 percent of people with depression.",
+                 "Stimulants don't necessarily help people with ADHD."):
+        assert all(c.polarity == "positive" for c in extract_claims_from_text(text)
+                   if c.type is ClaimType.EFFICACY), text
