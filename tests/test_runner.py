@@ -246,3 +246,15 @@ def test_disk_full_mid_run_no_half_written_outputs(corpus, tmp_path, monkeypatch
     monkeypatch.setattr(writer.os, "fsync", real)  # space freed: the committed part is resumed
     s = run_audit([corpus], out, progress=False, resume=True)
     assert s["articles"] == 160 and s["resumed"] > 0
+
+
+def test_pool_recycles_workers_and_keeps_order():
+    from pipeline.ingest import article_from_text
+    from pipeline.scale.pool import ProcessPool
+
+    items = [article_from_text("Baclofen helps.", id=f"a{i}") for i in range(40)]
+    with ProcessPool(2, auditor=_FakeAuditor(), start_method="fork", recycle_after=7) as pool:
+        first = {w.proc.pid for w in pool.workers}
+        res = list(pool.imap(items))
+        assert pool.recycled >= 4 and not first & {w.proc.pid for w in pool.workers}
+    assert [r.article.id for r in res] == [f"a{i}" for i in range(40)]

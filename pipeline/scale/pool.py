@@ -30,6 +30,12 @@ from ..errors import InputError, OverclaimError
 _FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
 
 
+def _other_threads() -> list[threading.Thread]:
+    """Threads besides this one and multiprocessing's own queue feeders (which fork handles)."""
+    me = threading.current_thread()
+    return [t for t in threading.enumerate() if t is not me and t.name != "QueueFeederThread"]
+
+
 class SerialEngine:
     """Audit in this process with one :class:`~pipeline.audit.Auditor`."""
 
@@ -102,6 +108,7 @@ class _Worker:
         self.assigned: deque = deque()  # (seq, article) in the order sent
         self.started: tuple[int, float] | None = None
         self.ready = False
+        self.count = 0  # articles audited
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -130,20 +137,25 @@ class ProcessPool:
         start_method: ``fork`` (default on Linux when the parent has a single thread: workers share
             the parent's loaded Auditor), ``forkserver`` or ``spawn``.
         auditor: an Auditor already loaded in the parent (shared with forked workers).
+        recycle_after: replace a worker by a fresh one after this many articles (spaCy's string
+            store only grows with new words: recycling keeps memory flat on long batches).
     """
 
     def __init__(self, workers: int, *, overlays: Iterable[str] = (), timeout: float | None = None,
-                 per_worker: int = 4, start_method: str | None = None, auditor=None) -> None:
+                 per_worker: int = 4, start_method: str | None = None, auditor=None,
+                 recycle_after: int | None = 2000) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.n = workers
         self.overlays = tuple(str(o) for o in overlays)
         self.timeout = timeout
         self.per_worker = per_worker
+        self.recycle_after = recycle_after
+        self.recycled = 0
         methods = mp.get_all_start_methods()
         if start_method is None:
             start_method = os.environ.get("OVERCLAIM_START_METHOD") or (
-                "fork" if "fork" in methods and threading.active_count() == 1 else
+                "fork" if "fork" in methods and not _other_threads() else
                 "forkserver" if "forkserver" in methods else "spawn")
         self.ctx = mp.get_context(start_method)
         self.auditor = auditor if start_method == "fork" else None
@@ -155,9 +167,14 @@ class ProcessPool:
     # -- lifecycle ----------------------------------------------------------------------------
     def _spawn(self) -> _Worker:
         global _FORK_AUDITOR
-        _FORK_AUDITOR = self.auditor
+        ctx, auditor = self.ctx, self.auditor
+        if ctx.get_start_method() == "fork" and _other_threads():
+            # forking while other threads run (progress bar, cluster client) can copy a held lock
+            ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+            auditor = None
+        _FORK_AUDITOR = auditor
         try:
-            w = _Worker(self.ctx, self._next_wid, self.overlays)
+            w = _Worker(ctx, self._next_wid, self.overlays)
         finally:
             _FORK_AUDITOR = None
         self._next_wid += 1
@@ -241,6 +258,9 @@ class ProcessPool:
         while True:
             inflight = sum(len(w.assigned) for w in self.workers)
             while not exhausted and inflight + len(done) < window:
+                live = [x for x in self.workers if not self._retiring(x)]
+                if not live:
+                    break  # every worker is draining before being replaced
                 try:
                     item = next(it)
                 except StopIteration:
@@ -249,7 +269,7 @@ class ProcessPool:
                 if isinstance(item, InputError):
                     done[seq_in] = item
                 else:
-                    w = min(self.workers, key=lambda x: len(x.assigned))
+                    w = min(live, key=lambda x: len(x.assigned))
                     w.inq.put((seq_in, item))
                     w.assigned.append((seq_in, item))
                     inflight += 1
@@ -273,7 +293,10 @@ class ProcessPool:
                 self._handle(w, msg, done)
             now = time.monotonic()
             for w in list(self.workers):
-                if not w.proc.is_alive():
+                if self._retiring(w) and not w.assigned:
+                    self.recycled += 1
+                    self._retire(w)
+                elif not w.proc.is_alive():
                     try:
                         while w.conn.poll():  # results it sent before dying still count
                             self._handle(w, w.conn.recv(), done)
@@ -287,6 +310,24 @@ class ProcessPool:
                     self.timed_out += 1
                     self._replace(w, f"audit took longer than {self.timeout:g} s; skipped", done)
 
+    def _retiring(self, w: _Worker) -> bool:
+        return bool(self.recycle_after) and w.count >= self.recycle_after
+
+    def _retire(self, w: _Worker) -> None:
+        """Replace an idle worker by a fresh one."""
+        w.stop()
+        w.proc.join(5)
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join(1)
+        try:
+            w.conn.close()
+        except OSError:
+            pass
+        nw = self._spawn()
+        self._await_ready(nw)
+        self.workers[self.workers.index(w)] = nw
+
     @staticmethod
     def _handle(w: _Worker, msg: tuple, done: dict) -> None:
         if msg[0] == "start":
@@ -294,6 +335,7 @@ class ProcessPool:
         elif msg[0] == "done":
             if w.assigned and w.assigned[0][0] == msg[1]:
                 w.assigned.popleft()
+                w.count += 1
                 try:
                     done[msg[1]] = pickle.loads(msg[2])
                 except Exception as e:
