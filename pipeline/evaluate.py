@@ -39,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-TASKS = ("claims", "linking")
+TASKS = ("claims", "linking", "scorecard")
 MUST_NOT_LINK = {"ambiguous", "wrong_sense"}
 MAX_ERRORS = 200  # errors kept in the result (all are counted)
 
@@ -577,6 +577,12 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
         return evaluate_claims(**kwargs)
     if task == "linking":
         return evaluate_linking(**kwargs)
+    if task == "scorecard":
+        from .scorecard import evaluate as evaluate_scorecard
+
+        res = evaluate_scorecard(auditor=kwargs.get("auditor"))
+        res["task"] = "scorecard"
+        return res
     raise UnknownTaskError(f"unknown evaluation task {task!r}: choose one of {', '.join(TASKS)}")
 
 
@@ -613,6 +619,16 @@ def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
     """
     lines: list[str] = []
     task = result.get("task")
+    if task == "scorecard":
+        lines.append(f"Article scorecard vs gold ({result['n_articles']} articles, one annotator)")
+        lines.append(f"{'criterion':<24} {'n':>4} {'agree':>6} {'accuracy':>9}")
+        for name, m in sorted(result["per_criterion"].items()):
+            lines.append(f"{name:<24} {m['n']:>4} {m['correct']:>6} {_f(m['accuracy']):>9}")
+        o = result["overall"]
+        lines.append(f"{'all':<24} {o['n']:>4} {o['correct']:>6} {_f(o['accuracy']):>9}")
+        for d in result.get("disagreements", [])[:max_errors]:
+            lines.append(f"  disagree: {d['article']} {d['criterion']}: gold {d['gold']}, predicted {d['pred']}")
+        return "\n".join(lines)
     if task == "claims":
         lines.append(f"Claims and flags vs gold ({len(result['documents'])} documents)")
         lines += _head()

@@ -238,3 +238,12 @@ def test_linking_quality_bars(linking_result):
         assert m["precision"] >= 0.95 and m["recall"] >= 0.95, (kind, m)
     assert linking_result["must_not_link"]["linked"] <= 2
     assert "exact span + id" in ev.format_table(linking_result)
+
+
+def test_scorecard_task_reports_per_criterion_agreement():
+    from pipeline.evaluate import format_table, run
+
+    res = run("scorecard")
+    assert res["task"] == "scorecard" and res["overall"]["n"] >= 7 * 8
+    assert 0.0 <= res["overall"]["accuracy"] <= 1.0
+    assert "sensational_language" in format_table(res)

@@ -56,3 +56,15 @@ def test_unwritable_output_folder_fails_at_once(tmp_path):
     with pytest.raises(OutputError) as e:
         AuditWriter(blocker / "out")
     assert str(blocker / "out") in str(e.value)
+
+
+def test_article_record_scorecard_validates_and_bad_rating_fails(result):
+    from pipeline.report.records import article_record
+
+    rec = article_record(result)
+    validate_record(rec, "article")
+    crit = next(iter(rec["scorecard"]["criteria"]))
+    bad = json.loads(json.dumps(rec))
+    bad["scorecard"]["criteria"][crit]["rating"] = "great"
+    with pytest.raises(Exception):
+        validate_record(bad, "article")
