@@ -157,6 +157,7 @@ def test_bad_input_types_are_rejected():
         m.predict_proba(["ok", 3])
     assert m.predict_proba([]).shape == (0, 4)
     assert len(score_strength([])) == 0
+    assert score_strength([HEDGED], k=0).top_cues.tolist() == [[]]
 
 
 def test_cue_sequence_abstracts_content_words():
