@@ -35,10 +35,18 @@ DATA = {
                    "use\"), plus our own sentence annotations of the three seed articles "
                    "(`corpora/gold/checkworthy_seeds.jsonl`, stored as character offsets, Apache-2.0).",
 }
+DOMAIN = {
+    "strength": "PubMed conclusion sentences and press-release sentences",
+    "advice": "conclusion sentences of structured abstracts (out-of-domain figures above show the drop)",
+    "hedge": "1990s molecular-biology abstracts and papers",
+    "checkworthy": "COVID-19 tweets and 273 sentences of three seed articles",
+}
 SELECTION = {
     "strength": "C chosen among 0.1 / 0.3 / 1 by the Yu 2019 5-fold CV reported below (1 was 0.004 better but "
-                "2.5x slower to train); we also tried logistic regression, stacking SVM + LR, per-class "
-                "probability weights and complement-clause features: none gained more than 0.005.",
+                "2.5x slower to train); we also tried logistic regression (C 10, 30), averaging SVM and LR "
+                "probabilities, per-class probability weights tuned on the CV predictions themselves (an optimistic "
+                "upper bound: +0.003) and extra features for the clause after 'suggest/show/found that': none gained "
+                "more than 0.005.",
     "advice": "C chosen among 0.3 / 1 by the Li 2021 grouped CV below (1: 0.848, 2.5x slower).",
     "hedge": "Defaults shared with the other models; not tuned.",
     "checkworthy": "C (0.3, 1) and the cue feature weight (0, 0.3, 1) were chosen on the same two evaluations "
@@ -103,7 +111,7 @@ def render_card(meta: dict) -> str:
         f"- Weights: `{meta['weights']}` ({meta['size_bytes'] / 1e6:.1f} MB, skops format), "
         f"SHA-256 `{meta['sha256']}` (checked on load)",
         f"- Load: `pipeline.ml.load_model(\"{name}\")`; scoring cost {meta['ms_per_sentence_batch100']:.2f} ms/sentence "
-        "(batches of 100, one core, measured when trained)",
+        "(predict_proba, batches of 100, measured when trained; `python -m pipeline.ml.bench` re-measures)",
         "", "## Data and licence", "", DATA[name], "",
         f"Training rows: {meta['n_train']} ({', '.join(f'{k} {v}' for k, v in meta['train_sources'].items())}); "
         f"labels {meta['label_counts']}.", "",
@@ -120,8 +128,7 @@ def render_card(meta: dict) -> str:
             f"{r['dataset']} ({r['protocol']}): {r['macro_f1']:.3f} < {r['target']:.2f}" for r in missed)
             + ". A linear model on n-gram and cue features stays below the fine-tuned BioBERT figures.", ""]
     lines += ["## Limitations", "",
-              "- Trained on scientific abstracts, press releases or tweets, not blog prose: expect a domain "
-              "shift on consumer health articles.",
+              f"- Trained on {DOMAIN[name]}, not blog prose: expect a domain shift on consumer health articles.",
               "- Sentence-level only; the model does not know which drug or outcome the claim concerns.",
               "- Calibrated on the training distribution; probabilities on other text are indicative.", ""]
     return "\n".join(lines)
