@@ -135,7 +135,8 @@ class ProcessPool:
             reported as failed (``None``: no limit).
         per_worker: articles queued per worker (bounds memory).
         start_method: ``fork`` (default on Linux when the parent has a single thread: workers share
-            the parent's loaded Auditor), ``forkserver`` or ``spawn``.
+            the parent's loaded Auditor; replacements started while other threads run use
+            ``forkserver``), ``forkserver`` or ``spawn``. An explicit choice is always honoured.
         auditor: an Auditor already loaded in the parent (shared with forked workers).
         recycle_after: replace a worker by a fresh one after this many articles (spaCy's string
             store only grows with new words: recycling keeps memory flat on long batches).
@@ -153,6 +154,7 @@ class ProcessPool:
         self.recycle_after = recycle_after
         self.recycled = 0
         methods = mp.get_all_start_methods()
+        self._auto = start_method is None and not os.environ.get("OVERCLAIM_START_METHOD")
         if start_method is None:
             start_method = os.environ.get("OVERCLAIM_START_METHOD") or (
                 "fork" if "fork" in methods and not _other_threads() else
@@ -168,7 +170,7 @@ class ProcessPool:
     def _spawn(self) -> _Worker:
         global _FORK_AUDITOR
         ctx, auditor = self.ctx, self.auditor
-        if ctx.get_start_method() == "fork" and _other_threads():
+        if self._auto and ctx.get_start_method() == "fork" and _other_threads():
             # forking while other threads run (progress bar, cluster client) can copy a held lock
             ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
             auditor = None
