@@ -122,10 +122,13 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         floor_nlp(a.text)
         auditor.audit_article(a)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for a in arts:
         floor_nlp(a.text)
     floor_s = time.perf_counter() - t0
+    floor_cpu = time.process_time() - c0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     n_claims = 0
     failures = 0
     for r in auditor.audit(arts):
@@ -134,6 +137,7 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         else:
             failures += 1
     audit_s = time.perf_counter() - t0
+    audit_cpu = time.process_time() - c0
     res: dict[str, Any] = {
         "articles": len(arts), "warmup_articles": n_warm, "words": words, "chars": chars,
         "input_errors": errors, "claims": n_claims,
@@ -142,6 +146,9 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         "load_seconds": round(load_s, 3), "auditor_startup_seconds": round(auditor_s, 3),
     }
     res["audit_vs_floor"] = round(floor_s / audit_s, 3)
+    res["cpu"] = {"floor_words_per_s": round(words / max(floor_cpu, 1e-9)),
+                  "audit_words_per_s": round(words / max(audit_cpu, 1e-9)),
+                  "audit_vs_floor": round(floor_cpu / max(audit_cpu, 1e-9), 3)}
     res["peak_rss_mb"] = round(_peak_mb(), 1)
     if workers > 1:
         from .pool import ProcessPool
@@ -149,15 +156,30 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         t0 = time.perf_counter()
         pool = ProcessPool(workers, auditor=auditor).start()
         start_s = time.perf_counter() - t0
+        import psutil
+
+        def cpu_of_workers() -> float:
+            tot = 0.0
+            for w in pool.workers:
+                try:
+                    t = psutil.Process(w.proc.pid).cpu_times()
+                    tot += t.user + t.system
+                except psutil.Error:
+                    pass
+            return tot
+
         try:
+            c0 = cpu_of_workers()
             t0 = time.perf_counter()
             n = sum(1 for _ in pool.imap(arts))
             par_s = time.perf_counter() - t0
+            par_cpu = cpu_of_workers() - c0
         finally:
             pool.close()
         assert n == len(arts)
         res["workers"] = dict(_rates(len(arts), words, par_s), n=workers, startup_seconds=round(start_s, 3),
-                              speedup=round(audit_s / par_s, 2))
+                              speedup=round(audit_s / par_s, 2), cpu_seconds=round(par_cpu, 3),
+                              cpu_efficiency=round(audit_cpu / par_cpu, 3) if par_cpu else None)
         res["peak_rss_worker_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN), 1)
     if startup:
         res["check_startup_seconds"] = check_startup()
@@ -266,7 +288,12 @@ def format_bench(r: dict[str, Any]) -> str:
     if "workers" in r:
         w = r["workers"]
         lines.append(f"{w['n']} workers: speed-up x{w['speedup']:.2f} over 1 core "
-                     f"(worker start-up {w['startup_seconds']:.2f}s, not counted)")
+                     f"(worker start-up {w['startup_seconds']:.2f}s, not counted); workers used "
+                     f"{w['cpu_seconds']:.2f} CPU-s for the 1-core run's {w['cpu_seconds'] * (w['cpu_efficiency'] or 0):.2f} "
+                     f"(efficiency {w['cpu_efficiency'] or 0:.0%}; wall speed-up needs {w['n']} idle cores)")
+    c = r["cpu"]
+    lines.append(f"by CPU time (robust to other load): floor {c['floor_words_per_s']:,} words/s, audit "
+                 f"{c['audit_words_per_s']:,} words/s = {c['audit_vs_floor']:.0%}")
     mem = f"peak memory (RSS): {r['peak_rss_mb']:.0f} MB"
     if "peak_rss_worker_mb" in r:
         mem += f", largest worker {r['peak_rss_worker_mb']:.0f} MB"
