@@ -14,6 +14,7 @@ Example:
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import importlib.resources as resources
@@ -325,6 +326,18 @@ def _attribution(sent: Span) -> str | None:
     return None
 
 
+def _ents_within(ents: list, starts: list[int], start_char: int, end_char: int) -> list:
+    """``Span.ents`` of the span [start_char, end_char) from the doc's entities (sorted, with their
+    start offsets), without rescanning every entity of the doc for each sentence."""
+    out = []
+    for k in range(bisect.bisect_left(starts, start_char), len(ents)):
+        if ents[k].end_char <= end_char:
+            out.append(ents[k])
+        else:
+            break
+    return out
+
+
 _MULTI_PARENT: dict[int, tuple] = {}
 
 
@@ -491,17 +504,22 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     ctx = _Ctx([], 99, [], 99, topic_condition, topic_drug)
     claims: list[Claim] = []
     outcome_names = set(o.lower() for o in rules.outcomes)
+    doc_text = doc.text
+    all_ents = list(doc.ents)
+    ent_starts = [e.start_char for e in all_ents]
     for si, sent in enumerate(doc.sents):
-        text = sent.text.strip()
+        sent_text = doc_text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
+        text = sent_text.strip()
         if not text:
             continue
-        lead = len(sent.text) - len(sent.text.lstrip())
+        lead = len(sent_text) - len(sent_text.lstrip())
         s_start = sent.start_char + lead
         s_end = s_start + len(text)
         ctx.last_drugs_age += 1
         ctx.last_conditions_age += 1
-        drugs = _dedupe([_mention(e, "drug", canonical) for e in sent.ents if e.label_ == "DRUG"])
-        conds = _dedupe([_mention(e, "condition", canonical) for e in sent.ents if e.label_ == "CONDITION"])
+        sent_ents = _ents_within(all_ents, ent_starts, sent.start_char, sent.end_char)  # == sent.ents
+        drugs = _dedupe([_mention(e, "drug", canonical) for e in sent_ents if e.label_ == "DRUG"])
+        conds = _dedupe([_mention(e, "condition", canonical) for e in sent_ents if e.label_ == "CONDITION"])
         skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
                 or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 4
                 or bool(_ADVICE.search(text)))
