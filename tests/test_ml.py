@@ -255,3 +255,11 @@ def test_train_writes_loadable_model_and_card(tmp_path, name):
     m = load_model(name, model_dir=tmp_path)
     assert (tmp_path / f"{name}.md").is_file() and res["n_train"] > 800
     assert m.predict_proba(["Vitamin D cures COVID-19."]).shape == (1, 2)
+
+
+def test_eval_cli_dispatches_gold_tasks_to_pipeline_evaluate():
+    gold = pytest.importorskip("pipeline.evaluate")
+    r = _run_cli("eval", "claims", "--json")
+    assert r.returncode == 0, r.stderr
+    assert isinstance(json.loads(r.stdout), dict)
+    assert "claims" in gold.TASKS

@@ -1,8 +1,8 @@
 """Typer commands for the claim models: ``overclaim train``, ``overclaim strength``, ``overclaim eval``.
 
-``register(app)`` adds them to the main app. ``eval`` is shared: ``claims`` and ``linking`` go to
-:func:`pipeline.evaluate.run` (the gold-set evaluation), the model tasks to
-:func:`pipeline.ml.evaluate`.
+``register(app)`` adds them to the main app. ``eval`` is shared: the model tasks go to
+:func:`pipeline.ml.evaluate`, every other task (claims, linking, scorecard: the names in
+``pipeline.evaluate.TASKS``) to :func:`pipeline.evaluate.run`, the gold-set evaluation.
 
 Example:
     >>> import typer
@@ -183,13 +183,13 @@ def strength_cmd(
 
 
 def eval_cmd(
-    task: str = typer.Argument("claims", help="claims | linking (gold in corpora/gold), or a model task: "
-                                              "strength | advice | hedge | checkworthy | exaggeration."),
+    task: str = typer.Argument("claims", help="claims | linking | scorecard (gold in corpora/gold), or a model "
+                                              "task: strength | advice | hedge | checkworthy | exaggeration."),
     data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder for model tasks (default $OVERCLAIM_DATA_DIR or ../shared)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Model tasks: evaluate on a stratified sample of at most N sentences per dataset (quick check)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Evaluate: gold-set claims/linking, or a model's cross-validated macro-F1 beside published anchors.
+    """Evaluate: gold-set claims/linking/scorecard, or a model's cross-validated macro-F1 beside published anchors.
 
     Model tasks print macro-F1 with a 95% bootstrap interval, the SD over folds, the published
     anchor (e.g. BioBERT) and the project's target.
@@ -197,6 +197,8 @@ def eval_cmd(
     Examples:
 
       overclaim eval claims
+
+      overclaim eval scorecard
 
       overclaim eval strength
 
@@ -206,29 +208,26 @@ def eval_cmd(
     """
     from ..errors import OverclaimError
 
-    if task in GOLD_TASKS:
+    if task not in MODEL_TASKS:
         try:
-            from ..evaluate import run  # owned by the claims/linking evaluation
+            from .. import evaluate as gold  # the gold-set evaluation (claims, linking, scorecard, ...)
         except ImportError:
-            _err(f"'overclaim eval {task}' needs pipeline.evaluate, which is not installed in this version")
+            gold = None
+        gold_tasks = tuple(getattr(gold, "TASKS", GOLD_TASKS)) if gold else ()
+        if task not in gold_tasks:
+            why = "" if gold else " (pipeline.evaluate, which runs the gold-set tasks, is not installed)"
+            _err(f"unknown evaluation {task!r}{why}; choose one of {', '.join(gold_tasks + MODEL_TASKS)}")
             raise typer.Exit(EXIT_USAGE)
         try:
-            result = run(task)
+            result = gold.run(task)
         except KeyError as e:
             _err(str(e))
             raise typer.Exit(EXIT_USAGE)
-        if as_json:
+        if as_json or not hasattr(gold, "format_table"):
             typer.echo(json.dumps(result, indent=2))
         else:
-            try:
-                from ..evaluate import format_table
-                typer.echo(format_table(result))
-            except ImportError:
-                typer.echo(json.dumps(result, indent=2))
+            typer.echo(gold.format_table(result))
         return
-    if task not in MODEL_TASKS:
-        _err(f"unknown evaluation {task!r}; choose one of {', '.join(GOLD_TASKS + MODEL_TASKS)}")
-        raise typer.Exit(EXIT_USAGE)
     from .training import evaluate
 
     try:
