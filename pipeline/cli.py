@@ -153,34 +153,8 @@ def check_cmd(
             typer.echo(f"       evidence: {e.summary} [{src}]")
 
 
-@app.command("eval")
-def eval_cmd(
-    task: str = typer.Argument("claims", help="claims | linking (gold in corpora/gold), or a model task."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-) -> None:
-    """Evaluate against our gold annotations (precision and recall of flags and of claim extraction).
-
-    Examples:
-
-      overclaim eval claims
-
-      overclaim eval linking --json
-    """
-    import json
-
-    from .evaluate import run
-
-    try:
-        result = run(task)
-    except KeyError as e:
-        _err(str(e))
-        raise typer.Exit(EXIT_USAGE)
-    if as_json:
-        typer.echo(json.dumps(result, indent=2))
-    else:
-        from .evaluate import format_table
-
-        typer.echo(format_table(result))
+# ``overclaim eval`` (gold-set claims/linking/scorecard and the model tasks) is registered by
+# pipeline.ml.cli below.
 
 
 def _add_reference_commands() -> None:
