@@ -389,11 +389,13 @@ def read_file(path: Path, *, rel: str, opts: IngestOptions | None = None) -> Ite
         yield article_from_text(text, id=rel, source=spath)
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | InputError]:
+def discover(paths: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> Iterator[tuple[Path, str] | InputError]:
     """Expand files and folders (recursively) into (file, id-relative-path) pairs.
 
-    Symlinked folders are followed once; loops are reported, not followed forever.
+    Symlinked folders are followed once; loops are reported, not followed forever. Hidden folders
+    and the folders in ``exclude`` (e.g. the output folder inside the audited one) are skipped.
     """
+    skip = {os.path.realpath(x) for x in exclude}
     for p in paths:
         p = Path(p)
         if str(p) == "-":
@@ -419,7 +421,8 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | InputEr
                 dirnames[:] = []
                 continue
             seen.add(key)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))  # hidden: VCS, run state
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")  # hidden: VCS, run state
+                                 and not (skip and os.path.realpath(os.path.join(dirpath, d)) in skip))
             for fn in sorted(filenames):
                 f = Path(dirpath) / fn
                 if fn.startswith("."):
@@ -429,13 +432,14 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | InputEr
 
 
 def iter_articles(paths: Iterable[str | Path], *, opts: IngestOptions | None = None,
-                  stdin: io.TextIOBase | None = None) -> Iterator[Article | InputError]:
+                  stdin: io.TextIOBase | None = None, exclude: Iterable[str | Path] = ()) -> Iterator[Article | InputError]:
     """Yield articles (and input errors, in line) from files, folders and ``-`` (standard input).
 
     Args:
         paths: files, folders or ``"-"``.
         opts: :class:`IngestOptions`.
         stdin: stream to read for ``-`` (defaults to ``sys.stdin``).
+        exclude: folders not to walk into (the output folder).
 
     Returns:
         An iterator of :class:`Article` and :class:`InputError` objects.
@@ -466,7 +470,7 @@ def iter_articles(paths: Iterable[str | Path], *, opts: IngestOptions | None = N
                 yield e
                 continue
             yield article_from_text(text, id="stdin", source="<stdin>")
-    for item in discover([p for p in paths if str(p) != "-"]):
+    for item in discover([p for p in paths if str(p) != "-"], exclude=exclude):
         if isinstance(item, InputError):
             yield item
             continue

@@ -80,7 +80,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     try:
         writer = AuditWriter(out, html=html, resumable=True, resume=resume, key=key, commit_every=commit_every)
         all_sinks = [writer, *sinks]
-        items = _skip_done(iter_articles(paths, opts=opts), writer.done_ids)
+        items = _skip_done(iter_articles(paths, opts=opts, exclude=[out]), writer.done_ids)
         bar = task = None
         if progress and sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

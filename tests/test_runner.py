@@ -258,3 +258,10 @@ def test_pool_recycles_workers_and_keeps_order():
         res = list(pool.imap(items))
         assert pool.recycled >= 3 and not first & {w.proc.pid for w in pool.workers}
     assert [r.article.id for r in res] == [f"a{i}" for i in range(40)]
+
+
+def test_output_folder_inside_the_input_folder_is_not_audited(tmp_path):
+    (tmp_path / "a.txt").write_text("Baclofen is approved for spasticity in multiple sclerosis.")
+    s1 = run_audit([tmp_path], tmp_path / "out", progress=False)
+    s2 = run_audit([tmp_path], tmp_path / "out", progress=False)
+    assert s1["articles"] == s2["articles"] == 1 and s2["errors"] == 0
