@@ -296,10 +296,11 @@ class Verifier:
 
     @staticmethod
     def _strength_words(claim: Claim) -> str:
-        carried = [c.text for c in claim.cues if c.kind in ("booster", "hedge")]
+        carried = [c.text for c in claim.cues if c.kind in ("booster", "hedge", "model")]
+        prob = (f"; strength model p={claim.strength_prob:.2f}" if claim.strength_prob is not None else "")
         if carried:
-            return "\u201c" + "\u201d, \u201c".join(dict.fromkeys(carried)) + "\u201d"
-        return "works (stated as fact)" if claim.strength >= Strength.DIRECT else "may work"
+            return "\u201c" + "\u201d, \u201c".join(dict.fromkeys(carried)) + "\u201d" + prob
+        return ("stated as fact" if claim.strength >= Strength.DIRECT else "hedged") + prob
 
     # -- evidence (claims about studies) -------------------------------------------------
     _LIMITED = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
