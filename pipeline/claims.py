@@ -521,7 +521,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         drugs = _dedupe([_mention(e, "drug", canonical) for e in sent_ents if e.label_ == "DRUG"])
         conds = _dedupe([_mention(e, "condition", canonical) for e in sent_ents if e.label_ == "CONDITION"])
         skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
-                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 4
+                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 3
                 or bool(_ADVICE.search(text)))
         if skip:
             # Headings still set the discourse context ("Multiple Sclerosis (MS)").
