@@ -196,7 +196,7 @@ class RSSSampler:
         self.interval = interval
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t = threading.Thread(target=self._run, daemon=True, name="overclaim-rss-sampler")
 
     def _run(self) -> None:
         import psutil

@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import pickle
@@ -30,10 +31,14 @@ from ..errors import InputError, OverclaimError
 _FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
 
 
+FORK_SAFE_THREADS = {"QueueFeederThread", "overclaim-rss-sampler"}
+
+
 def _other_threads() -> list[threading.Thread]:
-    """Threads besides this one and multiprocessing's own queue feeders (which fork handles)."""
+    """Threads besides this one that could hold a lock a forked child needs (multiprocessing's
+    queue feeders and the bench's memory sampler are known not to)."""
     me = threading.current_thread()
-    return [t for t in threading.enumerate() if t is not me and t.name != "QueueFeederThread"]
+    return [t for t in threading.enumerate() if t is not me and t.name not in FORK_SAFE_THREADS]
 
 
 class SerialEngine:
@@ -170,6 +175,8 @@ class ProcessPool:
     def _spawn(self) -> _Worker:
         global _FORK_AUDITOR
         ctx, auditor = self.ctx, self.auditor
+        if ctx.get_start_method() == "fork" and auditor is not None:
+            gc.freeze()  # the garbage collector would otherwise touch (copy) every shared page
         if self._auto and ctx.get_start_method() == "fork" and _other_threads():
             # forking while other threads run (progress bar, cluster client) can copy a held lock
             ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
@@ -207,6 +214,7 @@ class ProcessPool:
 
     def close(self) -> None:
         """Stop every worker (waits briefly, then kills)."""
+        gc.unfreeze()
         for w in self.workers:
             w.stop()
         deadline = time.monotonic() + 5
