@@ -121,6 +121,13 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
     for a in warm:
         floor_nlp(a.text)
         auditor.audit_article(a)
+    pool = None
+    if workers > 1:  # forked now, so the workers start from the same warm-up state as the 1-core run
+        from .pool import ProcessPool
+
+        t0 = time.perf_counter()
+        pool = ProcessPool(workers, auditor=auditor).start()
+        start_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     c0 = time.process_time()
     for a in arts:
@@ -151,11 +158,6 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
                   "audit_vs_floor": round(floor_cpu / max(audit_cpu, 1e-9), 3)}
     res["peak_rss_mb"] = round(_peak_mb(), 1)
     if workers > 1:
-        from .pool import ProcessPool
-
-        t0 = time.perf_counter()
-        pool = ProcessPool(workers, auditor=auditor).start()
-        start_s = time.perf_counter() - t0
         import psutil
 
         def cpu_of_workers() -> float:
