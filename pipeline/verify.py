@@ -91,6 +91,33 @@ def _name(m, ref: Reference) -> str:
     return m.name or m.text
 
 
+_SOFTEN = [  # booster phrase -> hedged wording, longest first
+    (r"has been (shown|proven|proved|found) to be (highly |very )?effective", "may be effective"),
+    (r"have been (shown|proven|proved|found) to be (highly |very )?effective", "may be effective"),
+    (r"(has|have) been (shown|proven|proved|demonstrated) to", "may"),
+    (r"(is|are) (clinically |scientifically )?proven to", "may"),
+    (r"(is|are) (a )?(highly |very )?effective", r"\1 possibly \3effective"),
+    (r"\bcures\b", "may help"),
+    (r"\bwill cure\b", "may help"),
+    (r"\bsignificantly\s+", ""),
+    (r"\beffectively\s+", ""),
+    (r"\bdefinitely\s+", ""),
+]
+
+
+def soften(sentence: str) -> str | None:
+    """The sentence with its boosters replaced by hedged wording, or None if nothing changed.
+
+    >>> soften("Pregabalin has been shown to reduce pain in fibromyalgia.")
+    'Pregabalin may reduce pain in fibromyalgia.'
+    """
+    out = sentence
+    for pat, rep in _SOFTEN:
+        out = re.sub(pat, rep, out, flags=re.IGNORECASE)
+    out = re.sub(r"\s{2,}", " ", out)
+    return out if out != sentence else None
+
+
 def _suggest(claim: Claim, ref: Reference, direction: str | None, grade: str | None, n_rcts: int | None) -> str:
     d = _name(claim.drug, ref)
     c = _name(claim.condition, ref)
@@ -101,13 +128,20 @@ def _suggest(claim: Claim, ref: Reference, direction: str | None, grade: str | N
     if direction == "insufficient":
         return f"There is not enough evidence to say whether {d} helps {c}; studies so far are few and inconclusive."
     if direction == "mixed":
-        return f"Trials of {d} for {c} have given mixed results; it may help some patients."
+        softened = soften(claim.sentence)
+        return (softened + " (Trials have given mixed results.)") if softened else \
+            f"Trials of {d} for {c} have given mixed results; it may help some patients."
     if direction == "no_benefit":
         return f"Trials have not shown that {d} helps {c}."
     if direction == "harm":
         return f"Evidence suggests {d} may cause harm when used for {c}."
-    if direction == "benefit" and grade in ("low", "very_low"):
+    if direction == "benefit" and grade == "low":
+        softened = soften(claim.sentence)
+        if softened:
+            return softened + " (Evidence of low certainty.)"
         return f"{D} may help {c}, but the evidence is of low certainty."
+    if direction == "benefit" and grade == "very_low":
+        return f"{D} may help {c}, but the evidence is of very low certainty."
     return f"{D} may help {c}."
 
 

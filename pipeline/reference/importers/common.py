@@ -3,6 +3,8 @@
 Example:
     >>> f = NameFilter.default()
     >>> f.check("will", kind="drug", name_type="brand")
+    'stop name'
+    >>> f.check("sunshine", kind="drug", name_type="brand")
     'common English word'
     >>> f.check("Lioresal", kind="drug", name_type="brand") is None
     True
