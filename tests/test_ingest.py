@@ -221,14 +221,20 @@ def auditor():
 @given(text=texts)
 def test_audit_random_text_offsets_inside_and_schema_valid(auditor, text):
     art = article_from_text(text, id="prop")
+    from pipeline.report.writer import AuditWriter
+
     res = auditor.audit_article(art)  # no exception escapes
     n = len(art.text)
     validate_record(article_record(res), "article")
+    # what the writer puts on disk parses back and validates too
+    back = json.loads(AuditWriter._line(article_record(res)))
+    validate_record(back, "article")
     for s, e, _ in res.boilerplate:
         assert 0 <= s <= e <= n
     for cc in res.claims:
         rec = claim_record(cc)
         validate_record(rec, "claim")
+        validate_record(json.loads(AuditWriter._line(rec)), "claim")
         assert 0 <= rec["start"] <= rec["end"] <= n
         assert art.text[rec["start"]:rec["end"]].strip() == rec["sentence"].strip() or rec["sentence"] in art.text
         for m in (cc.claim.drug, cc.claim.condition):
