@@ -265,3 +265,23 @@ def test_output_folder_inside_the_input_folder_is_not_audited(tmp_path):
     s1 = run_audit([tmp_path], tmp_path / "out", progress=False)
     s2 = run_audit([tmp_path], tmp_path / "out", progress=False)
     assert s1["articles"] == s2["articles"] == 1 and s2["errors"] == 0
+
+
+def test_workers_exit_when_the_parent_is_killed(corpus, tmp_path):
+    import psutil
+
+    code = ("from pipeline.runner import run_audit; "
+            f"run_audit([{str(corpus)!r}], {str(tmp_path / 'out')!r}, progress=False, workers=2)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    kids: list = []
+    while time.monotonic() < deadline and len(kids) < 2:
+        kids = psutil.Process(proc.pid).children()
+        time.sleep(0.05)
+    assert len(kids) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(kids, timeout=10)
+    for p in alive:
+        p.kill()
+    assert not alive, "worker processes outlived their killed parent"

@@ -19,6 +19,7 @@ import gc
 import multiprocessing as mp
 import os
 import pickle
+import queue
 import signal
 import threading
 import time
@@ -29,6 +30,7 @@ from typing import Any, Iterable, Iterator
 from ..errors import InputError, OverclaimError
 
 _FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
+_PARENT_ENDS: list = []  # the parent's ends of the result pipes (a forked worker closes its copies)
 
 
 FORK_SAFE_THREADS = {"QueueFeederThread", "overclaim-rss-sampler"}
@@ -67,6 +69,11 @@ class SerialEngine:
 
 def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...]) -> None:  # pragma: no cover - in a subprocess
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
+    for c in _PARENT_ENDS:  # copies inherited through fork: holding them would keep our own pipe
+        try:                # (and the others') open after the parent dies, so a send would block
+            c.close()
+        except OSError:
+            pass
     try:
         auditor = _FORK_AUDITOR
         if auditor is None:
@@ -77,8 +84,14 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...]) -> None:  # pra
         conn.send(("init_error", type(e).__name__, str(e), isinstance(e, OverclaimError)))
         return
     conn.send(("ready",))
+    parent = os.getppid()
     while True:
-        msg = inq.get()
+        try:
+            msg = inq.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the parent was killed (e.g. SIGKILL): do not linger
+                break
+            continue
         if msg is None:
             break
         seq, art = msg
@@ -106,6 +119,7 @@ class _Worker:
         self.wid = wid
         self.inq = ctx.Queue()
         self.conn, child = ctx.Pipe(duplex=False)
+        _PARENT_ENDS.append(self.conn)
         self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays),
                                 name=f"overclaim-worker-{wid}", daemon=True)
         self.proc.start()
@@ -116,6 +130,8 @@ class _Worker:
         self.count = 0  # articles audited
 
     def stop(self, kill: bool = False) -> None:
+        if self.conn in _PARENT_ENDS:
+            _PARENT_ENDS.remove(self.conn)
         if kill:
             self.proc.kill()
         else:
