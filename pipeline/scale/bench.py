@@ -54,6 +54,8 @@ def load_articles(path: str | Path | None = None, limit: int = 500):
         if isinstance(item, InputError):
             errors += 1
             continue
+        if Path(item.source or "").name in ("SOURCE.md", "README.md"):
+            continue  # the data sets' documentation, not articles
         arts.append(item)
         if len(arts) >= limit:
             break
