@@ -14,8 +14,11 @@ Words are whitespace-separated tokens of the article text. Figures are wall-cloc
 average is reported alongside because the machine may be shared.
 
 Example:
-    >>> from pipeline.scale.bench import run_bench                    # doctest: +SKIP
-    >>> r = run_bench(limit=50, startup=False); r["audit"]["words_per_s"] > 0
+    >>> import tempfile
+    >>> from pipeline.scale.bench import run_bench
+    >>> from pipeline.scale.corpus import generate_batch
+    >>> d = tempfile.mkdtemp(); _ = generate_batch(d, 12, real_fraction=0)
+    >>> r = run_bench(d, limit=12, startup=False); r["floor"]["words_per_s"] > r["audit"]["words_per_s"] > 0
     True
 """
 from __future__ import annotations

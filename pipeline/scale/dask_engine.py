@@ -8,9 +8,9 @@ the client stays flat. Every worker needs Overclaim installed (same version) and
 the overlay files at the same paths.
 
 Example:
-    >>> from distributed import Client, LocalCluster                       # doctest: +SKIP
+    >>> from distributed import Client, LocalCluster
     >>> from pipeline.ingest import article_from_text
-    >>> with LocalCluster(n_workers=1, processes=False) as c, Client(c) as client:
+    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as c, Client(c) as client:
     ...     eng = DaskEngine(client)
     ...     [r.article.id for r in eng.imap([article_from_text("Baclofen helps.", id="a")])]
     ['a']
