@@ -37,6 +37,8 @@ def audit_cmd(
     paths: List[str] = typer.Argument(..., help="Files or folders (.txt .md .html .jsonl .csv), or - for stdin."),
     out: Path = typer.Option(Path("overclaim-out"), "--out", "-o", help="Output folder."),
     overlay: List[Path] = typer.Option([], "--overlay", help="Editor overlay file/folder of reference corrections."),
+    no_models: bool = typer.Option(False, "--no-models", help="Rules only: skip the trained check-worthiness and "
+                                                              "strength models."),
     id_field: str = typer.Option("id", help="Id column of .jsonl/.csv inputs."),
     title_field: str = typer.Option("title", help="Title column of .jsonl/.csv inputs."),
     url_field: str = typer.Option("url", help="URL column of .jsonl/.csv inputs."),
@@ -87,6 +89,7 @@ def audit_cmd(
             from .review.store import ReviewSink  # needs the 'review' extra
             sinks.append(ReviewSink(db, overlays=[str(o) for o in overlay]))
         summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
+                            models=not no_models,
                             progress=not quiet, echo=None if quiet else typer.echo, show=show, sinks=sinks,
                             workers=workers, engine=engine, scheduler=scheduler, resume=resume, timeout=timeout)
     except KeyboardInterrupt:

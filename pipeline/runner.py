@@ -24,7 +24,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
               overlays: Iterable[str] = (), html: bool = True, progress: bool = True,
               echo: Callable[[str], None] | None = None, show: int = 10, sinks: Iterable = (),
               workers: int = 1, engine: str = "local", scheduler=None, resume: bool = False,
-              timeout: float | None = None, commit_every: float = 1.0) -> dict:
+              timeout: float | None = None, commit_every: float = 1.0, models: bool = True) -> dict:
     """Audit files/folders into ``out`` and return the run summary.
 
     Args:
@@ -32,6 +32,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         out: output folder (checked for writability before any work).
         opts: ingest options.
         overlays: editor overlay files/folders for the reference.
+        models: apply the trained claim models (``False``: rules only).
         html: write ``report.html``.
         progress: show a progress bar on standard error.
         echo: where to print the summary table (``None``: print nothing).
@@ -69,9 +70,9 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         raise OverclaimError("cannot resume a run that reads standard input", hint="give files or folders")
     check_writable(out)
     key = run_key(paths=[p if p == "-" else os.path.abspath(p) for p in paths], opts=asdict(opts),
-                  overlays=overlays, html=html)
+                  overlays=overlays, html=html, models=models)
     t0 = time.perf_counter()
-    eng = _make_engine(engine, workers, overlays, scheduler, timeout)
+    eng = _make_engine(engine, workers, overlays, scheduler, timeout, models)
     startup = time.perf_counter() - t0
     sinks = list(sinks)
     writer = None
@@ -138,18 +139,18 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     return summary
 
 
-def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout):
+def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool = True):
     if engine == "dask":
         from .scale.dask_engine import DaskEngine
 
-        return DaskEngine(scheduler, overlays=overlays)
+        return DaskEngine(scheduler, overlays=overlays, models=models)
     from .audit import Auditor
     from .scale.pool import ProcessPool, SerialEngine
 
-    auditor = Auditor(overlays=overlays)  # loaded once here: invalid references fail at once
+    auditor = Auditor(overlays=overlays, models=models)  # loaded once here: invalid references fail at once
     if workers <= 1:
         return SerialEngine(auditor)
-    return ProcessPool(workers, overlays=overlays, timeout=timeout, auditor=auditor).start()
+    return ProcessPool(workers, overlays=overlays, timeout=timeout, auditor=auditor, models=models).start()
 
 
 def _skip_done(items, done_ids: list[str]):

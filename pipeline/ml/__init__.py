@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .model import MODEL_NAMES, ClaimModel, clear_cache, load_model
+_LAZY = {"MODEL_NAMES", "ClaimModel", "clear_cache", "load_model"}
+
+
+def __getattr__(name: str):
+    # scikit-learn is imported only when a model is used (keeps ``overclaim --help`` fast).
+    if name in _LAZY:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'pipeline.ml' has no attribute {name!r}")
 
 __all__ = ["MODEL_NAMES", "ClaimModel", "load_model", "clear_cache", "score_strength", "train", "evaluate"]
 
@@ -44,6 +53,8 @@ def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3):
         (3, ['has been shown to reduce'])
     """
     import pandas as pd
+
+    from .model import ClaimModel, load_model
 
     m = load_model("strength", model_dir=model_dir)
     sents = ClaimModel._check(sentences)

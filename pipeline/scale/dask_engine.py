@@ -26,12 +26,13 @@ from ..errors import InputError, OverclaimError
 _LOCAL = threading.local()
 
 
-def audit_batch(articles: list, overlays: tuple[str, ...] = ()) -> list:
+def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool = True) -> list:
     """Audit a batch of articles on a worker (one cached Auditor per worker thread).
 
     Args:
         articles: :class:`~pipeline.types.Article` objects.
         overlays: editor overlay files (must exist on the worker).
+        models: apply the trained claim models.
 
     Returns:
         One :class:`~pipeline.types.ArticleResult` or :class:`~pipeline.errors.InputError` per article.
@@ -39,11 +40,11 @@ def audit_batch(articles: list, overlays: tuple[str, ...] = ()) -> list:
     cache = getattr(_LOCAL, "auditors", None)
     if cache is None:
         cache = _LOCAL.auditors = {}
-    auditor = cache.get(overlays)
+    auditor = cache.get((overlays, models))
     if auditor is None:
         from ..audit import Auditor
 
-        auditor = cache[overlays] = Auditor(overlays=overlays)
+        auditor = cache[(overlays, models)] = Auditor(overlays=overlays, models=models)
     return list(auditor.audit(articles))
 
 
@@ -58,7 +59,7 @@ class DaskEngine:
     """
 
     def __init__(self, scheduler: Any, *, overlays: Iterable[str] = (), batch_size: int = 8,
-                 window: int | None = None) -> None:
+                 window: int | None = None, models: bool = True) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -74,6 +75,7 @@ class DaskEngine:
                                      hint="start one with `dask scheduler` or check --scheduler") from None
             self._own = True
         self.overlays = tuple(str(o) for o in overlays)
+        self.models = models
         self.batch_size = batch_size
         if window is None:
             try:
@@ -106,7 +108,7 @@ class DaskEngine:
                     exhausted = True
                     break
                 arts = [x for x in batch if not isinstance(x, InputError)]
-                fut = self.client.submit(audit_batch, arts, self.overlays, pure=False, retries=1) if arts else None
+                fut = self.client.submit(audit_batch, arts, self.overlays, self.models, pure=False, retries=1) if arts else None
                 inflight.append((fut, batch))
             if not inflight:
                 return

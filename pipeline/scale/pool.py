@@ -67,7 +67,7 @@ class SerialEngine:
         self.close()
 
 
-def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...]) -> None:  # pragma: no cover - in a subprocess
+def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool = True) -> None:  # pragma: no cover - in a subprocess
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
     for c in _PARENT_ENDS:  # copies inherited through fork: holding them would keep our own pipe
         try:                # (and the others') open after the parent dies, so a send would block
@@ -79,7 +79,7 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...]) -> None:  # pra
         if auditor is None:
             from ..audit import Auditor
 
-            auditor = Auditor(overlays=overlays)
+            auditor = Auditor(overlays=overlays, models=models)
     except BaseException as e:  # report why the worker cannot start, then stop
         conn.send(("init_error", type(e).__name__, str(e), isinstance(e, OverclaimError)))
         return
@@ -115,12 +115,12 @@ class WorkerError(OverclaimError):
 
 
 class _Worker:
-    def __init__(self, ctx, wid: int, overlays: tuple[str, ...]) -> None:
+    def __init__(self, ctx, wid: int, overlays: tuple[str, ...], models: bool = True) -> None:
         self.wid = wid
         self.inq = ctx.Queue()
         self.conn, child = ctx.Pipe(duplex=False)
         _PARENT_ENDS.append(self.conn)
-        self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays),
+        self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays, models),
                                 name=f"overclaim-worker-{wid}", daemon=True)
         self.proc.start()
         child.close()
@@ -165,11 +165,12 @@ class ProcessPool:
 
     def __init__(self, workers: int, *, overlays: Iterable[str] = (), timeout: float | None = None,
                  per_worker: int = 4, start_method: str | None = None, auditor=None,
-                 recycle_after: int | None = 2000) -> None:
+                 recycle_after: int | None = 2000, models: bool = True) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.n = workers
         self.overlays = tuple(str(o) for o in overlays)
+        self.models = models
         self.timeout = timeout
         self.per_worker = per_worker
         self.recycle_after = recycle_after
@@ -199,7 +200,7 @@ class ProcessPool:
             auditor = None
         _FORK_AUDITOR = auditor
         try:
-            w = _Worker(ctx, self._next_wid, self.overlays)
+            w = _Worker(ctx, self._next_wid, self.overlays, self.models)
         finally:
             _FORK_AUDITOR = None
         self._next_wid += 1
