@@ -41,7 +41,7 @@ class ScorerConfig:
 
     checkworthy_threshold: float = 0.15
     strength_min_prob: float = 0.8
-    checkworthy_types: tuple[ClaimType, ...] = (ClaimType.EFFICACY, ClaimType.USAGE)
+    checkworthy_types: tuple[ClaimType, ...] = (ClaimType.EFFICACY,)
 
 
 class ClaimScorer:

@@ -38,3 +38,16 @@ def test_confident_model_lowers_a_plainly_stated_observational_claim():
     out = ClaimScorer(ScorerConfig(checkworthy_threshold=0.0, strength_min_prob=0.6)).apply(claims)
     assert out[0].strength == Strength.CORRELATIONAL and out[0].strength_prob >= 0.6
     assert any(cue.kind == "model" for cue in out[0].cues)
+
+
+def test_fast_prediction_path_equals_sklearn_pipeline():
+    import numpy as np
+
+    from pipeline.ml import load_model
+
+    sents = ["Duloxetine reduces pain in fibromyalgia.", "Metformin users had lower rates of cancer.",
+             "Baclofen may help.", "It is not known whether this works."]
+    for name in ("strength", "checkworthy"):
+        m = load_model(name)
+        assert m._union_parts() is not None
+        assert np.allclose(m.predict_proba(sents), m.estimator.predict_proba(sents), atol=1e-12)

