@@ -39,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-TASKS = ("claims", "linking", "scorecard")
+TASKS = ("claims", "linking", "scorecard", "coverage")
 MUST_NOT_LINK = {"ambiguous", "wrong_sense"}
 MAX_ERRORS = 200  # errors kept in the result (all are counted)
 
@@ -555,6 +555,67 @@ def evaluate_linking(*, data: Path | None = None, gold_path: Path | None = None,
     return result
 
 
+def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
+                      source: str = "articles/fakehealth/content_HealthStory.jsonl") -> dict[str, Any]:
+    """How much of real health news the reference can check: verdict counts on the same articles
+    with the seed core only (``corpora/reference/core*.yaml``), all curated files, and curated plus
+    the compiled open-source reference (when built).
+
+    Args:
+        data: shared data folder (default :func:`pipeline.config.data_dir`).
+        limit: audit the first ``limit`` articles of ``source``.
+        source: a JSONL/CSV file under the data folder.
+
+    Returns:
+        ``{"task", "articles", "layers": {name: {claims, articles_with_claims, verdicts, unverifiable_share}},
+        "same_claims": {n, unverifiable_core, unverifiable_full}}``.
+    """
+    import itertools
+    from collections import Counter
+
+    from .audit import Auditor
+    from .config import data_dir
+    from .errors import InputError
+    from .ingest import iter_articles
+    from .reference import load_reference
+    from .reference.store import Reference, _load_docs, _read_yaml_files, curated_files
+
+    base = Path(data) if data else data_dir()
+    items = itertools.islice((a for a in iter_articles([base / source]) if not isinstance(a, InputError)), limit)
+    arts = list(items)
+    core = Reference()
+    _load_docs(_read_yaml_files([f for f in curated_files() if "/core" in f[0]]), core)
+    if hasattr(core, "finish"):
+        core.finish()
+    layers = {"seed core": core, "curated": load_reference(compiled=None)}
+    full = load_reference()
+    if getattr(full, "compiled_path", None):
+        layers["curated + compiled"] = full
+    out: dict[str, Any] = {"task": "coverage", "source": source, "articles": len(arts), "layers": {}}
+    verdict_by_layer: dict[str, dict[str, str]] = {}
+    for name, ref in layers.items():
+        au = Auditor(reference=ref)
+        counts: Counter = Counter()
+        with_claims = 0
+        seen: dict[str, str] = {}
+        for a in arts:
+            res = au.audit_article(a)
+            with_claims += bool(res.claims)
+            for cc in res.claims:
+                counts[cc.verdict.label.value] += 1
+                seen[cc.claim.id] = cc.verdict.label.value
+        n = sum(counts.values())
+        out["layers"][name] = {"claims": n, "articles_with_claims": with_claims, "verdicts": dict(counts),
+                               "unverifiable_share": round(counts["unverifiable"] / n, 3) if n else None}
+        verdict_by_layer[name] = seen
+    last = list(layers)[-1]
+    common = set(verdict_by_layer["seed core"]) & set(verdict_by_layer[last])
+    out["same_claims"] = {"n": len(common), "compared": ["seed core", last],
+                          "unverifiable_core": sum(verdict_by_layer["seed core"][k] == "unverifiable" for k in common),
+                          "unverifiable_full": sum(verdict_by_layer[last][k] == "unverifiable" for k in common)}
+    return out
+
+
 def run(task: str, **kwargs: Any) -> dict[str, Any]:
     """Evaluate one task against the gold in ``corpora/gold``.
 
@@ -583,6 +644,8 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
         res = evaluate_scorecard(auditor=kwargs.get("auditor"))
         res["task"] = "scorecard"
         return res
+    if task == "coverage":
+        return evaluate_coverage(**{k: v for k, v in kwargs.items() if k in ("data", "limit", "source")})
     raise UnknownTaskError(f"unknown evaluation task {task!r}: choose one of {', '.join(TASKS)}")
 
 
@@ -619,6 +682,21 @@ def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
     """
     lines: list[str] = []
     task = result.get("task")
+    if task == "coverage":
+        lines.append(f"Reference coverage on {result['articles']} real articles ({result['source']})")
+        lines.append(f"{'reference':<22} {'claims':>7} {'articles':>9} {'supported':>10} {'flagged*':>9} "
+                     f"{'unverifiable':>13}")
+        for name, m in result["layers"].items():
+            v = m["verdicts"]
+            flagged = v.get("contradicted", 0) + v.get("overstated", 0) + v.get("unsupported", 0)
+            share = f"{v.get('unverifiable', 0)} ({m['unverifiable_share']:.0%})" if m["claims"] else "0"
+            lines.append(f"{name:<22} {m['claims']:>7} {m['articles_with_claims']:>9} {v.get('supported', 0):>10} "
+                         f"{flagged:>9} {share:>13}")
+        sc = result["same_claims"]
+        lines.append(f"same claims found with both the seed core and the {sc['compared'][1]} reference: {sc['n']}; "
+                     f"unverifiable {sc['unverifiable_core']} -> {sc['unverifiable_full']}")
+        lines.append("(* contradicted + overstated + unsupported verdicts)")
+        return "\n".join(lines)
     if task == "scorecard":
         lines.append(f"Article scorecard vs gold ({result['n_articles']} articles, one annotator)")
         lines.append(f"{'criterion':<24} {'n':>4} {'agree':>6} {'accuracy':>9}")

@@ -247,3 +247,15 @@ def test_scorecard_task_reports_per_criterion_agreement():
     assert res["task"] == "scorecard" and res["overall"]["n"] >= 7 * 8
     assert 0.0 <= res["overall"]["accuracy"] <= 1.0
     assert "sensational_language" in format_table(res)
+
+
+def test_coverage_task_more_reference_checks_more(shared_dir):
+    from pipeline.evaluate import format_table, run
+
+    res = run("coverage", limit=40)
+    core, cur = res["layers"]["seed core"], res["layers"]["curated"]
+    assert res["articles"] == 40
+    assert cur["claims"] >= core["claims"] and cur["articles_with_claims"] >= core["articles_with_claims"]
+    sc = res["same_claims"]
+    assert sc["unverifiable_full"] <= sc["unverifiable_core"]
+    assert "seed core" in format_table(res)
