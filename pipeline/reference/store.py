@@ -394,50 +394,37 @@ def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str 
     for c in ref.conditions.values():
         c.parents = [ref.condition_by_name(p).id if p not in ref.conditions and ref.condition_by_name(p) else p
                      for p in c.parents]
-    # Pass 2: facts.
+    # Pass 2: facts (one table-driven loop for approvals, evidence and label facts).
     for path, doc in docs:
-        for i, raw in enumerate(doc.get("approvals") or []):
-            raw = dict(raw)
-            _check_required(raw, "approvals", path, i)
-            raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
-            raw["condition"] = _resolve(ref, "condition", raw["condition"], path, i)
-            raw["source"] = _source(raw["source"], ref.sources, path, i)
-            raw["date_checked"] = _date(raw["date_checked"])
-            raw.setdefault("id", f"approval:{raw['drug']}:{raw['condition']}:{raw['regulator']}:{raw.get('route') or ''}")
-            if raw["status"] not in APPROVAL_STATUSES:
-                raise _err(path, i, f"status must be one of {APPROVAL_STATUSES}")
-            try:
-                ref.add_approval(Approval(**{**raw, **tag}))
-            except TypeError as e:
-                raise _err(path, i, str(e)) from None
-        for i, raw in enumerate(doc.get("evidence") or []):
-            raw = dict(raw)
-            _check_required(raw, "evidence", path, i)
-            raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
-            raw["condition"] = _resolve(ref, "condition", raw["condition"], path, i)
-            raw["source"] = _source(raw["source"], ref.sources, path, i)
-            raw["date_checked"] = _date(raw["date_checked"])
-            raw.setdefault("id", f"evidence:{raw['drug']}:{raw['condition']}:{raw.get('outcome') or 'any'}")
-            if raw["direction"] not in DIRECTIONS:
-                raise _err(path, i, f"direction must be one of {DIRECTIONS}")
-            if raw["grade"] not in GRADES:
-                raise _err(path, i, f"grade must be one of {GRADES}")
-            try:
-                ref.add_evidence(Evidence(**{**raw, **tag}))
-            except TypeError as e:
-                raise _err(path, i, str(e)) from None
-        for i, raw in enumerate(doc.get("labels") or []):
-            raw = dict(raw)
-            _check_required(raw, "labels", path, i)
-            raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
-            raw["source"] = _source(raw["source"], ref.sources, path, i)
-            raw["date_checked"] = _date(raw["date_checked"])
-            raw.setdefault("id", f"label:{raw['drug']}:{raw.get('route') or 'any'}")
-            try:
-                ref.add_label(LabelFacts(**{**raw, **tag}))
-            except TypeError as e:
-                raise _err(path, i, str(e)) from None
+        for table, (cls, add, id_of, enums) in _FACT_TABLES.items():
+            for i, raw in enumerate(doc.get(table) or []):
+                raw = dict(raw)
+                _check_required(raw, table, path, i)
+                raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
+                if "condition" in _REQUIRED[table]:
+                    raw["condition"] = _resolve(ref, "condition", raw["condition"], path, i)
+                raw["source"] = _source(raw["source"], ref.sources, path, i)
+                raw["date_checked"] = _date(raw["date_checked"])
+                raw.setdefault("id", id_of(raw))
+                for field_name, allowed in enums:
+                    if raw[field_name] not in allowed:
+                        raise _err(path, i, f"{field_name} must be one of {allowed}")
+                try:
+                    getattr(ref, add)(cls(**{**raw, **tag}))
+                except TypeError as e:
+                    raise _err(path, i, str(e)) from None
 
+
+# table -> (entry class, Reference method adding it, default id, (field, allowed values) checks)
+_FACT_TABLES = {
+    "approvals": (Approval, "add_approval",
+                  lambda r: f"approval:{r['drug']}:{r['condition']}:{r['regulator']}:{r.get('route') or ''}",
+                  (("status", APPROVAL_STATUSES),)),
+    "evidence": (Evidence, "add_evidence",
+                 lambda r: f"evidence:{r['drug']}:{r['condition']}:{r.get('outcome') or 'any'}",
+                 (("direction", DIRECTIONS), ("grade", GRADES))),
+    "labels": (LabelFacts, "add_label", lambda r: f"label:{r['drug']}:{r.get('route') or 'any'}", ()),
+}
 
 _DRUG_ID = re.compile(r"^(rxcui:\d+|oc:[a-z0-9][a-z0-9-]*)$")
 _CONDITION_ID = re.compile(r"^(doid:\d+|mesh:[CD]\d+|meshterm:[a-z0-9-]+|oc:[a-z0-9][a-z0-9-]*)$")
