@@ -78,7 +78,7 @@ def load_rules() -> ClaimRules:
 # -----------------------------------------------------------------------------------------------
 # Quantities
 
-_NUM = r"(\d+(?:[.,]\d+)?)"
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"  # "6,000" is six thousand
 _UNIT = r"(mg|mcg|µg|μg|g|milligrams?|micrograms?|grams?|ml|mL|units?|iu|IU)"
 _QTY = re.compile(_NUM + r"(?:\s*(?:-|–|to)\s*" + _NUM + r")?\s*" + _UNIT + r"(?![a-zA-Z])(\s*(?:/|per)\s*(?:day|d)\b)?")
 _FREQ = [
@@ -88,7 +88,8 @@ _FREQ = [
     (re.compile(r"\b(four times)\s+(a|per)\s+day\b|\bfour times daily\b|\bq\.?i\.?d\b"), 4),
 ]
 _KIND = [
-    ("max", re.compile(r"\b(max(imum)?|not exceed|no more than|up to|upper limit|titrated to)\b")),
+    # The word must govern the dose: within a few words before it ("up to 80 mg", not "women up to age 50 …").
+    ("max", re.compile(r"\b(max(imum)?|not exceed|no more than|up to|upper limit|titrated to)\b(\W+\w+){0,4}\W*$")),
     ("start", re.compile(r"\b(start(ing)?|initial(ly)?|begin|began)\b")),
     ("increment", re.compile(r"\b(increased by|increase by|increments? of|by \d+\s*mg every)\b")),
 ]
@@ -106,8 +107,8 @@ def parse_quantities(text: str) -> list[Quantity]:
     out = []
     low = text.lower()
     for m in _QTY.finditer(text):
-        lo = float(m.group(1).replace(",", "."))
-        hi = float(m.group(2).replace(",", ".")) if m.group(2) else None
+        lo = float(m.group(1).replace(",", ""))
+        hi = float(m.group(2).replace(",", "")) if m.group(2) else None
         unit = _UNIT_NORM.get(m.group(3).lower(), m.group(3).lower())
         if unit == "ml":
             unit = "mL"

@@ -337,10 +337,15 @@ class Verifier:
         return ("stated as fact" if claim.strength >= Strength.DIRECT else "hedged") + prob
 
     # -- evidence (claims about studies) -------------------------------------------------
-    _LIMITED = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
-                          r"only a few|only (one|two|three|a handful of)|few small|small and short|"
-                          r"inconclusive|needed to confirm|are needed|more research|further research|not supported|"
-                          r"without (supporting )?evidence|no significant)\b")
+    _LIMITED_STRONG = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
+                                 r"only a few|only (one|two|three|a handful of)|few small|small and short|"
+                                 r"inconclusive|not supported|without (supporting )?evidence|no significant|"
+                                 r"(have|has|did) not (shown|found|demonstrated)|not (been )?shown|no (clear )?"
+                                 r"(effect|benefit))\b")
+    # Calls for more research are compatible with any evidence: never a contradiction on their own.
+    _MORE_RESEARCH = re.compile(r"\b(needed to confirm|are needed|is needed|more research|further research|"
+                                r"additional (prospective )?stud(y|ies))\b")
+    _LIMITED = re.compile(_LIMITED_STRONG.pattern + "|" + _MORE_RESEARCH.pattern)
     _NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|several|a few|few|many|numerous|multiple|some)\s+"
                          r"(?:small |large |clinical |randomi[sz]ed |controlled |sparse |placebo-controlled )*"
                          r"(?:studies|trials|rcts)\b")
@@ -389,7 +394,7 @@ class Verifier:
                            f"records no randomised trial ({e.source.short()}).", ev_refs,
                            suggestion=_suggest(claim, ref, e.direction, e.grade, e.n_rcts))
         if limited:
-            if e.direction == "benefit" and e.grade in ("high", "moderate"):
+            if e.direction == "benefit" and e.grade in ("high", "moderate") and self._LIMITED_STRONG.search(low):
                 return Verdict(VerdictLabel.CONTRADICTED, Severity.LOW,
                                f"The article calls the evidence for {dname} in {cname} limited, but it is of "
                                f"{e.grade} quality and shows benefit.", ev_refs,
@@ -462,14 +467,20 @@ class Verifier:
                 if val > lf.max_daily_dose * 1.001:
                     problems.append(f"a maximum of {val:g} {unit}/day exceeds the label's {lf.max_daily_dose:g}")
                 elif val < lf.max_daily_dose * 0.5:
-                    problems.append(f"a maximum of {val:g} {unit}/day is well below the label's "
-                                    f"{lf.max_daily_dose:g} (check the source)")
+                    return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                                   f"A maximum of {val:g} {unit}/day is well below the label's "
+                                   f"{lf.max_daily_dose:g} {unit}/day: a cautious limit, or a different product; "
+                                   f"check the source.", evref)
             elif total is not None and total > lf.max_daily_dose * 1.001:
                 problems.append(f"{q.text} {q.frequency or ''} is {total:g} {unit}/day, above the label maximum of "
                                 f"{lf.max_daily_dose:g}")
             elif q.value > lf.max_daily_dose * 1.001:
                 problems.append(f"a dose of {q.value:g} {unit} exceeds the label maximum of {lf.max_daily_dose:g} "
                                 f"{unit}/day")
+        if problems and _RISK_FRAMING.search(claim.sentence):
+            return Verdict(VerdictLabel.SUPPORTED, Severity.NONE,
+                           f"The article presents the dose as a risk ({'; '.join(problems)}), in line with the label.",
+                           evref)
         if problems and _TRIAL_CONTEXT.search(claim.sentence):
             return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
                            f"A dose used in a study ({'; '.join(problems)}): a trial protocol, not dosing advice.",
@@ -577,6 +588,9 @@ class Verifier:
                        + (f" and evidence is {evidence[0].direction.replace('_', ' ')}" if evidence else "")
                        + " (not flagged: describes practice, not efficacy).", ev_refs)
 
+
+_RISK_FRAMING = re.compile(r"\b(warn(s|ed|ing)?|high(er)? doses?|too (high|much)|overdose|toxic(ity)?|dangerous|"
+                           r"exceed(s|ed|ing)?|above the (recommended|maximum))\b", re.IGNORECASE)
 
 _TRIAL_CONTEXT = re.compile(r"\b(randomly assigned|randomi[sz]ed (to|them)|were assigned|participants (received|took|were "
                             r"given)|in the (trial|study)|the (trial|study) (tested|used|gave|compared)|volunteers)\b",

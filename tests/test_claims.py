@@ -139,3 +139,10 @@ def test_issue2_limits_are_not_denials():
                  "Stimulants don't necessarily help people with ADHD."):
         assert all(c.polarity == "positive" for c in extract_claims_from_text(text)
                    if c.type is ClaimType.EFFICACY), text
+
+
+def test_issue2_thousands_separator_and_governing_max_word():
+    q = parse_quantities("you can safely take up to 6,000 mg a day")[0]
+    assert (q.value, q.kind) == (6000.0, "max")
+    q = parse_quantities("women up to age 50 years should consume 1000mg per day of calcium")[0]
+    assert (q.value, q.kind) == (1000.0, "dose")

@@ -119,3 +119,18 @@ def test_issue2_reported_claim_is_not_flagged():
 def test_issue2_negated_trials_statement_is_supported():
     v = only("Baclofen has not been tested in any large randomized trial for fibromyalgia.", ClaimType.EVIDENCE)
     assert v.label.value == "supported" and not v.flagged
+
+
+def test_issue2_dose_framed_as_a_risk_is_not_contradicted():
+    res = check("The FDA issued a warning about high doses of simvastatin, 80 mg a day.")
+    for cc in res.claims:
+        if cc.claim.type is ClaimType.DOSAGE:
+            assert not cc.verdict.flagged, cc.verdict.rationale
+
+
+def test_issue2_call_for_more_research_is_not_a_contradiction():
+    res = check("Additional prospective studies of naproxen in osteoarthritis are needed.")
+    assert not any(cc.verdict.flagged for cc in res.claims)
+    v = only("The few randomized trials of vitamin D and colorectal cancer have not shown an effect.",
+             ClaimType.EVIDENCE)
+    assert not v.flagged, v.rationale
