@@ -245,28 +245,89 @@ def _rank(patterns, sent: str) -> int:
     return next((i for i, p in enumerate(patterns) if p.search(sent)), len(patterns))
 
 
-def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=()):
+class _Article:
+    """Per-article caches for :func:`_hits`: each sentence's text and lower-case literal test,
+    and each pattern list pruned to the patterns whose required literals occur anywhere in the
+    article (a literal absent from the whole lower-cased text is absent from every ASCII
+    sentence, so the results are exactly those of :func:`_first`)."""
+
+    __slots__ = ("text", "_has", "_sents", "_plans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._has = text.lower().__contains__
+        self._sents: dict[tuple[int, int], tuple[str, Any]] = {}
+        self._plans: dict[int, tuple] = {}
+
+    def sent(self, s: int, e: int) -> tuple[str, Any]:
+        hit = self._sents.get((s, e))
+        if hit is None:
+            sent = self.text[s:e]
+            hit = self._sents[(s, e)] = (sent, sent.lower().__contains__ if sent.isascii() else None)
+        return hit
+
+    def plan(self, patterns) -> list:
+        hit = self._plans.get(id(patterns))
+        if hit is None or hit[0] is not patterns:
+            has = self._has
+            pruned = [(p, req) for p, req in _plan(patterns) if req is None or any(map(has, req))]
+            hit = self._plans[id(patterns)] = (patterns, pruned)
+        return hit[1]
+
+
+def _first_in(plan, patterns, sent: str, has) -> re.Match | None:
+    """:func:`_first` with a precomputed plan and literal test (``has`` is ``None`` for a
+    non-ASCII sentence: every pattern is searched)."""
+    if has is None:
+        for p in patterns:
+            m = p.search(sent)
+            if m:
+                return m
+        return None
+    for p, req in plan:
+        if req is not None and not any(map(has, req)):
+            continue
+        m = p.search(sent)
+        if m:
+            return m
+    return None
+
+
+def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _Article | None = None):
     """Sentences matching one of the patterns (and none of ``exclude``), with the cue."""
+    if art is None or art.text is not text:
+        art = _Article(text)
     hits, excluded = [], []
+    crit_plan = art.plan(crit_patterns)
+    excl_plan = art.plan(exclude) if exclude else None
+    ctx_plan = art.plan(exclude_context) if exclude_context else None
     for s, e in sents:
-        sent = text[s:e]
+        sent, has = art.sent(s, e)
         if exclude_context:
             # sensational words in a harmless context ("there is no cure") do not count
             masked = sent
-            has = sent.lower().__contains__ if sent.isascii() else None
-            for p, req in _plan(exclude_context):
-                if has is not None and req is not None and not any(map(has, req)):
-                    continue  # cannot match: nothing to mask
-                masked = p.sub(lambda m: " " * len(m.group()), masked)
+            if has is not None:
+                for p, req in ctx_plan:
+                    if req is not None and not any(map(has, req)):
+                        continue  # cannot match: nothing to mask
+                    masked = p.sub(lambda m: " " * len(m.group()), masked)
+            else:
+                for p in exclude_context:
+                    masked = p.sub(lambda m: " " * len(m.group()), masked)
             sent_for_match = masked
         else:
             sent_for_match = sent
-        m = _first(crit_patterns, sent_for_match)
+        if sent_for_match == sent:
+            m = _first_in(crit_plan, crit_patterns, sent, has)
+        else:
+            m = _first(crit_patterns, sent_for_match)  # masked text: no article-level pruning
         if not m:
             continue
-        if exclude and _first(exclude, sent):
-            excluded.append(_ev(text, s, e, _first(exclude, sent).group(), "excluded"))
-            continue
+        if exclude:
+            xm = _first_in(excl_plan, exclude, sent, has)
+            if xm:
+                excluded.append(_ev(text, s, e, xm.group(), "excluded"))
+                continue
         ev = _ev(text, s, e, m.group().strip())
         ev["_rank"] = _rank(crit_patterns, sent_for_match)
         ev["_cues"] = [x.group().strip() for x in (p.search(sent_for_match) for p in crit_patterns) if x]
@@ -308,11 +369,12 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
     treat_claims = [c for c in cl if getattr(c, "drug", None) is not None]
     benefit_claims = [c for c in cl if getattr(c.type, "value", c.type) == "efficacy" and c.polarity == "positive"
                       and int(c.strength) >= 1]
-    treatment, _ = _hits(rules.treatment, body, text)
+    art = _Article(text)
+    treatment, _ = _hits(rules.treatment, body, text, art=art)
     if treat_claims:
         c = treat_claims[0]
         treatment = [_ev(text, c.start, c.end, c.drug.text, "claim about a drug")] + treatment
-    benefit, _ = _hits(rules.benefit_claim, body, text)
+    benefit, _ = _hits(rules.benefit_claim, body, text, art=art)
     if benefit_claims:
         benefit = [_ev(text, c.start, c.end, None, "efficacy claim") for c in benefit_claims] + benefit
 
@@ -320,14 +382,14 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
     for crit in rules.criteria:
         sents = all_sents if crit.name == "commercial_disclosure" else body
         hits, excluded = _hits(crit.patterns, sents, text, exclude=crit.exclude,
-                               exclude_context=crit.exclude_context)
+                               exclude_context=crit.exclude_context, art=art)
         if crit.markers is not None:
             lines = [m for m in crit.markers.finditer(text) if not _overlaps(m.start(), m.end(), boilerplate)]
             if len(lines) >= crit.marker_min_lines:
                 for m in lines:
                     ls = text.rfind("\n", 0, m.start()) + 1
                     hits.append(_ev(text, *_trim(text, ls, m.end()), m.group().strip(), "reference marker"))
-        signals = _hits(crit.signals, sents, text)[0] if crit.signals else []
+        signals = _hits(crit.signals, sents, text, art=art)[0] if crit.signals else []
         rating, reason, evidence = _rate(crit, hits, excluded, signals, treatment, benefit)
         evidence = _dedupe(evidence)
         out[crit.name] = {"rating": rating, "question": crit.question, "reason": reason,
