@@ -293,6 +293,16 @@ class Verifier:
                            f"{dname} is approved for {cname}; an efficacy claim is supported by the approval.",
                            ev_refs, allowed_strength=Strength.DIRECT)
         if not evidence:
+            anc = set(ref.condition_ancestors(cid)[1:])
+            broader = [a for a in ref.approvals_for(did) if a.status == "approved" and a.condition in anc]
+            if broader:
+                # Approved for a broader condition (breast cancer) than the claim names (HER2-positive
+                # breast cancer): labels often say which subgroup; not enough to confirm, no reason to flag.
+                bname = ref.conditions[broader[0].condition].name
+                return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
+                               f"{dname} is approved for {bname}, a broader condition than {cname}; the reference "
+                               f"has no evidence entry for {cname} itself.",
+                               [_appr_ref(a, ref) for a in broader[:2]])
             boosted = any(c.kind == "booster" for c in claim.cues)
             explicit = claim.condition.via not in ("topic", "context", "pronoun")
             if strength >= Strength.DIRECT and boosted and explicit:

@@ -134,3 +134,17 @@ def test_issue2_call_for_more_research_is_not_a_contradiction():
     v = only("The few randomized trials of vitamin D and colorectal cancer have not shown an effect.",
              ClaimType.EVIDENCE)
     assert not v.flagged, v.rationale
+
+
+def test_issue2_broader_approval_is_not_flagged_as_unknown_pair():
+    from pipeline.reference import load_reference
+
+    ref = load_reference()
+    drug, narrow = ref.drug_by_name("trastuzumab"), ref.condition_by_name("HER2 positive breast cancer")
+    if drug is None or narrow is None or not ref.approvals_for(drug.id):
+        import pytest
+
+        pytest.skip("needs the compiled open-source reference (overclaim reference build)")
+    res = check("Trastuzumab has been shown to be effective in HER2 positive breast cancers.")
+    eff = [cc for cc in res.claims if cc.claim.type is ClaimType.EFFICACY]
+    assert eff and not any(cc.verdict.flagged for cc in eff)
