@@ -25,6 +25,7 @@ from typing import Iterable, NamedTuple
 
 import srsly
 import yaml
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -111,6 +112,7 @@ class EntityLinker:
         self.exact: dict[tuple[str, ...], list[VocabEntry]] = {}
         self.first_lower: dict[str, int] = {}
         self.first_exact: dict[str, int] = {}
+        self._lens: dict[int, tuple[int, dict[str, tuple[int, ...]]]] = {}  # see _lengths
         self.canonical: dict[str, str] = {}  # id -> canonical name
         self.kinds: dict[str, str] = {}
 
@@ -122,6 +124,7 @@ class EntityLinker:
 
     def _set_reference(self, reference) -> None:
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        self._lens.clear()
         for d in reference.drugs.values():
             self.canonical[d.id] = d.name
             self.kinds[d.id] = "drug"
@@ -166,25 +169,50 @@ class EntityLinker:
     # -- matching -------------------------------------------------------------------------
     def _candidates(self, doc: Doc) -> list[tuple[int, int, list[VocabEntry], str]]:
         out = []
-        words = [t.text for t in doc]
+        strings = doc.vocab.strings
+        words = [strings[h] for h in doc.to_array(ORTH).tolist()]  # == [t.text for t in doc], no Token objects
         lows = [w.lower() for w in words]
-        n = len(doc)
-        for i in range(n):
-            for table, first, seq in ((self.lower, self.first_lower, lows), (self.exact, self.first_exact, words)):
-                m = first.get(seq[i])
+        n = len(words)
+        lower, exact, first_lower, first_exact = self.lower, self.exact, self.first_lower, self.first_exact
+        # Only positions whose word starts some name can start a match.
+        starts = {i for i, w in enumerate(lows) if w in first_lower}
+        starts.update(i for i, w in enumerate(words) if w in first_exact)
+        plans = ((lower, first_lower, lows, self._lengths(lower)), (exact, first_exact, words, self._lengths(exact)))
+        for i in sorted(starts):
+            for table, first, seq, lens in plans:
+                w = seq[i]
+                m = first.get(w)
                 if m is None:
                     continue
-                for j in range(min(n, i + m), i, -1):
+                # Longest first, trying only the lengths of names that start with this word (a
+                # singular form changes the last word only, so for two or more words it has the
+                # same first word and length); one word is always tried.
+                top = min(n, i + m)
+                for j in [i + k for k in lens.get(w, ()) if i + k <= top] + [i + 1]:
                     key = tuple(seq[i:j])
                     hit = table.get(key)
-                    if hit is None and table is self.lower:
+                    if hit is None and table is lower:
                         sing = _singular(key[-1])
                         if sing:
                             hit = table.get(key[:-1] + (sing,))
                     if hit:
-                        out.append((i, j, hit, "exact" if table is self.exact else "lower"))
+                        out.append((i, j, hit, "exact" if table is exact else "lower"))
                         break
         return out
+
+    def _lengths(self, table: dict) -> dict[str, tuple[int, ...]]:
+        """First word -> lengths (two or more words, longest first) of the names in ``table``
+        starting with it; built on first use and rebuilt when the table changes."""
+        cached = self._lens.get(id(table))
+        if cached is not None and cached[0] == len(table):
+            return cached[1]
+        acc: dict[str, set[int]] = {}
+        for k in table:
+            if len(k) > 1:
+                acc.setdefault(k[0], set()).add(len(k))
+        lens = {w: tuple(sorted(v, reverse=True)) for w, v in acc.items()}
+        self._lens[id(table)] = (len(table), lens)
+        return lens
 
     def __call__(self, doc: Doc) -> Doc:
         cands = self._candidates(doc)
@@ -313,6 +341,7 @@ class EntityLinker:
     def _from_disk(self, path: Path) -> "EntityLinker":
         data = srsly.read_msgpack(path / "vocab.msgpack")
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        self._lens.clear()
         if data.get("format") != 2:
             raise ValueError(f"{path}: unknown linker vocabulary format")
         for table, first, key in ((self.lower, self.first_lower, "lower"), (self.exact, self.first_exact, "exact")):
