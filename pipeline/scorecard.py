@@ -267,29 +267,32 @@ class _Article:
         return hit
 
     def plan(self, patterns) -> list:
+        """``(index, pattern, required literals)`` for each pattern of ``patterns`` that can
+        match in some ASCII sentence of the article."""
         hit = self._plans.get(id(patterns))
         if hit is None or hit[0] is not patterns:
             has = self._has
-            pruned = [(p, req) for p, req in _plan(patterns) if req is None or any(map(has, req))]
+            pruned = [(i, p, req) for i, (p, req) in enumerate(_plan(patterns)) if req is None or any(map(has, req))]
             hit = self._plans[id(patterns)] = (patterns, pruned)
         return hit[1]
 
 
-def _first_in(plan, patterns, sent: str, has) -> re.Match | None:
+def _first_at(plan, patterns, sent: str, has) -> tuple[int, re.Match] | None:
     """:func:`_first` with a precomputed plan and literal test (``has`` is ``None`` for a
-    non-ASCII sentence: every pattern is searched)."""
+    non-ASCII sentence: every pattern is searched), and the index of the matching pattern
+    (== :func:`_rank`)."""
     if has is None:
-        for p in patterns:
+        for i, p in enumerate(patterns):
             m = p.search(sent)
             if m:
-                return m
+                return i, m
         return None
-    for p, req in plan:
+    for i, p, req in plan:
         if req is not None and not any(map(has, req)):
             continue
         m = p.search(sent)
         if m:
-            return m
+            return i, m
     return None
 
 
@@ -307,7 +310,7 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _A
             # sensational words in a harmless context ("there is no cure") do not count
             masked = sent
             if has is not None:
-                for p, req in ctx_plan:
+                for _, p, req in ctx_plan:
                     if req is not None and not any(map(has, req)):
                         continue  # cannot match: nothing to mask
                     masked = p.sub(lambda m: " " * len(m.group()), masked)
@@ -318,19 +321,32 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _A
         else:
             sent_for_match = sent
         if sent_for_match == sent:
-            m = _first_in(crit_plan, crit_patterns, sent, has)
-        else:
-            m = _first(crit_patterns, sent_for_match)  # masked text: no article-level pruning
-        if not m:
-            continue
+            found = _first_at(crit_plan, crit_patterns, sent, has)
+            if not found:
+                continue
+            rank, m = found
+        else:  # masked text: no article-level pruning
+            m = _first(crit_patterns, sent_for_match)
+            if not m:
+                continue
+            rank = None
         if exclude:
-            xm = _first_in(excl_plan, exclude, sent, has)
+            xm = _first_at(excl_plan, exclude, sent, has)
             if xm:
-                excluded.append(_ev(text, s, e, xm.group(), "excluded"))
+                excluded.append(_ev(text, s, e, xm[1].group(), "excluded"))
                 continue
         ev = _ev(text, s, e, m.group().strip())
-        ev["_rank"] = _rank(crit_patterns, sent_for_match)
-        ev["_cues"] = [x.group().strip() for x in (p.search(sent_for_match) for p in crit_patterns) if x]
+        if rank is None:
+            ev["_rank"] = _rank(crit_patterns, sent_for_match)
+            ev["_cues"] = [x.group().strip() for x in (p.search(sent_for_match) for p in crit_patterns) if x]
+        else:
+            # The patterns before ``rank`` do not match; after it, only those that can are searched.
+            ev["_rank"] = rank
+            if has is None:
+                later = (p for i, p in enumerate(crit_patterns) if i > rank)
+            else:
+                later = (p for i, p, req in crit_plan if i > rank and (req is None or any(map(has, req))))
+            ev["_cues"] = [m.group().strip()] + [x.group().strip() for x in (p.search(sent) for p in later) if x]
         hits.append(ev)
     return hits, excluded
 
