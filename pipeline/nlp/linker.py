@@ -112,7 +112,7 @@ class EntityLinker:
         self.exact: dict[tuple[str, ...], list[VocabEntry]] = {}
         self.first_lower: dict[str, int] = {}
         self.first_exact: dict[str, int] = {}
-        self._lens: dict[int, tuple[int, dict[str, tuple[int, ...]]]] = {}  # see _lengths
+        self._lens: dict[int, tuple] = {}  # see _lengths
         self.canonical: dict[str, str] = {}  # id -> canonical name
         self.kinds: dict[str, str] = {}
 
@@ -184,11 +184,16 @@ class EntityLinker:
                 m = first.get(w)
                 if m is None:
                     continue
-                # Longest first, trying only the lengths of names that start with this word (a
-                # singular form changes the last word only, so for two or more words it has the
-                # same first word and length); one word is always tried.
+                # Longest first, trying only the lengths of names that start with these two words
+                # (three or more words) or this word (two words): a singular form changes the last
+                # word only, so it keeps those words and the length. One word is always tried.
                 top = min(n, i + m)
-                for j in [i + k for k in lens.get(w, ()) if i + k <= top] + [i + 1]:
+                long_lens, two = lens
+                js = [i + k for k in long_lens.get((w, seq[i + 1]), ()) if i + k <= top] if i + 1 < n else []
+                if w in two and i + 2 <= top:
+                    js.append(i + 2)
+                js.append(i + 1)
+                for j in js:
                     key = tuple(seq[i:j])
                     hit = table.get(key)
                     if hit is None and table is lower:
@@ -200,17 +205,21 @@ class EntityLinker:
                         break
         return out
 
-    def _lengths(self, table: dict) -> dict[str, tuple[int, ...]]:
-        """First word -> lengths (two or more words, longest first) of the names in ``table``
-        starting with it; built on first use and rebuilt when the table changes."""
+    def _lengths(self, table: dict) -> tuple[dict[tuple[str, str], tuple[int, ...]], set[str]]:
+        """For the names in ``table``: first two words -> lengths of three or more words (longest
+        first), and the first words of two-word names; built on first use and rebuilt when the
+        table changes."""
         cached = self._lens.get(id(table))
         if cached is not None and cached[0] == len(table):
             return cached[1]
-        acc: dict[str, set[int]] = {}
+        acc: dict[tuple[str, str], set[int]] = {}
+        two: set[str] = set()
         for k in table:
-            if len(k) > 1:
-                acc.setdefault(k[0], set()).add(len(k))
-        lens = {w: tuple(sorted(v, reverse=True)) for w, v in acc.items()}
+            if len(k) > 2:
+                acc.setdefault(k[:2], set()).add(len(k))
+            elif len(k) == 2:
+                two.add(k[0])
+        lens = ({w: tuple(sorted(v, reverse=True)) for w, v in acc.items()}, two)
         self._lens[id(table)] = (len(table), lens)
         return lens
 
