@@ -180,18 +180,26 @@ class Verifier:
         }[claim.type]
         return fn(claim)
 
+    def _pair(self, claim: Claim) -> tuple[str, str, str, str] | None:
+        """(drug id, condition id, drug name, condition name), or None when either is unlinked."""
+        did, cid = self._ids(claim)
+        if not did or not cid:
+            return None
+        return did, cid, _name(claim.drug, self.ref), _name(claim.condition, self.ref)
+
+    _UNLINKED = "The drug or condition could not be linked to the reference."
+
     def _ids(self, claim: Claim) -> tuple[str | None, str | None]:
         return (claim.drug.id if claim.drug else None, claim.condition.id if claim.condition else None)
 
     # -- approval -------------------------------------------------------------------------
     def approval(self, claim: Claim) -> Verdict:
         ref = self.ref
-        did, cid = self._ids(claim)
-        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
+        pair = self._pair(claim)
+        if pair is None:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, self._UNLINKED)
+        did, cid, dname, cname = pair
         Dname = dname[:1].upper() + dname[1:]
-        if not did or not cid:
-            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
-                           "The drug or condition could not be linked to the reference.")
         low = claim.sentence.lower()
         named = (claim.attribution or "") + " " + claim.sentence
         if re.search(r"\b(EMA|European Medicines Agency|EU)\b", named):
@@ -266,10 +274,10 @@ class Verifier:
 
     def efficacy(self, claim: Claim) -> Verdict:
         ref = self.ref
-        did, cid = self._ids(claim)
-        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
-        if not did or not cid:
-            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, "The drug or condition could not be linked.")
+        pair = self._pair(claim)
+        if pair is None:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, self._UNLINKED)
+        did, cid, dname, cname = pair
         strength = Strength(claim.strength)
         approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
         evidence = self._best_evidence(did, cid)
@@ -369,10 +377,10 @@ class Verifier:
 
     def evidence(self, claim: Claim) -> Verdict:
         ref = self.ref
-        did, cid = self._ids(claim)
-        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
-        if not did or not cid:
-            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, "The drug or condition could not be linked.")
+        pair = self._pair(claim)
+        if pair is None:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW, self._UNLINKED)
+        did, cid, dname, cname = pair
         evidence = self._best_evidence(did, cid)
         approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
         ev_refs = [_ev_ref(e) for e in evidence[:3]] + [_appr_ref(a, ref) for a in approvals[:1]]
@@ -579,10 +587,10 @@ class Verifier:
     # -- usage ----------------------------------------------------------------------------
     def usage(self, claim: Claim) -> Verdict:
         ref = self.ref
-        did, cid = self._ids(claim)
-        dname, cname = _name(claim.drug, ref), _name(claim.condition, ref)
-        if not did or not cid:
-            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE, "The drug or condition could not be linked.")
+        pair = self._pair(claim)
+        if pair is None:
+            return Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE, self._UNLINKED)
+        did, cid, dname, cname = pair
         approvals = [a for a in ref.approvals_for(did, cid) if a.status == "approved"]
         evidence = self._best_evidence(did, cid)
         ev_refs = [_appr_ref(a, ref) for a in approvals[:2]] + [_ev_ref(e) for e in evidence[:2]]
