@@ -46,6 +46,11 @@ class ClaimRules:
     outcome_re: re.Pattern
     condition_anaphora: re.Pattern
     drug_anaphora: set[str]
+    drug_anaphora_re: re.Pattern | None = None
+
+
+_EXPLETIVE = re.compile(r"^(?:[a-z]+,? )?it (?:is|was|may be|can be|might be)(?: [a-z]+){0,3} (?:to|that)\b")
+_WORDS = re.compile(r"[a-z']+")
 
 
 def _alt(terms: list[str], prefix: bool = False) -> re.Pattern:
@@ -72,6 +77,9 @@ def load_rules() -> ClaimRules:
         outcome_re=_alt(raw["outcomes"]),
         condition_anaphora=_alt(raw["condition_anaphora"]),
         drug_anaphora={t.lower() for t in raw["drug_anaphora"]},
+        # one search instead of one per term: matches where any term matches
+        drug_anaphora_re=re.compile(r"(?<![\w-])(?:" + "|".join(
+            re.escape(t) for t in sorted({t.lower() for t in raw["drug_anaphora"]}, key=len, reverse=True)) + r")\b"),
     )
 
 
@@ -464,6 +472,14 @@ def _approval_groups(doc: Doc, sent: Span, conds: list[Mention], rules: ClaimRul
     return out
 
 
+def _doc_len(doc) -> int:
+    """Length of ``doc.text``, from the last token (no rebuilding of the text)."""
+    if not len(doc):
+        return 0
+    last = doc[-1]
+    return last.idx + len(last.text_with_ws)
+
+
 def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=(), headings=()) -> list[Claim]:
     """Extract claims from a processed article.
 
@@ -505,7 +521,8 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     ctx = _Ctx([], 99, [], 99, topic_condition, topic_drug)
     claims: list[Claim] = []
     outcome_names = set(o.lower() for o in rules.outcomes)
-    doc_text = doc.text
+    # the article's text is the Doc's text (Doc.text would rebuild it from every token)
+    doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
     all_ents = list(doc.ents)
     ent_starts = [e.start_char for e in all_ents]
     for si, sent in enumerate(doc.sents):
@@ -530,13 +547,11 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
                 ctx.last_conditions, ctx.last_conditions_age = conds, 0
             continue
         low = text.lower()
-        words = re.findall(r"[a-z']+", low[:60])
         # Drug anaphora: "It has been shown…", "They have been shown…", "These medications…"
-        expletive = re.match(r"^(?:[a-z]+,? )?it (?:is|was|may be|can be|might be)(?: [a-z]+){0,3} (?:to|that)\b",
-                             low)
+        expletive = _EXPLETIVE.match(low)
         if not drugs and ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive:
-            first_words = " ".join(words[:6])
-            if any(re.search(r"(?<![\w-])" + re.escape(a) + r"\b", first_words) for a in rules.drug_anaphora):
+            first_words = " ".join(_WORDS.findall(low[:60])[:6])
+            if rules.drug_anaphora_re.search(first_words):
                 plural = bool(re.search(r"\b(they|these|their|both|none|all|each|such|drugs)\b", first_words))
                 ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
                 drugs = [_moved(m, "pronoun") for m in ref_drugs]
@@ -557,7 +572,6 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
                                                          r"(\w+\s+){0,4}$", text[:max(0, c.start - s_start)].lower())]
             if targets:
                 conds = targets
-        outcomes = sorted({m.group(0) for m in rules.outcome_re.finditer(low)})
         # A symptom named as a condition alongside a real condition is an outcome ("muscle spasms" in spasticity).
         if len(conds) > 1:
             real = [c for c in conds if (c.name or c.text).lower() not in outcome_names
@@ -585,6 +599,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
             if conds:
                 ctx.last_conditions, ctx.last_conditions_age = conds, 0
             continue
+        outcomes = sorted({m.group(0) for m in rules.outcome_re.finditer(low)})
         explicit_conds = [c for c in conds if c.via not in ("context",)]
         claim_conds = conds
         if not claim_conds:

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .prefilter import literal_safe, requirements
+
 SATISFACTORY = "satisfactory"
 NOT_SATISFACTORY = "not_satisfactory"
 NOT_APPLICABLE = "not_applicable"
@@ -155,80 +157,61 @@ def _ev(text: str, s: int, e: int, cue: str | None = None, why: str | None = Non
     return d
 
 
-_REQ: dict[int, tuple] = {}
-
-
-def _required(pattern: re.Pattern) -> frozenset[str] | None:
-    """Lower-case literals of which every match of ``pattern`` contains at least one, or ``None``
-    when that cannot be shown (computed once per pattern from its parse tree)."""
-    hit = _REQ.get(id(pattern))
-    if hit is not None and hit[0] is pattern:
-        return hit[1]
-    try:
-        import re._constants as c
-        import re._parser as parser
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_constants as c
-        import sre_parse as parser
-
-    def seq(items) -> frozenset[str] | None:
-        best: frozenset[str] | None = None
-        run: list[str] = []
-
-        def consider(req):
-            nonlocal best
-            if req and all(x.isascii() and x for x in req) and (
-                    best is None or min(map(len, req)) > min(map(len, best))):
-                best = req
-        for op, av in items:
-            if op is c.LITERAL:
-                run.append(chr(av))
-                continue
-            if run:
-                consider(frozenset(["".join(run).lower()]))
-                run = []
-            if op is c.SUBPATTERN:
-                consider(seq(av[-1]))
-            elif op is c.BRANCH:
-                alts = [seq(a) for a in av[1]]
-                if all(alts):
-                    consider(frozenset().union(*alts))
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-                consider(seq(av[2]))
-        if run:
-            consider(frozenset(["".join(run).lower()]))
-        return best
-
-    try:
-        req = seq(parser.parse(pattern.pattern, pattern.flags))
-    except Exception:
-        req = None
-    _REQ[id(pattern)] = (pattern, req)
-    return req
-
-
 _PLANS: dict[int, tuple] = {}
 
 
-def _plan(patterns) -> list[tuple[re.Pattern, tuple[str, ...] | None]]:
-    """``patterns`` with their required literals (see :func:`_required`), computed once per list."""
+def _plan(patterns) -> list[tuple[re.Pattern, tuple[tuple[str, ...], ...]]]:
+    """``patterns`` with their requirement sets (see :func:`pipeline.prefilter.requirements`), once per list."""
     hit = _PLANS.get(id(patterns))
     if hit is None or hit[0] is not patterns:
-        plan = []
-        for p in patterns:
-            req = _required(p)
-            plan.append((p, tuple(sorted(req, key=len, reverse=True)) if req else None))
+        plan = [(p, tuple(tuple(sorted(r, key=len, reverse=True)) for r in requirements(p))) for p in patterns]
         hit = _PLANS[id(patterns)] = (patterns, plan)
     return hit[1]
 
 
+_KEYS: dict[int, tuple] = {}
+_COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # letters by English frequency; other characters are rare
+
+
+def _key(lit: str) -> str:
+    """The three characters of ``lit`` least likely to occur in English text (its index key)."""
+    def rarity(t: str) -> int:
+        return sum(_COMMON.index(ch) if ch in _COMMON else 30 for ch in t)
+    return max((lit[i:i + 3] for i in range(len(lit) - 2)), key=rarity)
+
+
+def _keyed(patterns):
+    """An index of ``patterns`` by trigram: ``({trigram: [(index, literal, its trigrams)]}, the
+    trigrams, indices of the patterns with no usable literal)``. A pattern is indexed by one
+    trigram of each literal of its first requirement set (when all are three or more characters
+    long): if none of those trigrams occurs in an article, the pattern cannot match there."""
+    hit = _KEYS.get(id(patterns))
+    if hit is None or hit[0] is not patterns:
+        index: dict[str, list[tuple[int, str]]] = {}
+        unkeyed = []
+        for i, (p, reqs) in enumerate(_plan(patterns)):
+            if reqs and len(reqs[0][-1]) >= 3:
+                for lit in reqs[0]:
+                    tris = frozenset(lit[j:j + 3] for j in range(len(lit) - 2))
+                    index.setdefault(_key(lit), []).append((i, lit, tris))
+            else:
+                unkeyed.append(i)
+        hit = _KEYS[id(patterns)] = (patterns, (index, frozenset(index), tuple(unkeyed)))
+    return hit[1]
+
+
+def _possible(reqs, has) -> bool:
+    return all(any(map(has, r)) for r in reqs)
+
+
 def _first(patterns, sent: str) -> re.Match | None:
-    # An ASCII sentence that contains none of a pattern's required literals cannot match it: skip
-    # the (slow, case-insensitive) search. Results are exactly those of searching every pattern.
-    if sent.isascii():
+    # An ASCII sentence that lacks every literal of one of a pattern's requirement sets cannot
+    # match it: skip the (slow, case-insensitive) search. Results are exactly those of searching
+    # every pattern.
+    if literal_safe(sent):
         has = sent.lower().__contains__
-        for p, req in _plan(patterns):
-            if req is not None and not any(map(has, req)):
+        for p, reqs in _plan(patterns):
+            if not _possible(reqs, has):
                 continue
             m = p.search(sent)
             if m:
@@ -245,55 +228,113 @@ def _rank(patterns, sent: str) -> int:
     return next((i for i, p in enumerate(patterns) if p.search(sent)), len(patterns))
 
 
-class _Article:
-    """Per-article caches for :func:`_hits`: each sentence's text and lower-case literal test,
-    and each pattern list pruned to the patterns whose required literals occur anywhere in the
-    article (a literal absent from the whole lower-cased text is absent from every ASCII
-    sentence, so the results are exactly those of :func:`_first`)."""
+# Set to False to search every pattern in every sentence (the tests compare both ways).
+_PRUNE = True
 
-    __slots__ = ("text", "_has", "_sents", "_plans")
+
+class _Article:
+    """Per-article index for :func:`_hits`. For each pattern list and sentence list it finds, once,
+    the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
+    of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
+    inside the sentence. Literals are looked up by trigram in the lower-cased article, found with
+    ``str.find`` and mapped to sentences by bisection. Sentences that are not
+    :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
+    searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
+
+    __slots__ = ("text", "lower", "_occ", "_cands", "_tri", "_sents")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._has = text.lower().__contains__
-        self._sents: dict[tuple[int, int], tuple[str, Any]] = {}
-        self._plans: dict[int, tuple] = {}
+        low = text.lower()
+        self.lower = low if len(low) == len(text) else None  # offsets align unless a char expanded
+        self._occ: dict[str, list[int]] = {}
+        self._cands: dict[tuple, tuple] = {}
+        self._tri: set[str] | None = None
+        self._sents: dict[int, tuple] = {}
 
-    def sent(self, s: int, e: int) -> tuple[str, Any]:
-        hit = self._sents.get((s, e))
+    def _occurrences(self, lit: str) -> list[int]:
+        hit = self._occ.get(lit)
         if hit is None:
-            sent = self.text[s:e]
-            hit = self._sents[(s, e)] = (sent, sent.lower().__contains__ if sent.isascii() else None)
+            hit, low, i = [], self.lower, self.lower.find(lit)
+            while i >= 0:
+                hit.append(i)
+                i = low.find(lit, i + 1)
+            self._occ[lit] = hit
         return hit
 
-    def plan(self, patterns) -> list:
-        """``(index, pattern, required literals)`` for each pattern of ``patterns`` that can
-        match in some ASCII sentence of the article."""
-        hit = self._plans.get(id(patterns))
-        if hit is None or hit[0] is not patterns:
-            has = self._has
-            pruned = [(i, p, req) for i, (p, req) in enumerate(_plan(patterns)) if req is None or any(map(has, req))]
-            hit = self._plans[id(patterns)] = (patterns, pruned)
-        return hit[1]
+    def _sentence_index(self, sents):
+        """``(sents, starts, safe flags, indices of safe sentences, lower-cased sentence cache)``,
+        or ``None`` when the sentences are not in order without overlaps (no pruning then)."""
+        hit = self._sents.get(id(sents))
+        if hit is not None and hit[0] is sents:
+            return hit[1]
+        text = self.text
+        ordered = _PRUNE and self.lower is not None and all(
+            sents[k][1] <= sents[k + 1][0] for k in range(len(sents) - 1))
+        if ordered:
+            safe = [literal_safe(text[s:e]) for s, e in sents]
+            idx = ([s for s, _ in sents], safe, [k for k, a in enumerate(safe) if a], {})
+        else:
+            idx = None
+        self._sents[id(sents)] = (sents, idx)
+        return idx
 
+    def candidates(self, patterns, sents: Sequence[tuple[int, int]]) -> dict[int, list[tuple[int, re.Pattern]]]:
+        """Sentence index -> ``(index, pattern)`` of the patterns that sentence may match, in order
+        (sentences with none are left out)."""
+        key = (id(patterns), id(sents))
+        hit = self._cands.get(key)
+        if hit is not None and hit[0] is patterns and hit[1] is sents:
+            return hit[2]
+        everything = list(enumerate(patterns))
+        idx = self._sentence_index(sents)
+        if idx is None or not patterns:
+            out = {k: everything for k in range(len(sents))} if patterns else {}
+        else:
+            import bisect
 
-def _first_at(plan, patterns, sent: str, has) -> tuple[int, re.Match] | None:
-    """:func:`_first` with a precomputed plan and literal test (``has`` is ``None`` for a
-    non-ASCII sentence: every pattern is searched), and the index of the matching pattern
-    (== :func:`_rank`)."""
-    if has is None:
-        for i, p in enumerate(patterns):
-            m = p.search(sent)
-            if m:
-                return i, m
-        return None
-    for i, p, req in plan:
-        if req is not None and not any(map(has, req)):
-            continue
-        m = p.search(sent)
-        if m:
-            return i, m
-    return None
+            starts, safe, all_safe, lows = idx
+            out = {k: everything for k, a in enumerate(safe) if not a}
+            plan = _plan(patterns)
+            index, keys, unkeyed = _keyed(patterns)
+            tri = self._tri
+            if tri is None:
+                low_ = self.lower
+                tri = self._tri = set(map("".join, zip(low_, low_[1:], low_[2:])))
+            where: dict[int, set[int]] = {i: set() for i in unkeyed}
+            for t in keys & tri if len(keys) < len(tri) else tri & keys:
+                for i, lit, lit_tris in index[t]:
+                    if not lit_tris <= tri:
+                        continue  # some three characters of the literal occur nowhere
+                    ks = where.get(i)
+                    if ks is None:
+                        ks = where[i] = set()
+                    n = len(lit)
+                    for o in self._occurrences(lit):
+                        k = bisect.bisect_right(starts, o) - 1
+                        if k >= 0 and o + n <= sents[k][1] and safe[k]:
+                            ks.add(k)
+            for i in sorted(where):
+                p, reqs = plan[i]
+                if i in unkeyed:
+                    rest, ks = reqs, all_safe
+                else:
+                    rest, ks = reqs[1:], sorted(where[i])
+                for k in ks:
+                    if rest:
+                        x = lows.get(k)
+                        if x is None:
+                            x = lows[k] = self.lower[sents[k][0]:sents[k][1]]
+                        has = x.__contains__
+                        if not all(any(map(has, r)) for r in rest):
+                            continue
+                    lst = out.get(k)
+                    if lst is None:
+                        out[k] = [(i, p)]
+                    else:
+                        lst.append((i, p))
+        self._cands[key] = (patterns, sents, out)
+        return out
 
 
 def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _Article | None = None):
@@ -301,52 +342,47 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _A
     if art is None or art.text is not text:
         art = _Article(text)
     hits, excluded = [], []
-    crit_plan = art.plan(crit_patterns)
-    excl_plan = art.plan(exclude) if exclude else None
-    ctx_plan = art.plan(exclude_context) if exclude_context else None
-    for s, e in sents:
-        sent, has = art.sent(s, e)
-        if exclude_context:
+    if not crit_patterns:
+        return hits, excluded
+    cands = art.candidates(crit_patterns, sents)
+    ctx = art.candidates(exclude_context, sents) if exclude_context else {}
+    for k in sorted(cands.keys() | ctx.keys()) if ctx else sorted(cands):
+        s, e = sents[k]
+        sent = text[s:e]
+        found = None
+        if k in ctx:
             # sensational words in a harmless context ("there is no cure") do not count
             masked = sent
-            if has is not None:
-                for _, p, req in ctx_plan:
-                    if req is not None and not any(map(has, req)):
-                        continue  # cannot match: nothing to mask
-                    masked = p.sub(lambda m: " " * len(m.group()), masked)
-            else:
-                for p in exclude_context:
-                    masked = p.sub(lambda m: " " * len(m.group()), masked)
-            sent_for_match = masked
-        else:
-            sent_for_match = sent
-        if sent_for_match == sent:
-            found = _first_at(crit_plan, crit_patterns, sent, has)
-            if not found:
+            for _, p in ctx[k]:
+                masked = p.sub(lambda m: " " * len(m.group()), masked)
+            if masked != sent:
+                m = _first(crit_patterns, masked)
+                if not m:
+                    continue
+                found = (None, m, masked)
+        if found is None:
+            for i, p in cands.get(k, ()):
+                m = p.search(sent)
+                if m:
+                    found = (i, m, sent)
+                    break
+            if found is None:
                 continue
-            rank, m = found
-        else:  # masked text: no article-level pruning
-            m = _first(crit_patterns, sent_for_match)
-            if not m:
-                continue
-            rank = None
+        rank, m, matched = found
         if exclude:
-            xm = _first_at(excl_plan, exclude, sent, has)
+            xm = _first(exclude, sent)
             if xm:
-                excluded.append(_ev(text, s, e, xm[1].group(), "excluded"))
+                excluded.append(_ev(text, s, e, xm.group(), "excluded"))
                 continue
         ev = _ev(text, s, e, m.group().strip())
-        if rank is None:
-            ev["_rank"] = _rank(crit_patterns, sent_for_match)
-            ev["_cues"] = [x.group().strip() for x in (p.search(sent_for_match) for p in crit_patterns) if x]
+        if rank is None:  # masked text
+            ev["_rank"] = _rank(crit_patterns, matched)
+            ev["_cues"] = [x.group().strip() for x in (p.search(matched) for p in crit_patterns) if x]
         else:
-            # The patterns before ``rank`` do not match; after it, only those that can are searched.
+            # The candidates before ``rank`` do not match; after it, only candidates can.
             ev["_rank"] = rank
-            if has is None:
-                later = (p for i, p in enumerate(crit_patterns) if i > rank)
-            else:
-                later = (p for i, p, req in crit_plan if i > rank and (req is None or any(map(has, req))))
-            ev["_cues"] = [m.group().strip()] + [x.group().strip() for x in (p.search(sent) for p in later) if x]
+            ev["_cues"] = [m.group().strip()] + [x.group().strip() for x in
+                                                 (p.search(sent) for i, p in cands[k] if i > rank) if x]
         hits.append(ev)
     return hits, excluded
 

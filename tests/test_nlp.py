@@ -86,3 +86,45 @@ def test_issue2_degree_after_a_name_is_not_multiple_sclerosis(nlp):
     doc = nlp("Patients with multiple sclerosis (MS) need care. Written by Jordan Park, MS, PT.")
     ms = [e for e in doc.ents if e.text == "MS"]
     assert len(ms) == 1 and ms[0].start_char < 50
+
+
+def test_issue6_boilerplate_pruning_finds_what_a_full_search_finds(seeds_dir, monkeypatch):
+    from pathlib import Path
+
+    import pipeline.nlp.boilerplate as bp
+
+    texts = [p.read_text("utf-8") for p in sorted(Path("corpora/samples").glob("*.md"))]
+    texts += [p.read_text("utf-8") for p in sorted(seeds_dir.iterdir()) if p.is_file()]
+    texts += ["Medical disclaimer: this article is for informational purposes only.\nShare\nHome | Menu",
+              "A woman holding a bottle of pills next to a glass of water\nThe label reads: baclofen 10 mg"]
+    pruned = [bp.find_boilerplate(t) for t in texts]
+    assert sum(map(len, pruned)) >= 8
+    monkeypatch.setattr(bp, "literal_safe", lambda text: False)
+    assert [bp.find_boilerplate(t) for t in texts] == pruned
+
+
+def test_issue6_fast_abbreviation_candidates_match_scispacys_detector(nlp, shared_dir):
+    """overclaim_abbreviations finds the bracket candidates from the token array; the abbreviations
+    and long forms must be those of scispacy's Matcher-based detector on real articles."""
+    import warnings
+
+    from scispacy.abbreviation import AbbreviationDetector
+
+    from pipeline.scale.bench import load_articles
+
+    ours = nlp.get_pipe("overclaim_abbreviations")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = AbbreviationDetector(nlp)
+        arts, _ = load_articles(shared_dir / "articles", 400)
+        texts = [a.text for a in arts] + ["(A) b (CD) ( x ) y z (long form here (LF)) LF", "( )", "(", "x (y"]
+        n = 0
+        for t in texts:
+            doc = nlp.make_doc(t)
+            expected = [(x[0], x[1] + 1, x[2] - 1) for x in theirs.matcher(doc)]
+            assert [m[1:] for m in ours.candidates(doc)] == [m[1:] for m in expected if m[2] - m[1] <= 8]
+            a, b = theirs(nlp.make_doc(t)), ours(nlp.make_doc(t))
+            key = lambda d: sorted((s.start, s.end, s._.long_form.start, s._.long_form.end) for s in d._.abbreviations)
+            assert key(a) == key(b), t[:80]
+            n += len(key(a))
+    assert n > 200  # abbreviations found (and compared) in the articles

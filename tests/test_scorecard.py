@@ -139,3 +139,25 @@ def test_command_line_json():
                          check=True).stdout
     r = json.loads(out)
     assert set(r["per_criterion"]) == set(CRITERIA)
+
+
+def test_issue6_pruned_search_gives_the_scorecards_of_a_full_search(shared_dir, monkeypatch):
+    """The literal index skips searches that cannot match: on real articles (with curly quotes,
+    non-breaking spaces and the like) and on hand-made edge cases the scorecards are those of
+    searching every pattern in every sentence."""
+    import pipeline.scorecard as sc
+    from pipeline.scale.bench import load_articles
+
+    arts, _ = load_articles(shared_dir / "articles", 250)
+    texts = [a.text for a in arts] + [
+        "There is no cure. It is a MIRACLE cure! Side-effects? None (Smith et al., 2020).",
+        "Tell your doctor. \u212aelvin-sized risks: the drug ſide effects are dangerous.",  # re folds these onto ASCII
+        "İstanbul study: treatment helped 3 in 10 patients, said Dr. Jane Doe, a professor at the Mayo Clinic.",
+        "", "   ", "As an Amazon Associate I earn from qualifying purchases.\nBuy it here: https://amzn.to/x?tag=y",
+    ]
+    pruned = [score_article(t) for t in texts]
+    spacy_like = [score_article(t, sentences=[(0, len(t))]) for t in texts]  # one "sentence" per article
+    monkeypatch.setattr(sc, "_PRUNE", False)
+    assert [score_article(t) for t in texts] == pruned
+    assert [score_article(t, sentences=[(0, len(t))]) for t in texts] == spacy_like
+    assert sum(c["criteria"]["harms"]["rating"] == "satisfactory" for c in pruned) > 20

@@ -2,8 +2,8 @@
 abbreviation detector, and Overclaim's own components.
 
 Components, in order:
-    ``overclaim_sentences`` (sentence splitter for web text), ``abbreviation_detector``
-    (scispacy), ``overclaim_linker`` (drug/condition mentions linked to the reference),
+    ``overclaim_sentences`` (sentence splitter for web text), ``overclaim_abbreviations``
+    (scispacy's abbreviation detector with a faster candidate search), ``overclaim_linker`` (drug/condition mentions linked to the reference),
     ``overclaim_cues`` (hedges, boosters, negation and their scope).
 
 Nothing is loaded at import time; :func:`get_nlp` builds the pipeline once per process.
@@ -22,7 +22,8 @@ import warnings
 import spacy
 from spacy.language import Language
 
-from . import cues as _cues  # noqa: F401  (registers the factory)
+from . import abbreviations as _abbreviations  # noqa: F401  (registers the factory)
+from . import cues as _cues  # noqa: F401
 from . import linker as _linker  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .extensions import register_extensions
@@ -42,7 +43,6 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
     Returns:
         A ``spacy.Language``.
     """
-    from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
     from scispacy.custom_tokenizer import combined_rule_tokenizer
 
     from ..reference import load_reference
@@ -57,7 +57,7 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
         nlp.tokenizer = combined_rule_tokenizer(nlp)
     nlp.add_pipe("overclaim_sentences")
     if abbreviations:
-        nlp.add_pipe("abbreviation_detector")
+        nlp.add_pipe("overclaim_abbreviations")
     linker = nlp.add_pipe("overclaim_linker")
     ref = reference if reference is not None else load_reference()
     # A large (compiled) vocabulary is cached on disk, keyed by a hash of its contents.

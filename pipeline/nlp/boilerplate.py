@@ -16,6 +16,8 @@ import re
 
 import yaml
 
+from ..prefilter import literal_safe, requirements
+
 _PARA = re.compile(r"[^\n]+")
 
 
@@ -42,6 +44,11 @@ def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
     """
     out = []
     pats = _patterns()
+    if literal_safe(text):  # only the patterns whose required literals occur in the article
+        has = text.lower().__contains__
+        pats = [(kind, pat) for kind, pat in pats if all(any(map(has, r)) for r in requirements(pat))]
+        if not pats:
+            return out
     for m in _PARA.finditer(text):
         line = m.group(0)
         if not line.strip() or len(line) > 600:

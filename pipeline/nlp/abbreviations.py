@@ -1,0 +1,73 @@
+"""Abbreviation detection: scispacy's Schwartz & Hearst detector, with a faster candidate search.
+
+scispacy's ``abbreviation_detector`` finds its candidates with a ``Matcher`` pattern
+``( <one or more tokens> )``, which walks every token of every document in Python. This component
+(``overclaim_abbreviations``) finds the same candidates from the array of token texts: every
+``(`` … ``)`` pair with at least one token between, in the order the matcher reports them. Candidates
+with more than eight tokens inside are left out, as scispacy's own filter drops them. Everything
+after that (``filter_matches``, ``find_abbreviation``, the document-wide search for the short
+forms, ``Doc._.abbreviations`` and ``Span._.long_form``) is scispacy's code, unchanged, so the
+results are the same; ``tests/test_nlp.py`` checks this on real articles.
+
+Example:
+    >>> from pipeline.nlp import get_nlp
+    >>> doc = get_nlp()("Fibromyalgia syndrome (FMS) is common. FMS causes pain.")
+    >>> sorted((a.text, a.start, a._.long_form.text) for a in doc._.abbreviations)
+    [('FMS', 3, 'Fibromyalgia syndrome'), ('FMS', 8, 'Fibromyalgia syndrome')]
+"""
+from __future__ import annotations
+
+import numpy
+from scispacy.abbreviation import AbbreviationDetector, filter_matches
+from spacy.attrs import ORTH
+from spacy.language import Language
+from spacy.tokens import Doc
+
+MAX_INSIDE = 8  # scispacy's filter_matches drops candidates with more tokens inside the brackets
+
+
+class FastAbbreviationDetector(AbbreviationDetector):
+    """scispacy's :class:`~scispacy.abbreviation.AbbreviationDetector` with the bracket search done
+    on the token array (registered as ``overclaim_abbreviations``)."""
+
+    def __init__(self, nlp: Language, name: str = "overclaim_abbreviations") -> None:
+        super().__init__(nlp, name)
+        self._open = nlp.vocab.strings.add("(")
+        self._close = nlp.vocab.strings.add(")")
+
+    def candidates(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match id, start, end)`` of the text inside each bracket pair, brackets excluded, as
+        scispacy's matcher would give them (ordered by the closing bracket, then from the nearest
+        opening bracket back)."""
+        if len(doc) < 3:
+            return []
+        orth = doc.to_array([ORTH]).reshape(-1)
+        opens = numpy.flatnonzero(orth == self._open).tolist()
+        if not opens:
+            return []
+        closes = numpy.flatnonzero(orth == self._close).tolist()
+        out = []
+        for c in closes:
+            for o in reversed(opens):  # the innermost opening bracket first, as the matcher does
+                if o >= c - 1:
+                    continue
+                if c - o - 1 > MAX_INSIDE:
+                    break
+                out.append((0, o + 1, c))
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        filtered = filter_matches(self.candidates(doc), doc)
+        if not filtered:
+            return doc
+        for long_form, short_forms in self.find_matches_for(filtered, doc):
+            for short in short_forms:
+                short._.long_form = long_form
+                doc._.abbreviations.append(short)
+        return doc
+
+
+@Language.factory("overclaim_abbreviations")
+def make_abbreviation_detector(nlp: Language, name: str) -> FastAbbreviationDetector:
+    """Factory for :class:`FastAbbreviationDetector`."""
+    return FastAbbreviationDetector(nlp, name)
