@@ -40,14 +40,24 @@ def test_confident_model_lowers_a_plainly_stated_observational_claim():
     assert any(cue.kind == "model" for cue in out[0].cues)
 
 
-def test_fast_prediction_path_equals_sklearn_pipeline():
+def test_issue6_lean_prediction_gives_the_numbers_of_the_sklearn_pipeline(shared_dir):
+    """ClaimModel.predict_proba skips scikit-learn's per-call checks (_LeanLinear); on real
+    sentences, alone and in batches, every shipped model gives exactly the probabilities of
+    ``estimator.predict_proba``."""
     import numpy as np
 
     from pipeline.ml import load_model
+    from pipeline.scale.bench import load_articles
+    from pipeline.scorecard import split_sentences
 
-    sents = ["Duloxetine reduces pain in fibromyalgia.", "Metformin users had lower rates of cancer.",
-             "Baclofen may help.", "It is not known whether this works."]
-    for name in ("strength", "checkworthy"):
+    arts, _ = load_articles(shared_dir / "articles", 60)
+    sents = [a.text[s:e] for a in arts for s, e in split_sentences(a.text)][:800]
+    sents += ["Duloxetine reduces pain in fibromyalgia.", "Metformin users had lower rates of cancer.",
+              "Baclofen may help.", "It is not known whether this works.", "", "?", "\u00e9t\u00e9 \u2014 \U0001F600"]
+    for name in ("strength", "checkworthy", "advice", "hedge"):
         m = load_model(name)
-        assert m._union_parts() is not None
-        assert np.allclose(m.predict_proba(sents), m.estimator.predict_proba(sents), atol=1e-12)
+        assert m._lean() is not None, name
+        expected = m.estimator.predict_proba(sents)
+        assert np.array_equal(m.predict_proba(sents), expected), name
+        assert np.array_equal(np.vstack([m.predict_proba([x]) for x in sents[:50]]), expected[:50]), name
+

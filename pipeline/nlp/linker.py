@@ -196,7 +196,7 @@ class EntityLinker:
                 for j in js:
                     key = tuple(seq[i:j])
                     hit = table.get(key)
-                    if hit is None and table is lower:
+                    if hit is None and table is lower and key[-1][-1:] == "s":
                         sing = _singular(key[-1])
                         if sing:
                             hit = table.get(key[:-1] + (sing,))
@@ -239,10 +239,11 @@ class EntityLinker:
                        if len({h.id for h in hits}) == 1 and e.name_type != "abbreviation"}
         spans: list[Span] = []
         unlinked: list[Span] = []
+        long_forms: dict[str, list] = {}  # long-form text -> its candidates (one lookup per article)
         for i, j, hits, mode in cands:
             if mode == "exact" and _is_credential(doc, i, j):
                 continue  # "Jordan Park, MS, PT": a degree, not a disease
-            choice, score, via = self._choose(doc, i, j, hits, defined, context_ids)
+            choice, score, via = self._choose(doc, i, j, hits, defined, context_ids, long_forms)
             if choice is None or score < self.threshold:
                 sp = Span(doc, i, j, label="AMBIGUOUS")
                 sp._.candidates = sorted({h.id for h in hits})
@@ -259,14 +260,19 @@ class EntityLinker:
         return doc
 
     def _choose(self, doc: Doc, i: int, j: int, hits: list[VocabEntry], defined: dict[str, Span],
-                context_ids: set[str]) -> tuple[VocabEntry | None, float, str | None]:
+                context_ids: set[str], long_forms: dict | None = None) -> tuple[VocabEntry | None, float, str | None]:
         ids = {h.id for h in hits}
         text = doc[i:j].text
         is_abbrev = all(h.name_type == "abbreviation" for h in hits)
         if is_abbrev and text in defined:
             long_form = defined[text]
             # The long form itself is a known name: use its link.
-            lf_hits = [c for c in self._candidates(long_form.as_doc()) if c[0] == 0 and c[1] == len(long_form)]
+            lf_key = (long_form.text, len(long_form))
+            lf_hits = None if long_forms is None else long_forms.get(lf_key)
+            if lf_hits is None:
+                lf_hits = [c for c in self._candidates(long_form.as_doc()) if c[0] == 0 and c[1] == len(long_form)]
+                if long_forms is not None:
+                    long_forms[lf_key] = lf_hits
             if lf_hits:
                 lf_ids = {h.id for h in lf_hits[0][2]}
                 match = [h for h in hits if h.id in lf_ids] or [lf_hits[0][2][0]]
