@@ -245,21 +245,26 @@ def clause_bounds(sent: Span, token_i: int) -> tuple[int, int]:
     Clauses break at ``;``, contrastive conjunctions (but, while, although, however) and at a comma
     followed by ``which``; lists ("duloxetine, pregabalin and gabapentin") are not broken.
     """
-    doc = sent.doc
-    breaks = [sent.start]
-    for t in sent:
-        nxt = doc[t.i + 1].lower_ if t.i + 1 < sent.end else ""
-        nxt2 = doc[t.i + 2].lower_ if t.i + 2 < sent.end else ""
-        if t.lower_ in _CLAUSE_BREAK or (t.text == "," and nxt in
-                                          {"which", "but", "while", "however", "although", "whereas"}) \
-                or (t.text == "," and nxt in {"and", "or"} and nxt2 in _PRONOUN_SUBJECTS):
-            if t.i > sent.start:
-                breaks.append(t.i)
-    breaks.append(sent.end)
+    breaks = _clause_breaks(sent.doc, sent.start, sent.end)
     for a, b in zip(breaks, breaks[1:]):
         if a <= token_i < b:
             return a, b
     return sent.start, sent.end
+
+
+def _clause_breaks(doc: Doc, start: int, end: int) -> list[int]:
+    """Clause boundaries of the sentence doc[start:end] (see :func:`clause_bounds`)."""
+    lows = [t.lower_ for t in doc[start:end]]  # lower_ of "," is ","
+    n = len(lows)
+    breaks = [start]
+    for k, w in enumerate(lows):
+        if w in _CLAUSE_BREAK or (w == "," and k + 1 < n and (
+                lows[k + 1] in {"which", "but", "while", "however", "although", "whereas"}
+                or (lows[k + 1] in {"and", "or"} and k + 2 < n and lows[k + 2] in _PRONOUN_SUBJECTS))):
+            if k > 0:
+                breaks.append(start + k)
+    breaks.append(end)
+    return breaks
 
 
 def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Strength) -> tuple[Strength, str, list]:
@@ -324,12 +329,13 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
     return strength, polarity, cues
 
 
-def _attribution(sent: Span) -> str | None:
-    m = re.search(r"\baccording to (the )?([A-Z][\w&.-]*(?: [A-Z][\w&.-]*){0,5})", sent.text)
+def _attribution(text: str) -> str | None:
+    """Who the sentence ``text`` attributes its claim to ("according to the FDA"), if anyone."""
+    m = re.search(r"\baccording to (the )?([A-Z][\w&.-]*(?: [A-Z][\w&.-]*){0,5})", text)
     if m:
         return m.group(2)
     m = re.search(r"\b(the )?(FDA|EMA|CDC|WHO|NICE|NIH|American [A-Z][a-z]+(?: [A-Z][a-z]+){0,4})\b "
-                  r"(says|states|explicitly states?|notes|recommends|warns)", sent.text)
+                  r"(says|states|explicitly states?|notes|recommends|warns)", text)
     if m:
         return m.group(2)
     return None
@@ -612,7 +618,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
 
         strength, polarity, cues = _strength_and_polarity(doc, sent, rules, Strength.DIRECT)
         cue_objs = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char, end=c.end_char) for c in cues]
-        attribution = _attribution(sent)
+        attribution = _attribution(text)
         found: list[tuple[ClaimType, str | None, list[Mention], str | None]] = []  # type, subtype, conds, approval
 
         neg_approval = rules.approval_neg.search(low)
