@@ -337,8 +337,10 @@ class _Article:
         return out
 
 
-def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _Article | None = None):
-    """Sentences matching one of the patterns (and none of ``exclude``), with the cue."""
+def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _Article | None = None,
+          first: bool = False):
+    """Sentences matching one of the patterns (and none of ``exclude``), with the cue (only the
+    first such sentence when ``first``)."""
     if art is None or art.text is not text:
         art = _Article(text)
     hits, excluded = [], []
@@ -384,6 +386,8 @@ def _hits(crit_patterns, sents, text, *, exclude=(), exclude_context=(), art: _A
             ev["_cues"] = [m.group().strip()] + [x.group().strip() for x in
                                                  (p.search(sent) for i, p in cands[k] if i > rank) if x]
         hits.append(ev)
+        if first:
+            break
     return hits, excluded
 
 
@@ -422,13 +426,17 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
     benefit_claims = [c for c in cl if getattr(c.type, "value", c.type) == "efficacy" and c.polarity == "positive"
                       and int(c.strength) >= 1]
     art = _Article(text)
-    treatment, _ = _hits(rules.treatment, body, text, art=art)
-    if treat_claims:
-        c = treat_claims[0]
-        treatment = [_ev(text, c.start, c.end, c.drug.text, "claim about a drug")] + treatment
-    benefit, _ = _hits(rules.benefit_claim, body, text, art=art)
-    if benefit_claims:
-        benefit = [_ev(text, c.start, c.end, None, "efficacy claim") for c in benefit_claims] + benefit
+    # Whether a treatment is discussed is all the criteria ask: one sentence (or claim) settles it.
+    treatment = bool(treat_claims) or bool(_hits(rules.treatment, body, text, art=art, first=True)[0])
+    has_benefit = bool(benefit_claims) or bool(_hits(rules.benefit_claim, body, text, art=art, first=True)[0])
+    benefit_list: list[list] = []
+
+    def benefit() -> list:
+        """Every sentence that claims a benefit (the evidence of an unquantified benefit)."""
+        if not benefit_list:
+            found, _ = _hits(rules.benefit_claim, body, text, art=art)
+            benefit_list.append([_ev(text, c.start, c.end, None, "efficacy claim") for c in benefit_claims] + found)
+        return benefit_list[0]
 
     out: dict[str, dict[str, Any]] = {}
     for crit in rules.criteria:
@@ -441,8 +449,9 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
                 for m in lines:
                     ls = text.rfind("\n", 0, m.start()) + 1
                     hits.append(_ev(text, *_trim(text, ls, m.end()), m.group().strip(), "reference marker"))
-        signals = _hits(crit.signals, sents, text, art=art)[0] if crit.signals else []
-        rating, reason, evidence = _rate(crit, hits, excluded, signals, treatment, benefit)
+        def signals(crit=crit, sents=sents) -> list:
+            return _hits(crit.signals, sents, text, art=art)[0] if crit.signals else []
+        rating, reason, evidence = _rate(crit, hits, excluded, signals, treatment, has_benefit, benefit)
         evidence = _dedupe(evidence)
         out[crit.name] = {"rating": rating, "question": crit.question, "reason": reason,
                           "evidence": evidence[:MAX_EVIDENCE], "n_sentences": len(evidence)}
@@ -462,7 +471,10 @@ def _dedupe(evs: list[dict]) -> list[dict]:
     return out
 
 
-def _rate(crit: _Criterion, hits, excluded, signals, treatment, benefit) -> tuple[str, str, list]:
+def _rate(crit: _Criterion, hits, excluded, signals, treatment: bool, has_benefit: bool,
+          benefit) -> tuple[str, str, list]:
+    """Rating, reason and deciding sentences of one criterion. ``signals`` and ``benefit`` are
+    called only when their sentences are needed."""
     if crit.invert:
         if hits:
             cues = sorted({c.lower() for h in hits for c in (h.get("_cues") or [h.get("cue")]) if c})
@@ -472,18 +484,19 @@ def _rate(crit: _Criterion, hits, excluded, signals, treatment, benefit) -> tupl
     # quantified benefit is a claimed benefit)
     if crit.applies_when == "treatment" and not treatment and not hits:
         return NOT_APPLICABLE, "no treatment or intervention is discussed", []
-    if crit.applies_when == "benefit_claim" and not benefit and not hits:
+    if crit.applies_when == "benefit_claim" and not has_benefit and not hits:
         return NOT_APPLICABLE, "no benefit is claimed", []
     if crit.applies_when == "commercial":
         if hits:
             return SATISFACTORY, "a commercial interest is disclosed", hits
-        if signals:
-            return NOT_SATISFACTORY, "commercial links or product promotion without a disclosure", signals
+        sig = signals()
+        if sig:
+            return NOT_SATISFACTORY, "commercial links or product promotion without a disclosure", sig
         return NOT_APPLICABLE, "no commercial link, product promotion or sponsor found", []
     if len(hits) >= crit.min_sentences:
         return SATISFACTORY, _SAT_REASON.get(crit.name, "criterion met"), hits
     if crit.name == "benefits_quantified":
-        return NOT_SATISFACTORY, "benefits are claimed without numbers", benefit
+        return NOT_SATISFACTORY, "benefits are claimed without numbers", benefit()
     if excluded:
         return NOT_SATISFACTORY, "only denies or plays down harms", excluded
     return NOT_SATISFACTORY, _NOT_REASON.get(crit.name, "criterion not met"), []
