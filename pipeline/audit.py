@@ -27,6 +27,11 @@ class Auditor:
         overlays: editor overlay files or folders merged on top of the reference.
         models: apply the trained check-worthiness and strength models (``pipeline.scoring``);
             ``False`` uses the rules alone.
+
+    Attributes:
+        timings: ``None``, or a dict that :meth:`audit_article` adds each stage's CPU seconds to
+            (``boilerplate``, ``tokenizer``, each spaCy component, ``claims``, ``models``,
+            ``verify``, ``scorecard``); set it to ``{}`` to measure (``overclaim bench --stages``).
     """
 
     def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool = True) -> None:
@@ -43,6 +48,7 @@ class Auditor:
             from .scoring import ClaimScorer
 
             self.scorer = ClaimScorer()
+        self.timings: dict[str, float] | None = None
 
     def audit_article(self, article: Article) -> ArticleResult:
         """Extract and verify every claim of one article.
@@ -58,20 +64,33 @@ class Auditor:
         from .verify import article_findings
 
         t0 = time.perf_counter()
+        clock = _Clock(self.timings)
         text = article.text
         boiler = find_boilerplate(text)
         heads = find_headings(text)
-        doc = self.nlp(text)
+        clock("boilerplate")
+        if self.timings is None:
+            doc = self.nlp(text)
+        else:  # the same components in the same order, timed one by one
+            doc = self.nlp.make_doc(text)
+            clock("tokenizer")
+            for name, proc in self.nlp.pipeline:
+                doc = proc(doc)
+                clock(name)
         claims = extract_claims(doc, article, reference=self.reference, boilerplate=boiler, headings=heads)
+        clock("claims")
         if self.scorer is not None:
             claims = self.scorer.apply(claims)
+            clock("models")
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=article, claims=checked, findings=findings, boilerplate=boiler)
+        clock("verify")
         from .scorecard import score_article
 
         result.scorecard = score_article(article, sentences=[(s.start_char, s.end_char) for s in doc.sents],
                                          claims=checked, boilerplate=boiler)
+        clock("scorecard")
         result.seconds = time.perf_counter() - t0
         return result
 
@@ -86,3 +105,20 @@ class Auditor:
                 yield self.audit_article(item)
             except Exception as e:  # one bad article never stops a batch
                 yield InputError(f"audit failed: {type(e).__name__}: {e}", path=item.id)
+
+
+class _Clock:
+    """Adds the CPU time since the previous call to ``timings[stage]`` (does nothing when
+    ``timings`` is ``None``)."""
+
+    __slots__ = ("timings", "last")
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.process_time() if timings is not None else 0.0
+
+    def __call__(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.process_time()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+            self.last = now

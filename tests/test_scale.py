@@ -41,6 +41,33 @@ def test_bench_reports_floor_audit_workers_and_memory(tmp_path):
     assert "tokenizer + sentences (floor)" in text and "full audit, 2 workers" in text and "peak memory" in text
 
 
+def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
+    """--stages: a second pass with Auditor.timings; every pipeline component and stage is timed,
+    and timing the components one by one changes nothing in the audit."""
+    from pipeline.api import _auditor
+    from pipeline.scale.bench import format_bench, run_bench
+
+    generate_batch(tmp_path, 20, real_fraction=0, seed=3)
+    r = run_bench(tmp_path, limit=20, startup=False, stages=True)
+    auditor = _auditor()
+    expected = {"boilerplate", "tokenizer", "claims", "models", "verify", "scorecard"} | set(auditor.nlp.pipe_names)
+    assert set(r["stages"]) == expected
+    assert all(v >= 0 for v in r["stages"].values()) and sum(r["stages"].values()) > 0
+    assert "CPU seconds by stage" in format_bench(r) and "overclaim_linker" in format_bench(r)
+    # timing the components one by one gives the audit of the untimed pipeline
+    from pipeline.ingest import article_from_text
+
+    art = article_from_text("Baclofen has been shown to be effective for fibromyalgia (FM). FM hurts.", id="t")
+    plain = auditor.audit_article(art)
+    auditor.timings = {}
+    try:
+        timed = auditor.audit_article(art)
+    finally:
+        auditor.timings = None
+    assert [(c.claim.id, c.verdict.label) for c in timed.claims] == [(c.claim.id, c.verdict.label) for c in plain.claims]
+    assert timed.scorecard == plain.scorecard
+
+
 def test_bench_command_json(tmp_path):
     generate_batch(tmp_path, 12, real_fraction=0, seed=4)
     r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path), "--limit", "12", "--json"],

@@ -393,6 +393,7 @@ class _LeanLinear:
             from sklearn.pipeline import FeatureUnion, Pipeline
             from sklearn.preprocessing import LabelEncoder
             from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2  # noqa: F401
+            from sklearn.feature_extraction._hashing_fast import transform  # noqa: F401
         except ImportError:
             return None
 
@@ -419,21 +420,27 @@ class _LeanLinear:
         b = [float(c.b_) for c in cc.calibrators]
         return cls([t for _, t in parts], weights, coef, intercept, columns, a, b, n_classes)
 
+    _analyzers: dict = {}
+
     @staticmethod
-    def _transform(trans, X):
-        from sklearn.feature_extraction.text import TfidfTransformer
+    def _transform(trans, X, fresh: bool = False):
+        """``trans.transform(X)`` with the same numbers; ``fresh``: ``X`` is a matrix this call
+        made (it may be changed in place)."""
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
         from sklearn.pipeline import Pipeline
 
         if isinstance(trans, Pipeline):
             for _, step in trans.steps:
                 if step not in ("passthrough", None):
-                    X = _LeanLinear._transform(step, X)
+                    X = _LeanLinear._transform(step, X, fresh)
+                    fresh = True
             return X
         if type(trans) is TfidfTransformer and trans.norm in ("l2", None):
             import scipy.sparse as sp
             from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-            X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+            if not (fresh and sp.issparse(X) and X.format == "csr" and X.dtype == np.float64):
+                X = sp.csr_matrix(X, dtype=np.float64, copy=True)
             if trans.sublinear_tf:
                 np.log(X.data, X.data)
                 X.data += 1.0
@@ -442,6 +449,22 @@ class _LeanLinear:
             if trans.norm == "l2":
                 inplace_csr_row_normalize_l2(X)
             return X
+        if type(trans) is HashingVectorizer and trans.norm is None and not trans.binary \
+                and trans.input == "content" and not isinstance(X, str):
+            # HashingVectorizer.transform without its checks: the same analyzer and hashing
+            import scipy.sparse as sp
+            from sklearn.feature_extraction._hashing_fast import transform as hashing_transform
+
+            analyze = _LeanLinear._analyzers.get(id(trans))
+            if analyze is None or analyze[0] is not trans:
+                analyze = _LeanLinear._analyzers[id(trans)] = (trans, trans.build_analyzer())
+            analyze = analyze[1]
+            indices, indptr, values = hashing_transform((((f, 1) for f in analyze(doc)) for doc in X),
+                                                        trans.n_features, trans.dtype, trans.alternate_sign, seed=0)
+            out = sp.csr_matrix((values, indices, indptr), dtype=trans.dtype,
+                                shape=(indptr.shape[0] - 1, trans.n_features))
+            out.sum_duplicates()
+            return out
         return trans.transform(X)
 
     def predict_proba(self, sents: list[str]) -> np.ndarray:

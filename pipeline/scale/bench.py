@@ -93,7 +93,7 @@ def floor_pipeline():
 
 
 def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int = 1,
-              startup: bool = True) -> dict[str, Any]:
+              startup: bool = True, stages: bool = False) -> dict[str, Any]:
     """Benchmark the floor, the full audit and (optionally) ``workers`` processes.
 
     Args:
@@ -101,6 +101,9 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         limit: audit the first ``limit`` articles.
         workers: also run on this many worker processes when > 1.
         startup: also time ``overclaim check`` in a fresh interpreter.
+        stages: also audit the measured articles a second time with per-stage CPU timing
+            (``Auditor.timings``); the result's ``stages`` maps each stage to CPU seconds. That pass
+            sees the articles a second time (warm tokenizer cache): compare stages with each other.
 
     Returns:
         A dict with ``floor``, ``audit`` (and ``workers``) rates, ``audit_vs_floor``, memory in MB
@@ -207,6 +210,14 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
                               speedup=round(audit_s / par_s, 2), cpu_seconds=round(par_cpu, 3),
                               cpu_efficiency=round(audit_cpu / par_cpu, 3) if par_cpu else None)
         res["peak_rss_worker_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN), 1)
+    if stages:
+        auditor.timings = {}
+        try:
+            for a in arts:
+                auditor.audit_article(a)
+        finally:
+            timed, auditor.timings = auditor.timings, None
+        res["stages"] = {k: round(v, 3) for k, v in sorted(timed.items(), key=lambda kv: -kv[1])}
     if startup:
         res["check_startup_seconds"] = check_startup()
     res["load_average"] = [round(x, 2) for x in os.getloadavg()]
@@ -330,6 +341,11 @@ def format_bench(r: dict[str, Any]) -> str:
     lines.append(mem + " (target < 1 GB)")
     lines.append(f"start-up: Auditor {r['auditor_startup_seconds']:.2f}s"
                  + (f"; `overclaim check \"...\"` {r['check_startup_seconds']:.2f}s wall" if "check_startup_seconds" in r else ""))
+    if "stages" in r:
+        total = sum(r["stages"].values()) or 1.0
+        lines.append("CPU seconds by stage (second pass over the same articles):")
+        for k, v in r["stages"].items():
+            lines.append(f"  {k:28}{v:>7.3f}  {v / total:>4.0%}")
     lines.append(f"load average {r['load_average']} on {r['cpus']} CPU(s)")
     return "\n".join(lines)
 

@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
         batch: int = typer.Option(0, "--batch", help="Instead: audit a generated batch of this many articles "
                                   "(templates plus real articles) and report time and memory through the run."),
         no_startup: bool = typer.Option(False, "--no-startup", help="Skip timing `overclaim check` start-up."),
+        stages: bool = typer.Option(False, "--stages", help="Also audit the articles once more, timing each "
+                                    "stage (boilerplate, tokenizer, each spaCy component, claims, models, "
+                                    "verify, scorecard)."),
     ) -> None:
         """Measure audit throughput against the tokenizer floor, peak memory and start-up time.
 
@@ -33,6 +36,8 @@ def register(app: typer.Typer) -> None:
           overclaim bench ../shared/articles/fakehealth --limit 500 --workers 2 --json
 
           overclaim bench --batch 10000 --workers 2
+
+          overclaim bench --limit 500 --stages --no-startup
         """
         import json
 
@@ -50,7 +55,7 @@ def register(app: typer.Typer) -> None:
             if path is not None and not path.exists():
                 typer.echo(f"overclaim: {path}: no such file or folder", err=True)
                 raise typer.Exit(2)
-            r = run_bench(path, limit=limit, workers=workers, startup=not no_startup)
+            r = run_bench(path, limit=limit, workers=workers, startup=not no_startup, stages=stages)
         except (OverclaimError, ValueError) as e:
             typer.echo(f"overclaim: {e}", err=True)
             raise typer.Exit(2)
