@@ -46,8 +46,15 @@ SELECTION = {
                 "2.5x slower to train); we also tried logistic regression (C 10, 30), averaging SVM and LR "
                 "probabilities, per-class probability weights tuned on the CV predictions themselves (an optimistic "
                 "upper bound: +0.003) and extra features for the clause after 'suggest/show/found that': none gained "
-                "more than 0.005.",
-    "advice": "C chosen among 0.3 / 1 by the Li 2021 grouped CV below (1: 0.848, 2.5x slower).",
+                "more than 0.005. A frozen pretrained sentence encoder (all-MiniLM-L6-v2) did not close the gap: "
+                "alone it scored 0.565 (Yu 2019) and 0.552 (Yu 2020), and added to these features or averaged with "
+                "this model it reached at most 0.776 and 0.770 (`experiments/encoder_probe/`). Fine-tuning it "
+                "reached 0.832 on a single Yu 2019 fold (this model: 0.766 on the same fold), a one-fold estimate "
+                "rather than a cross-validated result, at about 23x the scoring cost (15-16 vs 0.68 ms/sentence) "
+                "and +0.6 GB of memory, so it is not used.",
+    "advice": "C chosen among 0.3 / 1 by the Li 2021 grouped CV below (1: 0.848, 2.5x slower). A frozen "
+              "all-MiniLM-L6-v2 encoder did not help: 0.699 alone, at most 0.848 combined with this model "
+              "(`experiments/encoder_probe/`).",
     "hedge": "Defaults shared with the other models; not tuned.",
     "checkworthy": "C (0.3, 1) and the cue feature weight (0, 0.3, 1) were chosen on the same two evaluations "
                    "reported below (CLEF test and leave-one-seed-article-out), so these figures are slightly "
