@@ -20,11 +20,11 @@ import hashlib
 import importlib.resources as resources
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 from spacy.tokens import Doc, Span
 
-from .nlp.cues import cues_covering
 from .types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
 
 # -----------------------------------------------------------------------------------------------
@@ -267,17 +267,46 @@ def _clause_breaks(doc: Doc, start: int, end: int) -> list[int]:
     return breaks
 
 
-def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Strength) -> tuple[Strength, str, list]:
-    cues = cues_covering(doc, sent.start, sent.end)
-    cues = [c for c in cues if sent.start <= c.start < sent.end]
-    boosters = [c for c in cues if c._.cue_kind == "booster"]
-    hedges = [c for c in cues if c._.cue_kind == "hedge"]
-    corr = [c for c in cues if c._.cue_kind == "correlational"]
+class _CueRow(NamedTuple):
+    span: Span
+    start: int
+    kind: str | None
+    scope: tuple[int, int] | None
+    reach: tuple[int, int]  # the scope, or the cue itself when it has none
+
+
+class _CueTable:
+    """The Doc's cues with their extension values read once (``Span._`` lookups are slow), in
+    the order of ``Doc._.cues`` (by start)."""
+
+    def __init__(self, doc: Doc) -> None:
+        rows = []
+        for c in doc._.cues or []:
+            scope = c._.scope
+            rows.append(_CueRow(c, c.start, c._.cue_kind, scope, scope or (c.start, c.end)))
+        self.rows = sorted(rows, key=lambda r: r.start)
+        self.starts = [r.start for r in self.rows]
+
+    def starting_in(self, start: int, end: int) -> list[_CueRow]:
+        """Cues that start in tokens [start, end) and whose scope overlaps them (as
+        ``pipeline.nlp.cues.cues_covering(doc, start, end)`` filtered to cues starting inside)."""
+        lo, hi = bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
+        return [r for r in self.rows[lo:hi] if r.reach[0] < end and start < r.reach[1]]
+
+
+def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Strength,
+                           table: _CueTable | None = None) -> tuple[Strength, str, list]:
+    rows = (table or _CueTable(doc)).starting_in(sent.start, sent.end)
+    cues = [r.span for r in rows]
+    boosters = [r for r in rows if r.kind == "booster"]
+    hedges = [r for r in rows if r.kind == "hedge"]
+    corr = [r for r in rows if r.kind == "correlational"]
     negs = []
-    for c in cues:
-        if c._.cue_kind != "negation":
+    for r in rows:
+        if r.kind != "negation":
             continue
-        s, e = c._.scope
+        c = r.span
+        s, e = r.scope
         following = doc[c.end:min(e, c.end + 3)].text.lower()
         # "not effective for all patients" limits a claim; it does not negate it.
         if re.search(r"\b(for all|for every|for everyone|in all|always)\b", doc[c.end:e].text.lower()):
@@ -301,14 +330,14 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
             continue
         scope_text = doc[s:e].text.lower()
         if rules.efficacy.search(scope_text) or rules.approval_pos.search(scope_text) or "evidence" in scope_text:
-            negs.append(c)
+            negs.append(r)
     # Is there a positive efficacy trigger outside every negation scope?
     positive_elsewhere = False
     if negs:
         for m in rules.efficacy.finditer(sent.text.lower()):
             ch = sent.start_char + m.start()
-            if not any(doc[n._.scope[0]].idx <= ch < (doc[n._.scope[1] - 1].idx + len(doc[n._.scope[1] - 1]))
-                       for n in negs if n._.scope[1] > n._.scope[0]):
+            if not any(doc[n.scope[0]].idx <= ch < (doc[n.scope[1] - 1].idx + len(doc[n.scope[1] - 1]))
+                       for n in negs if n.scope[1] > n.scope[0]):
                 positive_elsewhere = True
                 break
     polarity = "negative" if negs and not positive_elsewhere else "positive"
@@ -316,8 +345,8 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
         strength = Strength.DIRECT
     elif boosters and hedges:
         # "has been shown to be effective" with "may" elsewhere: the booster's clause decides.
-        b_scopes = [b._.scope for b in boosters]
-        hedged_booster = all(any(h.start <= b[0] <= h._.scope[1] and h._.scope[0] <= b[0] for h in hedges)
+        b_scopes = [b.scope for b in boosters]
+        hedged_booster = all(any(h.start <= b[0] <= h.scope[1] and h.scope[0] <= b[0] for h in hedges)
                              for b in b_scopes)
         strength = Strength.HEDGED if hedged_booster else Strength.DIRECT
     elif hedges:
@@ -531,6 +560,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
     all_ents = list(doc.ents)
     ent_starts = [e.start_char for e in all_ents]
+    cue_table = _CueTable(doc)
     for si, sent in enumerate(doc.sents):
         sent_text = doc_text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
         text = sent_text.strip()
@@ -616,7 +646,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         if explicit_conds:
             ctx.last_conditions, ctx.last_conditions_age = explicit_conds, 0
 
-        strength, polarity, cues = _strength_and_polarity(doc, sent, rules, Strength.DIRECT)
+        strength, polarity, cues = _strength_and_polarity(doc, sent, rules, Strength.DIRECT, cue_table)
         cue_objs = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char, end=c.end_char) for c in cues]
         attribution = _attribution(text)
         found: list[tuple[ClaimType, str | None, list[Mention], str | None]] = []  # type, subtype, conds, approval
@@ -702,7 +732,8 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
                             a, b = clause_bounds(sent, tok.start)
                             if (a, b) != (sent.start, sent.end):
                                 clause = doc[a:b]
-                                st, po, cl_cues = _strength_and_polarity(doc, clause, rules, Strength.DIRECT)
+                                st, po, cl_cues = _strength_and_polarity(doc, clause, rules, Strength.DIRECT,
+                                                                         cue_table)
                                 if rules.efficacy.search(clause.text.lower()) or cl_cues:
                                     c_strength_i, c_polarity_i = st, po
                                     c_cues = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char,
