@@ -18,7 +18,6 @@ import importlib.resources as resources
 from typing import Iterable
 
 import yaml
-from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -58,47 +57,28 @@ class CueTagger:
         # Longest cue wins where cues overlap ("has been shown" over "shown").
         spans = filter_spans(spans)
         cues = []
-        if spans:
-            # Token positions that end a scope: terminators, from the LOWER array (no Token objects).
-            terms = self._terminator_ids()
-            lower = doc.to_array(LOWER).tolist()
-            stops = [h in terms for h in lower]
-            has_sents = doc.has_annotation("SENT_START")
         for sp in spans:
             kind = sp.label_
             meta = self.meta[kind]
             # "works by" is a mechanism, not a booster; "can" in "cannot" handled by the tokenizer.
             sp._.cue_kind = kind
             sp._.cue_strength = meta["strength"]
-            sent = sp.sent if has_sents else doc[:]
-            sp._.scope = self._scope_in(stops, sp.start, sp.end, sent.start, sent.end, meta["direction"])
+            sp._.scope = self._scope(doc, sp, meta["direction"])
             cues.append(sp)
         doc._.cues = cues
         return doc
 
-    def _terminator_ids(self) -> set[int]:
-        """spaCy string ids (the LOWER attribute values) of the terminators."""
-        ids = getattr(self, "_term_ids", None)
-        if ids is None:
-            from spacy.strings import get_string_id
-
-            ids = self._term_ids = {get_string_id(t) for t in self.terminators}
-        return ids
-
-    @staticmethod
-    def _scope_in(stops: list[bool], c_start: int, c_end: int, s_start: int, s_end: int,
-                  direction: str) -> tuple[int, int]:
-        """The token range a cue [c_start, c_end) governs inside its sentence [s_start, s_end):
-        forward to the next terminator, backward from the previous one, or both."""
-        start, end = c_start, c_end
+    def _scope(self, doc: Doc, cue: Span, direction: str) -> tuple[int, int]:
+        sent = cue.sent if doc.has_annotation("SENT_START") else doc[:]
+        start, end = cue.start, cue.end
         if direction in ("forward", "bidirectional"):
-            k = c_end
-            while k < s_end and not stops[k]:
+            k = cue.end
+            while k < sent.end and doc[k].lower_ not in self.terminators:
                 k += 1
             end = k
         if direction in ("backward", "bidirectional"):
-            k = c_start
-            while k > s_start and not stops[k - 1]:
+            k = cue.start
+            while k > sent.start and doc[k - 1].lower_ not in self.terminators:
                 k -= 1
             start = k
         return (start, end)
