@@ -173,6 +173,23 @@ _KEYS: dict[int, tuple] = {}
 _COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # letters by English frequency; other characters are rare
 
 
+def _code(tri: str) -> int:
+    """An ASCII trigram as one integer (its three bytes)."""
+    return (ord(tri[0]) << 16) | (ord(tri[1]) << 8) | ord(tri[2])
+
+
+def _trigram_codes(text: str) -> set[int]:
+    """:func:`_code` of every three consecutive bytes of ``text`` in UTF-8. An ASCII literal that
+    occurs in ``text`` has all its trigram codes here (non-ASCII characters only add codes with a
+    byte over 127, which no ASCII trigram has)."""
+    import numpy
+
+    b = numpy.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=numpy.uint8).astype(numpy.int32)
+    if len(b) < 3:
+        return set()
+    return set(numpy.unique((b[:-2] << 16) | (b[1:-1] << 8) | b[2:]).tolist())
+
+
 def _key(lit: str) -> str:
     """The three characters of ``lit`` least likely to occur in English text (its index key)."""
     def rarity(t: str) -> int:
@@ -192,8 +209,8 @@ def _keyed(patterns):
         for i, (p, reqs) in enumerate(_plan(patterns)):
             if reqs and len(reqs[0][-1]) >= 3:
                 for lit in reqs[0]:
-                    tris = frozenset(lit[j:j + 3] for j in range(len(lit) - 2))
-                    index.setdefault(_key(lit), []).append((i, lit, tris))
+                    tris = frozenset(_code(lit[j:j + 3]) for j in range(len(lit) - 2))
+                    index.setdefault(_code(_key(lit)), []).append((i, lit, tris))
             else:
                 unkeyed.append(i)
         hit = _KEYS[id(patterns)] = (patterns, (index, frozenset(index), tuple(unkeyed)))
@@ -249,7 +266,7 @@ class _Article:
         self.lower = low if len(low) == len(text) else None  # offsets align unless a char expanded
         self._occ: dict[str, list[int]] = {}
         self._cands: dict[tuple, tuple] = {}
-        self._tri: set[str] | None = None
+        self._tri: set[int] | None = None
         self._sents: dict[int, tuple] = {}
 
     def _occurrences(self, lit: str) -> list[int]:
@@ -300,7 +317,7 @@ class _Article:
             tri = self._tri
             if tri is None:
                 low_ = self.lower
-                tri = self._tri = set(map("".join, zip(low_, low_[1:], low_[2:])))
+                tri = self._tri = _trigram_codes(low_)
             where: dict[int, set[int]] = {i: set() for i in unkeyed}
             for t in keys & tri if len(keys) < len(tri) else tri & keys:
                 for i, lit, lit_tris in index[t]:
