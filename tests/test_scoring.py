@@ -41,9 +41,9 @@ def test_confident_model_lowers_a_plainly_stated_observational_claim():
 
 
 def test_issue6_lean_prediction_gives_the_numbers_of_the_sklearn_pipeline(shared_dir):
-    """ClaimModel.predict_proba skips scikit-learn's per-call checks (_LeanLinear); on real
-    sentences, alone and in batches, every shipped model gives exactly the probabilities of
-    ``estimator.predict_proba``."""
+    """ClaimModel.predict_proba skips scikit-learn's per-call checks and reuses hashed sentences
+    (_LeanLinear, _HashedRows); on real sentences, alone and in batches, every shipped model gives
+    exactly the probabilities of ``estimator.predict_proba``."""
     import numpy as np
 
     from pipeline.ml import load_model
@@ -60,4 +60,8 @@ def test_issue6_lean_prediction_gives_the_numbers_of_the_sklearn_pipeline(shared
         expected = m.estimator.predict_proba(sents)
         assert np.array_equal(m.predict_proba(sents), expected), name
         assert np.array_equal(np.vstack([m.predict_proba([x]) for x in sents[:50]]), expected[:50]), name
+        # small batches reuse hashed sentences (shared between models, kept across calls): a batch
+        # half seen before, half new, with a repeat, gives the numbers of a fresh computation
+        mixed = sents[25:75] + sents[300:340] + sents[30:31]
+        assert np.array_equal(m.predict_proba(mixed), m.estimator.predict_proba(mixed)), name
 

@@ -455,16 +455,32 @@ class _LeanLinear:
             import scipy.sparse as sp
             from sklearn.feature_extraction._hashing_fast import transform as hashing_transform
 
-            analyze = _LeanLinear._analyzers.get(id(trans))
-            if analyze is None or analyze[0] is not trans:
-                analyze = _LeanLinear._analyzers[id(trans)] = (trans, trans.build_analyzer())
-            analyze = analyze[1]
-            indices, indptr, values = hashing_transform((((f, 1) for f in analyze(doc)) for doc in X),
-                                                        trans.n_features, trans.dtype, trans.alternate_sign, seed=0)
-            out = sp.csr_matrix((values, indices, indptr), dtype=trans.dtype,
-                                shape=(indptr.shape[0] - 1, trans.n_features))
-            out.sum_duplicates()
-            return out
+            hit = _LeanLinear._analyzers.get(id(trans))
+            if hit is None or hit[0] is not trans:
+                sig = repr(sorted((k, getattr(v, "__qualname__", v)) for k, v in trans.get_params().items()))
+                hit = _LeanLinear._analyzers[id(trans)] = (trans, trans.build_analyzer(), sig)
+            _, analyze, sig = hit
+
+            def hashed(docs: list[str]):
+                indices, indptr, values = hashing_transform((((f, 1) for f in analyze(doc)) for doc in docs),
+                                                            trans.n_features, trans.dtype, trans.alternate_sign,
+                                                            seed=0)
+                m = sp.csr_matrix((values, indices, indptr), dtype=trans.dtype,
+                                  shape=(indptr.shape[0] - 1, trans.n_features))
+                m.sum_duplicates()
+                return m
+            docs = list(X)
+            if len(docs) > _HashedRows.LIMIT // 16:  # a large batch: hash it, keep nothing
+                return hashed(docs)
+            rows = _HashedRows.for_params(sig)
+            missing = rows.missing(docs)
+            if missing:
+                m = hashed(missing)
+                rows.store(missing, m)
+                if missing == docs:
+                    return m
+            m = rows.matrix(docs, trans.n_features, trans.dtype)
+            return m if m is not None else hashed(docs)
         return trans.transform(X)
 
     def predict_proba(self, sents: list[str]) -> np.ndarray:
@@ -493,3 +509,61 @@ class _LeanLinear:
             proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
         proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
         return proba
+
+
+class _HashedRows:
+    """Recently hashed sentences, per hashing-vectorizer configuration: the check-worthiness and
+    strength models hash the same sentences with the same settings, and a blog repeats sentences
+    across its posts. Rows are stored as copies (``(indices, data)``, sorted, duplicates summed,
+    as ``HashingVectorizer.transform`` leaves them), so a matrix rebuilt from them is the matrix
+    hashing would give."""
+
+    LIMIT = 4096  # sentences kept per configuration
+    _by_params: dict[str, "_HashedRows"] = {}
+    _guard = threading.Lock()
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.rows: "OrderedDict[str, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    @classmethod
+    def for_params(cls, sig: str) -> "_HashedRows":
+        with cls._guard:
+            rows = cls._by_params.get(sig)
+            if rows is None:
+                rows = cls._by_params[sig] = cls()
+            return rows
+
+    def missing(self, docs: list[str]) -> list[str]:
+        with self.lock:
+            return [d for d in dict.fromkeys(docs) if d not in self.rows]
+
+    def store(self, docs: list[str], m) -> None:
+        with self.lock:
+            for r, d in enumerate(docs):
+                a, b = m.indptr[r], m.indptr[r + 1]
+                self.rows[d] = (m.indices[a:b].copy(), m.data[a:b].copy())
+            while len(self.rows) > self.LIMIT:
+                self.rows.popitem(last=False)
+
+    def matrix(self, docs: list[str], n_features: int, dtype):
+        import scipy.sparse as sp
+
+        with self.lock:
+            got = []
+            for d in docs:
+                row = self.rows.get(d)
+                if row is None:  # evicted meanwhile by another thread: rare, hash it again
+                    return None
+                self.rows.move_to_end(d)
+                got.append(row)
+        indptr = np.zeros(len(got) + 1, dtype=np.int32)
+        np.cumsum([len(i) for i, _ in got], out=indptr[1:])
+        if indptr[-1]:
+            indices = np.concatenate([i for i, _ in got])
+            data = np.concatenate([v for _, v in got]).astype(dtype, copy=False)
+        else:
+            indices, data = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=dtype)
+        return sp.csr_matrix((data, indices, indptr), dtype=dtype, shape=(len(got), n_features))
