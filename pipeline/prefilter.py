@@ -132,9 +132,3 @@ def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
     req = tuple(order(found)[:3])
     _REQ[id(pattern)] = (pattern, req)
     return req
-
-
-def _required(pattern: re.Pattern) -> frozenset[str] | None:
-    """The most selective of :func:`_requirements` (``None`` when there is none)."""
-    reqs = _requirements(pattern)
-    return reqs[0] if reqs else None
