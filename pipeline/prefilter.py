@@ -59,9 +59,9 @@ def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
     limit = 64
 
     def order(reqs):
-        # cheapest to look up first: literals of three or more characters, the fewest of them,
-        # the longest shortest one
-        # a member containing another member adds nothing to "one of them occurs"
+        # A member containing another member adds nothing to "one of them occurs". Order: sets whose
+        # literals all have three or more characters first, then the longer shortest literal (up
+        # to six characters), then the fewer literals.
         ok = {frozenset(x for x in r if not any(y != x and y in x for y in r))
               for r in reqs if r and all(x and x.isascii() for x in r)}
         return sorted(ok, key=lambda r: (min(map(len, r)) < 3, -min(6, min(map(len, r))), len(r), sorted(r)))
