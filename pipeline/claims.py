@@ -45,8 +45,7 @@ class ClaimRules:
     outcomes: list[str]
     outcome_re: re.Pattern
     condition_anaphora: re.Pattern
-    drug_anaphora: set[str]
-    drug_anaphora_re: re.Pattern | None = None
+    drug_anaphora: re.Pattern
 
 
 _EXPLETIVE = re.compile(r"^(?:[a-z]+,? )?it (?:is|was|may be|can be|might be)(?: [a-z]+){0,3} (?:to|that)\b")
@@ -76,10 +75,7 @@ def load_rules() -> ClaimRules:
         outcomes=list(raw["outcomes"]),
         outcome_re=_alt(raw["outcomes"]),
         condition_anaphora=_alt(raw["condition_anaphora"]),
-        drug_anaphora={t.lower() for t in raw["drug_anaphora"]},
-        # one search instead of one per term: matches where any term matches
-        drug_anaphora_re=re.compile(r"(?<![\w-])(?:" + "|".join(
-            re.escape(t) for t in sorted({t.lower() for t in raw["drug_anaphora"]}, key=len, reverse=True)) + r")\b"),
+        drug_anaphora=_alt(raw["drug_anaphora"]),
     )
 
 
@@ -587,7 +583,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         expletive = _EXPLETIVE.match(low)
         if not drugs and ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive:
             first_words = " ".join(_WORDS.findall(low[:60])[:6])
-            if rules.drug_anaphora_re.search(first_words):
+            if rules.drug_anaphora.search(first_words):
                 plural = bool(re.search(r"\b(they|these|their|both|none|all|each|such|drugs)\b", first_words))
                 ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
                 drugs = [_moved(m, "pronoun") for m in ref_drugs]

@@ -198,13 +198,13 @@ def _key(lit: str) -> str:
 
 
 def _keyed(patterns):
-    """An index of ``patterns`` by trigram: ``({trigram: [(index, literal, its trigrams)]}, the
-    trigrams, indices of the patterns with no usable literal)``. A pattern is indexed by one
+    """An index of ``patterns`` by trigram code (:func:`_code`): ``({code: [(index, literal, codes
+    of its trigrams)]}, the codes, indices of the patterns with no usable literal)``. A pattern is indexed by one
     trigram of each literal of its first requirement set (when all are three or more characters
     long): if none of those trigrams occurs in an article, the pattern cannot match there."""
     hit = _KEYS.get(id(patterns))
     if hit is None or hit[0] is not patterns:
-        index: dict[str, list[tuple[int, str]]] = {}
+        index: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
         unkeyed = []
         for i, (p, reqs) in enumerate(_plan(patterns)):
             if reqs and len(reqs[0][-1]) >= 3:
@@ -222,7 +222,7 @@ def _possible(reqs, has) -> bool:
 
 
 def _first(patterns, sent: str) -> re.Match | None:
-    # An ASCII sentence that lacks every literal of one of a pattern's requirement sets cannot
+    # A literal-safe sentence that lacks every literal of one of a pattern's requirement sets cannot
     # match it: skip the (slow, case-insensitive) search. Results are exactly those of searching
     # every pattern.
     if literal_safe(sent):
@@ -253,8 +253,8 @@ class _Article:
     """Per-article index for :func:`_hits`. For each pattern list and sentence list it finds, once,
     the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
     of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
-    inside the sentence. Literals are looked up by trigram in the lower-cased article, found with
-    ``str.find`` and mapped to sentences by bisection. Sentences that are not
+    inside the sentence. Literals are looked up by trigram codes of the lower-cased article, found
+    with ``str.find`` and mapped to sentences by bisection. Sentences that are not
     :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
     searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
 
@@ -280,8 +280,8 @@ class _Article:
         return hit
 
     def _sentence_index(self, sents):
-        """``(sents, starts, safe flags, indices of safe sentences, lower-cased sentence cache)``,
-        or ``None`` when the sentences are not in order without overlaps (no pruning then)."""
+        """``(starts, safe flags, indices of safe sentences, lower-cased sentence cache)`` of
+        ``sents``, or ``None`` when the sentences are not in order without overlaps (no pruning then)."""
         hit = self._sents.get(id(sents))
         if hit is not None and hit[0] is sents:
             return hit[1]

@@ -376,9 +376,10 @@ class _LeanLinear:
     calibrator): on the one to ten sentences an article sends, those checks cost ten times the
     arithmetic. This class repeats the arithmetic of ``TfidfTransformer.transform``,
     ``decision_function`` and ``_CalibratedClassifier.predict_proba`` in the same order with the
-    same routines, so the probabilities are the same numbers (``tests/test_ml.py`` compares them
-    with ``estimator.predict_proba`` on real sentences for every shipped model). Other transformers
-    (hashing vectorizers, our cue features) are called as they are.
+    same routines, so the probabilities are the same numbers (``tests/test_scoring.py`` compares
+    them with ``estimator.predict_proba`` on real sentences for every shipped model). Hashing
+    vectorizers run their own analyzer and hashing routine, and their rows are shared through
+    :class:`_HashedRows`; other transformers (our cue features) are called as they are.
     """
 
     def __init__(self, parts, weights, coef, intercept, columns, a, b, n_classes) -> None:
@@ -457,7 +458,8 @@ class _LeanLinear:
 
             hit = _LeanLinear._analyzers.get(id(trans))
             if hit is None or hit[0] is not trans:
-                sig = repr(sorted((k, getattr(v, "__qualname__", v)) for k, v in trans.get_params().items()))
+                sig = repr(sorted((k, f"{v.__module__}.{v.__qualname__}" if callable(v) else v)
+                                  for k, v in trans.get_params().items()))
                 hit = _LeanLinear._analyzers[id(trans)] = (trans, trans.build_analyzer(), sig)
             _, analyze, sig = hit
 
