@@ -190,30 +190,52 @@ def _trigram_codes(text: str) -> set[int]:
     return set(numpy.unique((b[:-2] << 16) | (b[1:-1] << 8) | b[2:]).tolist())
 
 
+# Words so common in health news that a literal made of one is a poor index key (speed only).
+_COMMON_WORDS = frozenset("""a an and are as at be been by can for from had has have health in is it its may
+more less new no not of on or people said says study than that the this to was were will with""".split())
+
+
+def _literal_rarity(lit: str) -> int:
+    """How rarely ``lit`` may occur in text (higher is rarer): its rarest three characters, and
+    lowest for a very common word."""
+    if lit.strip(" ,.").lower() in _COMMON_WORDS:
+        return -1
+    return _rarity(_key(lit))
+
+
+def _rarity(tri: str) -> int:
+    """How rarely three characters occur in English text (higher is rarer): letter frequency ranks."""
+    return sum(_COMMON.index(ch) if ch in _COMMON else 30 for ch in tri)
+
+
 def _key(lit: str) -> str:
     """The three characters of ``lit`` least likely to occur in English text (its index key)."""
-    def rarity(t: str) -> int:
-        return sum(_COMMON.index(ch) if ch in _COMMON else 30 for ch in t)
-    return max((lit[i:i + 3] for i in range(len(lit) - 2)), key=rarity)
+    return max((lit[i:i + 3] for i in range(len(lit) - 2)), key=_rarity)
 
 
 def _keyed(patterns):
     """An index of ``patterns`` by trigram code (:func:`_code`): ``({code: [(index, literal, codes
-    of its trigrams)]}, the codes, indices of the patterns with no usable literal)``. A pattern is indexed by one
-    trigram of each literal of its first requirement set (when all are three or more characters
-    long): if none of those trigrams occurs in an article, the pattern cannot match there."""
+    of its trigrams)]}, the codes, indices of the patterns with no usable literal, {index: the
+    other requirement sets})``. A pattern is indexed by one trigram of each literal of one of its
+    requirement sets: the set whose commonest literal is rarest (all literals three or more
+    characters long), so that few sentences are looked at. If none of those trigrams occurs in an
+    article, the pattern cannot match there; where one occurs, the other sets are checked."""
     hit = _KEYS.get(id(patterns))
     if hit is None or hit[0] is not patterns:
         index: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
         unkeyed = []
+        rests: dict[int, tuple] = {}
         for i, (p, reqs) in enumerate(_plan(patterns)):
-            if reqs and len(reqs[0][-1]) >= 3:
-                for lit in reqs[0]:
-                    tris = frozenset(_code(lit[j:j + 3]) for j in range(len(lit) - 2))
-                    index.setdefault(_code(_key(lit)), []).append((i, lit, tris))
-            else:
+            usable = [r for r in reqs if len(r[-1]) >= 3]
+            if not usable:
                 unkeyed.append(i)
-        hit = _KEYS[id(patterns)] = (patterns, (index, frozenset(index), tuple(unkeyed)))
+                continue
+            best = max(usable, key=lambda r: min(map(_literal_rarity, r)))
+            rests[i] = tuple(r for r in reqs if r is not best)
+            for lit in best:
+                tris = frozenset(_code(lit[j:j + 3]) for j in range(len(lit) - 2))
+                index.setdefault(_code(_key(lit)), []).append((i, lit, tris))
+        hit = _KEYS[id(patterns)] = (patterns, (index, frozenset(index), tuple(unkeyed), rests))
     return hit[1]
 
 
@@ -313,7 +335,7 @@ class _Article:
             starts, safe, all_safe, lows = idx
             out = {k: everything for k, a in enumerate(safe) if not a}
             plan = _plan(patterns)
-            index, keys, unkeyed = _keyed(patterns)
+            index, keys, unkeyed, rests = _keyed(patterns)
             tri = self._tri
             if tri is None:
                 low_ = self.lower
@@ -336,7 +358,7 @@ class _Article:
                 if i in unkeyed:
                     rest, ks = reqs, all_safe
                 else:
-                    rest, ks = reqs[1:], sorted(where[i])
+                    rest, ks = rests[i], sorted(where[i])
                 for k in ks:
                     if rest:
                         x = lows.get(k)

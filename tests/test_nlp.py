@@ -117,7 +117,8 @@ def test_issue6_fast_abbreviation_candidates_match_scispacys_detector(nlp, share
         warnings.simplefilter("ignore")
         theirs = AbbreviationDetector(nlp)
         arts, _ = load_articles(shared_dir / "articles", 400)
-        texts = [a.text for a in arts] + ["(A) b (CD) ( x ) y z (long form here (LF)) LF", "( )", "(", "x (y"]
+        texts = [a.text for a in arts] + ["(A) b (CD) ( x ) y z (long form here (LF)) LF",
+                                       "Magnetic resonance imaging (MR imaging) is used; MR imaging and MR scans. MR imaging", "( )", "(", "x (y"]
         n = 0
         for t in texts:
             doc = nlp.make_doc(t)
@@ -128,3 +129,59 @@ def test_issue6_fast_abbreviation_candidates_match_scispacys_detector(nlp, share
             assert key(a) == key(b), t[:80]
             n += len(key(a))
     assert n > 200  # abbreviations found (and compared) in the articles
+
+
+def _every_start_candidates(linker, doc):
+    """The linker's candidate search before the start filter (issue 6): every token whose text
+    starts some name is tried. The reference the filtered search must equal."""
+    from pipeline.nlp.linker import _singular
+
+    words = [t.text for t in doc]
+    lows = [w.lower() for w in words]
+    n, out = len(words), []
+    lower, exact = linker.lower, linker.exact
+    starts = sorted({i for i, w in enumerate(lows) if w in linker.first_lower}
+                    | {i for i, w in enumerate(words) if w in linker.first_exact})
+    plans = ((lower, linker.first_lower, lows, linker._lengths(lower)),
+             (exact, linker.first_exact, words, linker._lengths(exact)))
+    for i in starts:
+        for table, first, seq, (long_lens, two) in plans:
+            m = first.get(seq[i])
+            if m is None:
+                continue
+            top = min(n, i + m)
+            js = [i + k for k in long_lens.get((seq[i], seq[i + 1]), ()) if i + k <= top] if i + 1 < n else []
+            if seq[i] in two and i + 2 <= top:
+                js.append(i + 2)
+            js.append(i + 1)
+            for j in js:
+                key = tuple(seq[i:j])
+                hit = table.get(key)
+                if hit is None and table is lower and key[-1][-1:] == "s" and _singular(key[-1]):
+                    hit = table.get(key[:-1] + (_singular(key[-1]),))
+                if hit:
+                    out.append((i, j, hit, "exact" if table is exact else "lower"))
+                    break
+    return out
+
+
+def test_issue6_linker_start_filter_finds_every_candidate(nlp, shared_dir):
+    """The linker looks for names only where its hashed start filter allows; on real articles and
+    on plurals of one- and two-word names it must find exactly what trying every start finds."""
+    from pipeline.scale.bench import load_articles
+
+    linker = nlp.get_pipe("overclaim_linker")
+    arts, _ = load_articles(shared_dir / "articles", 300)
+    texts = [a.text for a in arts] + [
+        "Heart attacks, migraines and allergies; two heart attack patients. Baclofens? ITB, itb, MS.",
+        "", "a", "In in IN"]
+    found = 0
+    for t in texts:
+        doc = nlp.make_doc(t)
+        ours = linker._candidates(doc)
+        assert ours == _every_start_candidates(linker, doc), t[:80]
+        found += len(ours)
+    assert found > 2000
+    plural_doc = nlp.make_doc(texts[-4])
+    spans = {plural_doc[i:j].text for i, j, _, _ in linker._candidates(plural_doc)}
+    assert {"Heart attacks", "migraines", "allergies", "heart attack"} <= spans

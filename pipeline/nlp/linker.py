@@ -23,10 +23,12 @@ import shutil
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
+import numpy
 import srsly
 import yaml
-from spacy.attrs import ORTH
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -79,6 +81,26 @@ def _gc_paused():
             gc.enable()
 
 
+def _plurals(word: str) -> list[str]:
+    """Every word that :func:`_singular` turns into ``word`` (its only forms: -ies, -es, -s)."""
+    forms = [word + "s", word + "es"] + ([word[:-1] + "ies"] if word.endswith("y") else [])
+    return [f for f in forms if _singular(f) == word]
+
+
+def _pair_codes(first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
+    """One 64-bit code per pair of string hashes (collisions only admit extra candidates)."""
+    return first ^ ((second * numpy.uint64(0x9E3779B97F4A7C15)) >> numpy.uint64(1))
+
+
+def _member(values: numpy.ndarray, sorted_keys: numpy.ndarray) -> numpy.ndarray:
+    """``values`` that occur in ``sorted_keys`` (binary search: cheap for a few hundred values)."""
+    if len(sorted_keys) == 0:
+        return numpy.zeros(len(values), dtype=bool)
+    pos = sorted_keys.searchsorted(values)
+    pos[pos == len(sorted_keys)] = 0
+    return sorted_keys[pos] == values
+
+
 def _singular(word: str) -> str | None:
     if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
         return None
@@ -113,6 +135,7 @@ class EntityLinker:
         self.first_lower: dict[str, int] = {}
         self.first_exact: dict[str, int] = {}
         self._lens: dict[int, tuple] = {}  # see _lengths
+        self._starts: dict[int, tuple] = {}  # see _start_keys
         self.canonical: dict[str, str] = {}  # id -> canonical name
         self.kinds: dict[str, str] = {}
 
@@ -125,6 +148,7 @@ class EntityLinker:
     def _set_reference(self, reference) -> None:
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
         self._lens.clear()
+        self._starts.clear()
         for d in reference.drugs.values():
             self.canonical[d.id] = d.name
             self.kinds[d.id] = "drug"
@@ -168,19 +192,40 @@ class EntityLinker:
 
     # -- matching -------------------------------------------------------------------------
     def _candidates(self, doc: Doc) -> list[tuple[int, int, list[VocabEntry], str]]:
+        n = len(doc)
+        if n == 0:
+            return []
         out = []
         strings = doc.vocab.strings
-        words = [strings[h] for h in doc.to_array(ORTH).tolist()]  # == [t.text for t in doc], no Token objects
-        lows = [w.lower() for w in words]
-        n = len(words)
+        arr = doc.to_array([ORTH, LOWER])
+        orth, low = arr[:, 0], arr[:, 1]
         lower, exact, first_lower, first_exact = self.lower, self.exact, self.first_lower, self.first_exact
-        # Only positions whose word starts some name can start a match.
-        starts = {i for i, w in enumerate(lows) if w in first_lower}
-        starts.update(i for i, w in enumerate(words) if w in first_exact)
-        plans = ((lower, first_lower, lows, self._lengths(lower)), (exact, first_exact, words, self._lengths(exact)))
-        for i in sorted(starts):
+        # Only positions where a name can start: the word is a one-word name (or its plural), or
+        # the word and the next are the first two words of a longer name (the second may be a
+        # plural of a two-word name's last word). Looked up on the hashes, for all tokens at once.
+        starts = self._start_mask(lower, low, True) | self._start_mask(exact, orth, False)
+        idx = numpy.flatnonzero(starts).tolist()
+        if not idx:
+            return out
+        words: dict[int, str] = {}
+        lows: dict[int, str] = {}
+
+        def word(k: int) -> str:
+            w = words.get(k)
+            if w is None:
+                w = words[k] = strings[int(orth[k])]
+            return w
+
+        def lowword(k: int) -> str:
+            w = lows.get(k)
+            if w is None:
+                w = lows[k] = word(k).lower()
+            return w
+
+        plans = ((lower, first_lower, lowword, self._lengths(lower)), (exact, first_exact, word, self._lengths(exact)))
+        for i in idx:
             for table, first, seq, lens in plans:
-                w = seq[i]
+                w = seq(i)
                 m = first.get(w)
                 if m is None:
                     continue
@@ -189,12 +234,12 @@ class EntityLinker:
                 # word only, so it keeps those words and the length. One word is always tried.
                 top = min(n, i + m)
                 long_lens, two = lens
-                js = [i + k for k in long_lens.get((w, seq[i + 1]), ()) if i + k <= top] if i + 1 < n else []
+                js = [i + k for k in long_lens.get((w, seq(i + 1)), ()) if i + k <= top] if i + 1 < n else []
                 if w in two and i + 2 <= top:
                     js.append(i + 2)
                 js.append(i + 1)
                 for j in js:
-                    key = tuple(seq[i:j])
+                    key = tuple(seq(k) for k in range(i, j))
                     hit = table.get(key)
                     if hit is None and table is lower and key[-1][-1:] == "s":
                         sing = _singular(key[-1])
@@ -204,6 +249,45 @@ class EntityLinker:
                         out.append((i, j, hit, "exact" if table is exact else "lower"))
                         break
         return out
+
+    def _start_mask(self, table: dict, hashes: numpy.ndarray, plurals: bool) -> numpy.ndarray:
+        """Tokens (given by the hashes of their text, or of their lower-cased text) where a name of
+        ``table`` may start. Exact: a token left out cannot start a match. A hash collision only
+        lets a token through, to be looked up in ``table`` as before."""
+        singles, pairs = self._start_keys(table, plurals)
+        mask = _member(hashes, singles)
+        if len(hashes) > 1:
+            mask[:-1] |= _member(_pair_codes(hashes[:-1], hashes[1:]), pairs)
+        return mask
+
+    def _start_keys(self, table: dict, plurals: bool) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Sorted hashes of the one-word names of ``table`` and sorted codes (:func:`_pair_codes`)
+        of the first two words of its longer names; with ``plurals``, also each plural form that
+        :func:`_singular` turns into a one-word name or into the last word of a two-word name.
+        Built on first use and rebuilt when the table changes."""
+        cached = self._starts.get(id(table))
+        if cached is not None and cached[0] == len(table):
+            return cached[1]
+        singles: set[str] = set()
+        firsts: list[str] = []
+        seconds: list[str] = []
+        for k in table:
+            if len(k) == 1:
+                singles.add(k[0])
+                if plurals:
+                    singles.update(_plurals(k[0]))
+                continue
+            firsts.append(k[0])
+            seconds.append(k[1])
+            if plurals and len(k) == 2:
+                for p in _plurals(k[1]):
+                    firsts.append(k[0])
+                    seconds.append(p)
+        keys = (numpy.unique(numpy.array([hash_string(w) for w in singles], dtype=numpy.uint64)),
+                numpy.unique(_pair_codes(numpy.array([hash_string(w) for w in firsts], dtype=numpy.uint64),
+                                         numpy.array([hash_string(w) for w in seconds], dtype=numpy.uint64))))
+        self._starts[id(table)] = (len(table), keys)
+        return keys
 
     def _lengths(self, table: dict) -> tuple[dict[tuple[str, str], tuple[int, ...]], set[str]]:
         """For the names in ``table``: first two words -> lengths of three or more words (longest
@@ -357,6 +441,7 @@ class EntityLinker:
         data = srsly.read_msgpack(path / "vocab.msgpack")
         self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
         self._lens.clear()
+        self._starts.clear()
         if data.get("format") != 2:
             raise ValueError(f"{path}: unknown linker vocabulary format")
         for table, first, key in ((self.lower, self.first_lower, "lower"), (self.exact, self.first_exact, "exact")):
