@@ -161,8 +161,9 @@ class _Ctx:
     topic_drug: Mention | None
 
 
-def _mention(span: Span, kind: str, canonical, via: str | None = None) -> Mention:
-    return Mention(text=span.text, start=span.start_char, end=span.end_char, kind=kind, id=span.kb_id_ or None,
+def _mention(span: Span, kind: str, canonical, via: str | None = None, text: str | None = None) -> Mention:
+    """A mention of the linked ``span`` (``text``: its text, when the caller has it at hand)."""
+    return Mention(text=span.text if text is None else text, start=span.start_char, end=span.end_char, kind=kind, id=span.kb_id_ or None,
                    name=canonical.get(span.kb_id_), score=float(span._.link_score or 0.0),
                    via=via or span._.link_via)
 
@@ -366,27 +367,29 @@ def _attribution(text: str) -> str | None:
     return None
 
 
-def _ents_within(ents: list, starts: list[int], start_char: int, end_char: int) -> list:
-    """``Span.ents`` of the span [start_char, end_char) from the doc's entities (sorted, with their
-    start offsets), without rescanning every entity of the doc for each sentence."""
-    out = []
-    for k in range(bisect.bisect_left(starts, start_char), len(ents)):
-        if ents[k].end_char <= end_char:
-            out.append(ents[k])
-        else:
-            break
-    return out
+def _ents_within(ent_starts: list[int], ent_ends: list[int], start_char: int, end_char: int) -> range:
+    """Indices of the doc's entities (sorted, given by their start and end offsets) inside the span
+    [start_char, end_char), as ``Span.ents`` would give them, without rescanning every entity of
+    the doc for each sentence."""
+    lo = k = bisect.bisect_left(ent_starts, start_char)
+    while k < len(ent_ends) and ent_ends[k] <= end_char:
+        k += 1
+    return range(lo, k)
 
 
 _MULTI_PARENT: dict[int, tuple] = {}
 
 
-def _multi_parent(reference) -> list:
-    """Conditions with two or more parents (in reference order), computed once per reference."""
+def _multi_parent(reference) -> dict[str, list]:
+    """Conditions with two or more parents, as ``(rank in reference order, condition)`` under each
+    of their parents, computed once per reference."""
     hit = _MULTI_PARENT.get(id(reference))
     if hit is None or hit[0] is not reference or hit[1] != len(reference.conditions):
-        hit = (reference, len(reference.conditions),
-               [c for c in reference.conditions.values() if len(c.parents) >= 2])
+        by_parent: dict[str, list] = {}
+        for rank, c in enumerate(c for c in reference.conditions.values() if len(c.parents) >= 2):
+            for p in dict.fromkeys(c.parents):
+                by_parent.setdefault(p, []).append((rank, c))
+        hit = (reference, len(reference.conditions), by_parent)
         _MULTI_PARENT.clear()
         _MULTI_PARENT[id(reference)] = hit
     return hit[2]
@@ -416,9 +419,11 @@ def _combine_conditions(conds: list[Mention], reference) -> list[Mention]:
     ids = {c.id for c in conds if c.id}
     out: list[Mention] = []
     used: set[str] = set()
-    specific = [c for c in _multi_parent(reference) if set(c.parents) <= ids]
-    if not specific:
+    by_parent = _multi_parent(reference)
+    found = {rank: c for i in ids for rank, c in by_parent.get(i, ()) if set(c.parents) <= ids}
+    if not found:
         return conds
+    specific = [found[k] for k in sorted(found)]  # in reference order
     first = {c.id: c for c in conds}
     for sc in specific:
         base = first[sc.parents[0]]
@@ -526,8 +531,10 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     """
     rules = load_rules()
     canonical = _Canonical(reference)
-    drug_ents = [e for e in doc.ents if e.label_ == "DRUG"]
-    cond_ents = [e for e in doc.ents if e.label_ == "CONDITION"]
+    all_ents = list(doc.ents)
+    labels = [e.label_ for e in all_ents]
+    drug_ents = [e for e, label in zip(all_ents, labels) if label == "DRUG"]
+    cond_ents = [e for e, label in zip(all_ents, labels) if label == "CONDITION"]
     topic_condition = topic_drug = None
     title_end = len(article.title) + (article.text.find(article.title) if article.title else 0) if article.title else 0
     if title_end:
@@ -554,8 +561,8 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     outcome_names = set(o.lower() for o in rules.outcomes)
     # the article's text is the Doc's text (Doc.text would rebuild it from every token)
     doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
-    all_ents = list(doc.ents)
     ent_starts = [e.start_char for e in all_ents]
+    ent_ends = [e.end_char for e in all_ents]
     cue_table = _CueTable(doc)
     for si, sent in enumerate(doc.sents):
         sent_text = doc_text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
@@ -567,9 +574,11 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         s_end = s_start + len(text)
         ctx.last_drugs_age += 1
         ctx.last_conditions_age += 1
-        sent_ents = _ents_within(all_ents, ent_starts, sent.start_char, sent.end_char)  # == sent.ents
-        drugs = _dedupe([_mention(e, "drug", canonical) for e in sent_ents if e.label_ == "DRUG"])
-        conds = _dedupe([_mention(e, "condition", canonical) for e in sent_ents if e.label_ == "CONDITION"])
+        sent_ents = _ents_within(ent_starts, ent_ends, sent.start_char, sent.end_char)  # == sent.ents
+        drugs = _dedupe([_mention(all_ents[k], "drug", canonical, text=doc_text[ent_starts[k]:ent_ends[k]])
+                         for k in sent_ents if labels[k] == "DRUG"])
+        conds = _dedupe([_mention(all_ents[k], "condition", canonical, text=doc_text[ent_starts[k]:ent_ends[k]])
+                         for k in sent_ents if labels[k] == "CONDITION"])
         skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
                 or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 3
                 or bool(_ADVICE.search(text)))

@@ -92,13 +92,27 @@ def _pair_codes(first: numpy.ndarray, second: numpy.ndarray) -> numpy.ndarray:
     return first ^ ((second * numpy.uint64(0x9E3779B97F4A7C15)) >> numpy.uint64(1))
 
 
-def _member(values: numpy.ndarray, sorted_keys: numpy.ndarray) -> numpy.ndarray:
-    """``values`` that occur in ``sorted_keys`` (binary search: cheap for a few hundred values)."""
-    if len(sorted_keys) == 0:
-        return numpy.zeros(len(values), dtype=bool)
-    pos = sorted_keys.searchsorted(values)
-    pos[pos == len(sorted_keys)] = 0
-    return sorted_keys[pos] == values
+class _Words(dict):
+    """Token position -> word, filled ahead for the positions a search needs and computed (once)
+    by ``make`` for any other."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, k: int) -> str:
+        w = self[k] = self.make(k)
+        return w
+
+
+_BITS = 1 << 22  # bits in a start filter (512 KB): a few percent false positives for ~150k keys
+
+
+def _in_bits(values: numpy.ndarray, bits: numpy.ndarray) -> numpy.ndarray:
+    """Whether each of ``values`` (64-bit hashes) has its bit set in ``bits`` (the low 22 bits of
+    the hash pick the bit): never false for a value that was set, rarely true for another."""
+    pos = values & numpy.uint64(_BITS - 1)
+    return ((bits[(pos >> numpy.uint64(6)).astype(numpy.intp)] >> (pos & numpy.uint64(63))) & numpy.uint64(1)).astype(bool)
 
 
 def _singular(word: str) -> str | None:
@@ -135,7 +149,7 @@ class EntityLinker:
         self.first_lower: dict[str, int] = {}
         self.first_exact: dict[str, int] = {}
         self._lens: dict[int, tuple] = {}  # see _lengths
-        self._starts: dict[int, tuple] = {}  # see _start_keys
+        self._starts: dict[int, tuple] = {}  # see _start_bits
         self.canonical: dict[str, str] = {}  # id -> canonical name
         self.kinds: dict[str, str] = {}
 
@@ -207,25 +221,17 @@ class EntityLinker:
         idx = numpy.flatnonzero(starts).tolist()
         if not idx:
             return out
-        words: dict[int, str] = {}
-        lows: dict[int, str] = {}
+        # The words at the possible starts and after them, read once; others on demand.
+        need = sorted(set(idx).union(i + 1 for i in idx if i + 1 < n))
+        words = _Words(lambda k: strings[int(orth[k])])
+        words.update(zip(need, map(strings.__getitem__, orth[need].tolist())))
+        lows = _Words(lambda k: words[k].lower())
+        lows.update((k, words[k].lower()) for k in need)
 
-        def word(k: int) -> str:
-            w = words.get(k)
-            if w is None:
-                w = words[k] = strings[int(orth[k])]
-            return w
-
-        def lowword(k: int) -> str:
-            w = lows.get(k)
-            if w is None:
-                w = lows[k] = word(k).lower()
-            return w
-
-        plans = ((lower, first_lower, lowword, self._lengths(lower)), (exact, first_exact, word, self._lengths(exact)))
+        plans = ((lower, first_lower, lows, self._lengths(lower)), (exact, first_exact, words, self._lengths(exact)))
         for i in idx:
             for table, first, seq, lens in plans:
-                w = seq(i)
+                w = seq[i]
                 m = first.get(w)
                 if m is None:
                     continue
@@ -234,12 +240,12 @@ class EntityLinker:
                 # word only, so it keeps those words and the length. One word is always tried.
                 top = min(n, i + m)
                 long_lens, two = lens
-                js = [i + k for k in long_lens.get((w, seq(i + 1)), ()) if i + k <= top] if i + 1 < n else []
+                js = [i + k for k in long_lens.get((w, seq[i + 1]), ()) if i + k <= top] if i + 1 < n else []
                 if w in two and i + 2 <= top:
                     js.append(i + 2)
                 js.append(i + 1)
                 for j in js:
-                    key = tuple(seq(k) for k in range(i, j))
+                    key = (w,) if j == i + 1 else (w, seq[i + 1]) if j == i + 2 else tuple(seq[k] for k in range(i, j))
                     hit = table.get(key)
                     if hit is None and table is lower and key[-1][-1:] == "s":
                         sing = _singular(key[-1])
@@ -252,19 +258,19 @@ class EntityLinker:
 
     def _start_mask(self, table: dict, hashes: numpy.ndarray, plurals: bool) -> numpy.ndarray:
         """Tokens (given by the hashes of their text, or of their lower-cased text) where a name of
-        ``table`` may start. Exact: a token left out cannot start a match. A hash collision only
-        lets a token through, to be looked up in ``table`` as before."""
-        singles, pairs = self._start_keys(table, plurals)
-        mask = _member(hashes, singles)
+        ``table`` may start. No token where a name starts is left out; a false positive of the
+        bit set (a few percent of tokens) only lets a token through to be looked up in ``table``."""
+        bits = self._start_bits(table, plurals)
+        mask = _in_bits(hashes, bits)
         if len(hashes) > 1:
-            mask[:-1] |= _member(_pair_codes(hashes[:-1], hashes[1:]), pairs)
+            mask[:-1] |= _in_bits(_pair_codes(hashes[:-1], hashes[1:]), bits)
         return mask
 
-    def _start_keys(self, table: dict, plurals: bool) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """Sorted hashes of the one-word names of ``table`` and sorted codes (:func:`_pair_codes`)
-        of the first two words of its longer names; with ``plurals``, also each plural form that
-        :func:`_singular` turns into a one-word name or into the last word of a two-word name.
-        Built on first use and rebuilt when the table changes."""
+    def _start_bits(self, table: dict, plurals: bool) -> numpy.ndarray:
+        """A bit set (:func:`_in_bits`) of the hashes of the one-word names of ``table`` and of the
+        codes (:func:`_pair_codes`) of the first two words of its longer names; with ``plurals``,
+        also of each plural form that :func:`_singular` turns into a one-word name or into the last
+        word of a two-word name. Built on first use and rebuilt when the table changes."""
         cached = self._starts.get(id(table))
         if cached is not None and cached[0] == len(table):
             return cached[1]
@@ -283,11 +289,16 @@ class EntityLinker:
                 for p in _plurals(k[1]):
                     firsts.append(k[0])
                     seconds.append(p)
-        keys = (numpy.unique(numpy.array([hash_string(w) for w in singles], dtype=numpy.uint64)),
-                numpy.unique(_pair_codes(numpy.array([hash_string(w) for w in firsts], dtype=numpy.uint64),
-                                         numpy.array([hash_string(w) for w in seconds], dtype=numpy.uint64))))
-        self._starts[id(table)] = (len(table), keys)
-        return keys
+        hashes = numpy.array([hash_string(w) for w in singles], dtype=numpy.uint64)
+        pairs = _pair_codes(numpy.array([hash_string(w) for w in firsts], dtype=numpy.uint64),
+                            numpy.array([hash_string(w) for w in seconds], dtype=numpy.uint64))
+        bits = numpy.zeros(_BITS >> 6, dtype=numpy.uint64)
+        for codes in (hashes, pairs):
+            pos = codes & numpy.uint64(_BITS - 1)
+            numpy.bitwise_or.at(bits, (pos >> numpy.uint64(6)).astype(numpy.intp),
+                                numpy.uint64(1) << (pos & numpy.uint64(63)))
+        self._starts[id(table)] = (len(table), bits)
+        return bits
 
     def _lengths(self, table: dict) -> tuple[dict[tuple[str, str], tuple[int, ...]], set[str]]:
         """For the names in ``table``: first two words -> lengths of three or more words (longest
