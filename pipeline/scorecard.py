@@ -169,74 +169,90 @@ def _plan(patterns) -> list[tuple[re.Pattern, tuple[tuple[str, ...], ...]]]:
     return hit[1]
 
 
-_KEYS: dict[int, tuple] = {}
-_COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # letters by English frequency; other characters are rare
+# Words so common in health news that indexing them would cost more than it saves (speed only).
+_COMMON_WORDS = frozenset("""a an and are as at be been by can for from had has have in is it its may no
+not of on or than that the this to was were will with""".split())
 
 
-def _code(tri: str) -> int:
-    """An ASCII trigram as one integer (its three bytes)."""
-    return (ord(tri[0]) << 16) | (ord(tri[1]) << 8) | ord(tri[2])
+def _indexable(lit: str) -> bool:
+    """Whether the automaton indexes ``lit``: not a very common word, and three characters or more
+    unless it has no letters (``%``; one or two letters occur everywhere)."""
+    return lit.strip(" ,.").lower() not in _COMMON_WORDS and (len(lit) >= 3 or not any(map(str.isalpha, lit)))
 
 
-def _trigram_codes(text: str) -> set[int]:
-    """:func:`_code` of every three consecutive bytes of ``text`` in UTF-8. An ASCII literal that
-    occurs in ``text`` has all its trigram codes here (non-ASCII characters only add codes with a
-    byte over 127, which no ASCII trigram has)."""
-    import numpy
+class _Literals:
+    """Every requirement literal of the pattern lists seen so far, with an Aho-Corasick automaton
+    (``pyahocorasick``) that finds all their occurrences in a text in one pass. Each pattern list
+    gets its requirement sets as frozensets of literal ids; the automaton is rebuilt when a new
+    list brings new literals (only while the first articles are scored)."""
 
-    b = numpy.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=numpy.uint8).astype(numpy.int32)
-    if len(b) < 3:
-        return set()
-    return set(numpy.unique((b[:-2] << 16) | (b[1:-1] << 8) | b[2:]).tolist())
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.lengths: list[int] = []
+        self.lists: dict[int, tuple] = {}
+        self.automaton = None
+        self.version = 0
+        self._lengths = None
+
+    def of(self, patterns) -> list[tuple[tuple[frozenset[int], ...], tuple[tuple[str, ...], ...]]]:
+        """For each pattern of ``patterns``, its requirement sets (see :func:`_plan`) in two parts:
+        those looked up in the automaton, as frozensets of literal ids, and those with a literal
+        too common or too short to index (``"e"``, ``" the "``), kept as literals to be checked in
+        the few sentences the first part leaves."""
+        hit = self.lists.get(id(patterns))
+        if hit is not None and hit[0] is patterns:
+            return hit[1]
+        out = []
+        for _, reqs in _plan(patterns):
+            indexed, checked = [], []
+            for r in reqs:
+                if not all(map(_indexable, r)):
+                    checked.append(r)
+                    continue
+                for lit in r:
+                    if lit not in self.ids:
+                        self.ids[lit] = len(self.lengths)
+                        self.lengths.append(len(lit))
+                        if self.automaton is not None:
+                            self.automaton = None
+                            self.version += 1  # indexes built before miss the new literals
+                indexed.append(frozenset(self.ids[lit] for lit in r))
+            out.append((tuple(indexed), tuple(checked)))
+        self.lists[id(patterns)] = (patterns, out)
+        return out
+
+    def length_array(self):
+        """Lengths of the literals by id (a numpy array)."""
+        import numpy
+
+        if self._lengths is None or len(self._lengths) != len(self.lengths):
+            self._lengths = numpy.array(self.lengths, dtype=numpy.int64)
+        return self._lengths
+
+    def find(self, low: str):
+        """``(end offsets, literal ids)``, two numpy arrays: the offset of the last character and
+        the id of every occurrence of every literal in ``low``, overlapping ones included."""
+        import itertools
+
+        import numpy
+
+        if self.automaton is None:
+            import ahocorasick
+
+            a = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for lit, i in self.ids.items():
+                a.add_word(lit, i)
+            if self.ids:
+                a.make_automaton()
+            self.automaton = a
+        if not self.ids:
+            flat = numpy.zeros(0, dtype=numpy.int64)
+        else:
+            flat = numpy.fromiter(itertools.chain.from_iterable(self.automaton.iter(low)), dtype=numpy.int64)
+        return flat[0::2], flat[1::2]
 
 
-# Words so common in health news that a literal made of one is a poor index key (speed only).
-_COMMON_WORDS = frozenset("""a an and are as at be been by can for from had has have health in is it its may
-more less new no not of on or people said says study than that the this to was were will with""".split())
-
-
-def _literal_rarity(lit: str) -> int:
-    """How rarely ``lit`` may occur in text (higher is rarer): its rarest three characters, and
-    lowest for a very common word."""
-    if lit.strip(" ,.").lower() in _COMMON_WORDS:
-        return -1
-    return _rarity(_key(lit))
-
-
-def _rarity(tri: str) -> int:
-    """How rarely three characters occur in English text (higher is rarer): letter frequency ranks."""
-    return sum(_COMMON.index(ch) if ch in _COMMON else 30 for ch in tri)
-
-
-def _key(lit: str) -> str:
-    """The three characters of ``lit`` least likely to occur in English text (its index key)."""
-    return max((lit[i:i + 3] for i in range(len(lit) - 2)), key=_rarity)
-
-
-def _keyed(patterns):
-    """An index of ``patterns`` by trigram code (:func:`_code`): ``({code: [(index, literal, codes
-    of its trigrams)]}, the codes, indices of the patterns with no usable literal, {index: the
-    other requirement sets})``. A pattern is indexed by one trigram of each literal of one of its
-    requirement sets: the set whose commonest literal is rarest (all literals three or more
-    characters long), so that few sentences are looked at. If none of those trigrams occurs in an
-    article, the pattern cannot match there; where one occurs, the other sets are checked."""
-    hit = _KEYS.get(id(patterns))
-    if hit is None or hit[0] is not patterns:
-        index: dict[int, list[tuple[int, str, frozenset[int]]]] = {}
-        unkeyed = []
-        rests: dict[int, tuple] = {}
-        for i, (p, reqs) in enumerate(_plan(patterns)):
-            usable = [r for r in reqs if len(r[-1]) >= 3]
-            if not usable:
-                unkeyed.append(i)
-                continue
-            best = max(usable, key=lambda r: min(map(_literal_rarity, r)))
-            rests[i] = tuple(r for r in reqs if r is not best)
-            for lit in best:
-                tris = frozenset(_code(lit[j:j + 3]) for j in range(len(lit) - 2))
-                index.setdefault(_code(_key(lit)), []).append((i, lit, tris))
-        hit = _KEYS[id(patterns)] = (patterns, (index, frozenset(index), tuple(unkeyed), rests))
-    return hit[1]
+_LITERALS = _Literals()
 
 
 def _possible(reqs, has) -> bool:
@@ -275,47 +291,56 @@ class _Article:
     """Per-article index for :func:`_hits`. For each pattern list and sentence list it finds, once,
     the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
     of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
-    inside the sentence. Literals are looked up by trigram codes of the lower-cased article, found
-    with ``str.find`` and mapped to sentences by bisection. Sentences that are not
+    inside the sentence. All literals are found in one pass over the lower-cased article
+    (:class:`_Literals`) and mapped to sentences by bisection. Sentences that are not
     :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
     searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
 
-    __slots__ = ("text", "lower", "_occ", "_cands", "_tri", "_sents")
+    __slots__ = ("text", "lower", "_found", "_cands", "_sents")
 
     def __init__(self, text: str) -> None:
         self.text = text
         low = text.lower()
         self.lower = low if len(low) == len(text) else None  # offsets align unless a char expanded
-        self._occ: dict[str, list[int]] = {}
+        self._found: tuple | None = None
         self._cands: dict[tuple, tuple] = {}
-        self._tri: set[int] | None = None
         self._sents: dict[int, tuple] = {}
 
-    def _occurrences(self, lit: str) -> list[int]:
-        hit = self._occ.get(lit)
-        if hit is None:
-            hit, low, i = [], self.lower, self.lower.find(lit)
-            while i >= 0:
-                hit.append(i)
-                i = low.find(lit, i + 1)
-            self._occ[lit] = hit
-        return hit
-
     def _sentence_index(self, sents):
-        """``(starts, safe flags, indices of safe sentences, lower-cased sentence cache)`` of
+        """``(safe flags, indices of safe sentences, literal id -> sentences it occurs in)`` of
         ``sents``, or ``None`` when the sentences are not in order without overlaps (no pruning then)."""
         hit = self._sents.get(id(sents))
-        if hit is not None and hit[0] is sents:
+        if hit is not None and hit[0] is sents and hit[2] == _LITERALS.version:
             return hit[1]
         text = self.text
         ordered = _PRUNE and self.lower is not None and all(
             sents[k][1] <= sents[k + 1][0] for k in range(len(sents) - 1))
         if ordered:
+            import numpy
+
             safe = [literal_safe(text[s:e]) for s, e in sents]
-            idx = ([s for s, _ in sents], safe, [k for k, a in enumerate(safe) if a], {})
+            found = self._found
+            if found is None or found[0] != _LITERALS.version:
+                found = self._found = (_LITERALS.version, _LITERALS.find(self.lower))
+            where: dict[int, set[int]] = {}
+            ends, lids = found[1]
+            if len(ends) and sents:
+                bounds = numpy.array(sents, dtype=numpy.int64).reshape(-1, 2)
+                k = bounds[:, 0].searchsorted(ends + 1 - _LITERALS.length_array()[lids], "right") - 1
+                ok = k >= 0
+                k = numpy.where(ok, k, 0)
+                ok &= (ends < bounds[k, 1]) & numpy.array(safe, dtype=bool)[k]
+                pairs = numpy.unique(lids[ok] * len(sents) + k[ok])
+                for lid, kk in zip(*map(numpy.ndarray.tolist, numpy.divmod(pairs, len(sents)))):
+                    ks = where.get(lid)
+                    if ks is None:
+                        where[lid] = {kk}
+                    else:
+                        ks.add(kk)
+            idx = (safe, [k for k, a in enumerate(safe) if a], where)
         else:
             idx = None
-        self._sents[id(sents)] = (sents, idx)
+        self._sents[id(sents)] = (sents, idx, _LITERALS.version)
         return idx
 
     def candidates(self, patterns, sents: Sequence[tuple[int, int]]) -> dict[int, list[tuple[int, re.Pattern]]]:
@@ -326,46 +351,37 @@ class _Article:
         if hit is not None and hit[0] is patterns and hit[1] is sents:
             return hit[2]
         everything = list(enumerate(patterns))
-        idx = self._sentence_index(sents)
+        reqsets = _LITERALS.of(patterns) if _PRUNE and patterns else None
+        idx = self._sentence_index(sents) if reqsets is not None else None
         if idx is None or not patterns:
             out = {k: everything for k in range(len(sents))} if patterns else {}
         else:
-            import bisect
-
-            starts, safe, all_safe, lows = idx
+            safe, all_safe, where = idx
             out = {k: everything for k, a in enumerate(safe) if not a}
-            plan = _plan(patterns)
-            index, keys, unkeyed, rests = _keyed(patterns)
-            tri = self._tri
-            if tri is None:
-                low_ = self.lower
-                tri = self._tri = _trigram_codes(low_)
-            where: dict[int, set[int]] = {i: set() for i in unkeyed}
-            for t in keys & tri if len(keys) < len(tri) else tri & keys:
-                for i, lit, lit_tris in index[t]:
-                    if not lit_tris <= tri:
-                        continue  # some three characters of the literal occur nowhere
-                    ks = where.get(i)
-                    if ks is None:
-                        ks = where[i] = set()
-                    n = len(lit)
-                    for o in self._occurrences(lit):
-                        k = bisect.bisect_right(starts, o) - 1
-                        if k >= 0 and o + n <= sents[k][1] and safe[k]:
-                            ks.add(k)
-            for i in sorted(where):
-                p, reqs = plan[i]
-                if i in unkeyed:
-                    rest, ks = reqs, all_safe
-                else:
-                    rest, ks = rests[i], sorted(where[i])
-                for k in ks:
-                    if rest:
+            present = where.keys()
+            lows: dict[int, str] = {}
+            for i, (indexed, checked) in enumerate(reqsets):
+                ks: set[int] | list[int] | None = None
+                for r in indexed:
+                    if present.isdisjoint(r):
+                        ks = ()
+                        break
+                    u = set().union(*[where[lid] for lid in r if lid in where])
+                    ks = u if ks is None else ks & u
+                    if not ks:
+                        break
+                if ks is None:
+                    ks = all_safe  # nothing indexed to require: every literal-safe sentence
+                elif not ks:
+                    continue
+                p = patterns[i]
+                for k in sorted(ks) if checked else ks:
+                    if checked:
                         x = lows.get(k)
                         if x is None:
                             x = lows[k] = self.lower[sents[k][0]:sents[k][1]]
                         has = x.__contains__
-                        if not all(any(map(has, r)) for r in rest):
+                        if not all(any(map(has, r)) for r in checked):
                             continue
                     lst = out.get(k)
                     if lst is None:

@@ -161,3 +161,20 @@ def test_issue6_pruned_search_gives_the_scorecards_of_a_full_search(shared_dir, 
     assert [score_article(t) for t in texts] == pruned
     assert [score_article(t, sentences=[(0, len(t))]) for t in texts] == spacy_like
     assert sum(c["criteria"]["harms"]["rating"] == "satisfactory" for c in pruned) > 20
+
+
+def test_issue6_literal_index_takes_in_pattern_lists_added_later():
+    """The scorecard's literal automaton grows when a new pattern list brings new literals; an
+    article indexed before must be looked at again, not pruned with the old index."""
+    import re
+
+    import pipeline.scorecard as sc
+
+    text = "Zebrafish studies are early. Quokkas were not studied. The drug is 50% cheaper."
+    sents = sc.split_sentences(text)
+    art = sc._Article(text)
+    first, _ = sc._hits([re.compile(r"\bstud(y|ies)\b", re.I)], sents, text, art=art)
+    assert [h["text"] for h in first] == ["Zebrafish studies are early."]
+    unseen = [re.compile(r"\bquokka(s)? were\b", re.I), re.compile(r"\d+ ?%")]
+    later, _ = sc._hits(unseen, sents, text, art=art)
+    assert [h["cue"] for h in later] == ["Quokkas were", "50%"]
