@@ -25,6 +25,7 @@ from typing import NamedTuple
 import yaml
 from spacy.tokens import Doc, Span
 
+from .nlp.extensions import CUE_ROWS, LINKS
 from .types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
 
 # -----------------------------------------------------------------------------------------------
@@ -161,11 +162,14 @@ class _Ctx:
     topic_drug: Mention | None
 
 
-def _mention(span: Span, kind: str, canonical, via: str | None = None, text: str | None = None) -> Mention:
-    """A mention of the linked ``span`` (``text``: its text, when the caller has it at hand)."""
-    return Mention(text=span.text if text is None else text, start=span.start_char, end=span.end_char, kind=kind, id=span.kb_id_ or None,
-                   name=canonical.get(span.kb_id_), score=float(span._.link_score or 0.0),
-                   via=via or span._.link_via)
+def _mention(span: Span, kind: str, canonical, via: str | None = None, text: str | None = None,
+             link: tuple[float, str | None] | None = None) -> Mention:
+    """A mention of the linked ``span`` (``text``: its text, and ``link``: its link score and how it
+    was linked, when the caller has them at hand)."""
+    score, link_via = link if link is not None else (span._.link_score, span._.link_via)
+    kb_id = span.kb_id_
+    return Mention(text=span.text if text is None else text, start=span.start_char, end=span.end_char, kind=kind,
+                   id=kb_id or None, name=canonical.get(kb_id), score=float(score or 0.0), via=via or link_via)
 
 
 def _moved(m: Mention, via: str) -> Mention:
@@ -277,10 +281,15 @@ class _CueTable:
     the order of ``Doc._.cues`` (by start)."""
 
     def __init__(self, doc: Doc) -> None:
-        rows = []
-        for c in doc._.cues or []:
-            scope = c._.scope
-            rows.append(_CueRow(c, c.start, c._.cue_kind, scope, scope or (c.start, c.end)))
+        cues = doc._.cues or []
+        plain = doc.user_data.get(CUE_ROWS)
+        if plain is not None and len(plain) == len(cues):  # the cue tagger's own record, no extension lookups
+            rows = [_CueRow(c, s, kind, scope, scope or (s, e)) for c, (s, e, kind, scope) in zip(cues, plain)]
+        else:
+            rows = []
+            for c in cues:
+                scope = c._.scope
+                rows.append(_CueRow(c, c.start, c._.cue_kind, scope, scope or (c.start, c.end)))
         self.rows = sorted(rows, key=lambda r: r.start)
         self.starts = [r.start for r in self.rows]
 
@@ -563,6 +572,9 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
     ent_starts = [e.start_char for e in all_ents]
     ent_ends = [e.end_char for e in all_ents]
+    # The linker's record of each entity's link (score, via), when the entities are its own.
+    links = doc.user_data.get(LINKS)
+    ent_links = [links.get((e.start, e.end)) for e in all_ents] if links is not None else [None] * len(all_ents)
     cue_table = _CueTable(doc)
     for si, sent in enumerate(doc.sents):
         sent_text = doc_text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
@@ -575,10 +587,10 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
         ctx.last_drugs_age += 1
         ctx.last_conditions_age += 1
         sent_ents = _ents_within(ent_starts, ent_ends, sent.start_char, sent.end_char)  # == sent.ents
-        drugs = _dedupe([_mention(all_ents[k], "drug", canonical, text=doc_text[ent_starts[k]:ent_ends[k]])
-                         for k in sent_ents if labels[k] == "DRUG"])
-        conds = _dedupe([_mention(all_ents[k], "condition", canonical, text=doc_text[ent_starts[k]:ent_ends[k]])
-                         for k in sent_ents if labels[k] == "CONDITION"])
+        drugs = _dedupe([_mention(all_ents[k], "drug", canonical, text=doc_text[ent_starts[k]:ent_ends[k]],
+                                  link=ent_links[k]) for k in sent_ents if labels[k] == "DRUG"])
+        conds = _dedupe([_mention(all_ents[k], "condition", canonical, text=doc_text[ent_starts[k]:ent_ends[k]],
+                                  link=ent_links[k]) for k in sent_ents if labels[k] == "CONDITION"])
         skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
                 or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 3
                 or bool(_ADVICE.search(text)))

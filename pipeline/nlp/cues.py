@@ -23,7 +23,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .extensions import register_extensions
+from .extensions import CUE_ROWS, register_extensions
 
 
 def load_cue_lexicon(resource: str = "cues.yaml") -> dict:
@@ -57,15 +57,19 @@ class CueTagger:
         # Longest cue wins where cues overlap ("has been shown" over "shown").
         spans = filter_spans(spans)
         cues = []
+        rows = []
         for sp in spans:
             kind = sp.label_
             meta = self.meta[kind]
             # "works by" is a mechanism, not a booster; "can" in "cannot" handled by the tokenizer.
+            scope = self._scope(doc, sp, meta["direction"])
             sp._.cue_kind = kind
             sp._.cue_strength = meta["strength"]
-            sp._.scope = self._scope(doc, sp, meta["direction"])
+            sp._.scope = scope
             cues.append(sp)
+            rows.append((sp.start, sp.end, kind, scope))
         doc._.cues = cues
+        doc.user_data[CUE_ROWS] = rows
         return doc
 
     def _scope(self, doc: Doc, cue: Span, direction: str) -> tuple[int, int]:

@@ -13,10 +13,19 @@ Extensions:
     Doc._.cues (list[Span]): cue spans with their scopes.
     Doc._.boilerplate (list[tuple[int, int, str]]): character ranges that are boilerplate, and why.
     Doc._.headings (list[tuple[int, int]]): character ranges of heading lines.
+
+The linker and the cue tagger also leave their results as plain tuples in ``Doc.user_data``
+(under :data:`LINKS` and :data:`CUE_ROWS`), so that claim extraction reads them without an
+extension lookup per span; the extensions above stay the public interface.
 """
 from __future__ import annotations
 
 from spacy.tokens import Doc, Span
+
+#: ``Doc.user_data`` key: ``{(start token, end token): (link score, link via)}`` of linked entities.
+LINKS = "overclaim.links"
+#: ``Doc.user_data`` key: ``[(start token, end token, kind, scope)]``, one per ``Doc._.cues`` span, same order.
+CUE_ROWS = "overclaim.cue_rows"
 
 _DONE = False
 

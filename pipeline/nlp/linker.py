@@ -32,7 +32,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .extensions import register_extensions
+from .extensions import LINKS, register_extensions
 
 _PLAIN = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)*$")
 NAME_SCORES = {"name": 1.0, "synonym": 0.95, "brand": 0.95, "abbreviation": 0.8}
@@ -323,6 +323,7 @@ class EntityLinker:
         if not cands:
             doc.ents = []
             doc.spans["unlinked"] = []
+            doc.user_data[LINKS] = {}
             return doc
         # Abbreviations the article defines itself: short form -> long-form span.
         defined: dict[str, Span] = {}
@@ -333,25 +334,34 @@ class EntityLinker:
         context_ids = {e.id for _, _, hits, _ in cands for e in hits
                        if len({h.id for h in hits}) == 1 and e.name_type != "abbreviation"}
         spans: list[Span] = []
-        unlinked: list[Span] = []
+        unlinked: list[tuple[Span, list[str], float]] = []
         long_forms: dict[str, list] = {}  # long-form text -> its candidates (one lookup per article)
+        links: dict[tuple[int, int], tuple[float, str | None]] = {}
         for i, j, hits, mode in cands:
             if mode == "exact" and _is_credential(doc, i, j):
                 continue  # "Jordan Park, MS, PT": a degree, not a disease
             choice, score, via = self._choose(doc, i, j, hits, defined, context_ids, long_forms)
             if choice is None or score < self.threshold:
-                sp = Span(doc, i, j, label="AMBIGUOUS")
-                sp._.candidates = sorted({h.id for h in hits})
-                sp._.link_score = score
-                unlinked.append(sp)
+                unlinked.append((Span(doc, i, j, label="AMBIGUOUS"), sorted({h.id for h in hits}), score))
                 continue
-            sp = Span(doc, i, j, label=choice.kind.upper(), kb_id=choice.id)
-            sp._.link_score = score
-            sp._.link_via = via
-            spans.append(sp)
+            spans.append(Span(doc, i, j, label=choice.kind.upper(), kb_id=choice.id))
+            links.setdefault((i, j), (score, via))  # filter_spans keeps the first of equal spans
         kept = filter_spans(spans)
         doc.ents = kept
-        doc.spans["unlinked"] = [u for u in unlinked if not any(u.start < k.end and k.start < u.end for k in kept)]
+        # Extension values are stored by character range: set them on the spans that stay only, so
+        # a dropped candidate over the same words (a name and an abbreviation) cannot overwrite them.
+        doc.user_data[LINKS] = links = {(k.start, k.end): links[(k.start, k.end)] for k in kept}
+        for k in kept:
+            k._.link_score, k._.link_via = links[(k.start, k.end)]
+        left, seen = [], set()
+        for u, ids, score in unlinked:
+            if (u.start, u.end) in seen or any(u.start < k.end and k.start < u.end for k in kept):
+                continue
+            seen.add((u.start, u.end))
+            u._.candidates = ids
+            u._.link_score = score
+            left.append(u)
+        doc.spans["unlinked"] = left
         return doc
 
     def _choose(self, doc: Doc, i: int, j: int, hits: list[VocabEntry], defined: dict[str, Span],
