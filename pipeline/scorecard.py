@@ -475,6 +475,8 @@ def score_article(article, *, sentences: Sequence[tuple[int, int]] | None = None
     all_sents = [(s, e) for s, e in (sentences if sentences is not None else split_sentences(text))]
     all_sents = [_trim(text, s, e) for s, e in all_sents if text[s:e].strip()]
     body = [(s, e) for s, e in all_sents if not _overlaps(s, e, boilerplate)]
+    if len(body) == len(all_sents):
+        body = all_sents  # the same sentences: one index serves both
 
     cl = [getattr(c, "claim", c) for c in claims]
     treat_claims = [c for c in cl if getattr(c, "drug", None) is not None]
