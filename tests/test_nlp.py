@@ -202,3 +202,26 @@ def test_issue6_link_score_and_via_are_those_of_the_kept_link(nlp):
     mentions = {(c.drug.text, c.drug.score, c.drug.via) for c in extract_claims_from_text(
         "SNRIs are approved for fibromyalgia. " + text) if c.drug}
     assert ("SNRIs", 1.0, "name") in mentions
+
+
+def test_issue6_cue_scopes_stay_in_the_sentence_spacy_gives(nlp, shared_dir):
+    """Cue scopes take the sentence bounds from the sentence starts read once per doc; they must be
+    those found with ``Span.sent`` for every cue of real articles."""
+    from pipeline.scale.bench import load_articles
+
+    tagger = nlp.get_pipe("overclaim_cues")
+    arts, _ = load_articles(shared_dir / "articles", 120)
+    n = 0
+    for a in arts:
+        doc = nlp(a.text)
+        for cue in doc._.cues:
+            sent, direction = cue.sent, tagger.meta[cue._.cue_kind]["direction"]
+            start, end = cue.start, cue.end
+            if direction in ("forward", "bidirectional"):
+                end = next((k for k in range(cue.end, sent.end) if doc[k].lower_ in tagger.terminators), sent.end)
+            if direction in ("backward", "bidirectional"):
+                start = next((k + 1 for k in range(cue.start - 1, sent.start - 1, -1)
+                              if doc[k].lower_ in tagger.terminators), sent.start)
+            assert cue._.scope == (start, end), (cue.text, a.id)
+            n += 1
+    assert n > 300

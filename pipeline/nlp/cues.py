@@ -14,10 +14,13 @@ Example:
 """
 from __future__ import annotations
 
+import bisect
 import importlib.resources as resources
 from typing import Iterable
 
+import numpy
 import yaml
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -58,11 +61,14 @@ class CueTagger:
         spans = filter_spans(spans)
         cues = []
         rows = []
+        # Sentence starts, read once: Span.sent searches the token array for every cue.
+        starts = (numpy.flatnonzero(doc.to_array([SENT_START]).reshape(-1) == 1).tolist()
+                  if spans and doc.has_annotation("SENT_START") else None)
         for sp in spans:
             kind = sp.label_
             meta = self.meta[kind]
             # "works by" is a mechanism, not a booster; "can" in "cannot" handled by the tokenizer.
-            scope = self._scope(doc, sp, meta["direction"])
+            scope = self._scope(doc, sp, meta["direction"], starts)
             sp._.cue_kind = kind
             sp._.cue_strength = meta["strength"]
             sp._.scope = scope
@@ -72,17 +78,25 @@ class CueTagger:
         doc.user_data[CUE_ROWS] = rows
         return doc
 
-    def _scope(self, doc: Doc, cue: Span, direction: str) -> tuple[int, int]:
-        sent = cue.sent if doc.has_annotation("SENT_START") else doc[:]
+    def _scope(self, doc: Doc, cue: Span, direction: str, starts: list[int] | None = None) -> tuple[int, int]:
+        """The token range the cue governs, within its sentence (``starts``: the sentence-start
+        token indices, ``None`` when the doc has no sentence boundaries)."""
+        if starts is None:
+            sent_start, sent_end = 0, len(doc)
+        else:  # as Span.sent: from the last start at or before the cue to the first at or after its end
+            k = bisect.bisect_right(starts, cue.start) - 1
+            sent_start = starts[k] if k >= 0 else 0
+            k = bisect.bisect_left(starts, cue.end)
+            sent_end = starts[k] if k < len(starts) else len(doc)
         start, end = cue.start, cue.end
         if direction in ("forward", "bidirectional"):
             k = cue.end
-            while k < sent.end and doc[k].lower_ not in self.terminators:
+            while k < sent_end and doc[k].lower_ not in self.terminators:
                 k += 1
             end = k
         if direction in ("backward", "bidirectional"):
             k = cue.start
-            while k > sent.start and doc[k - 1].lower_ not in self.terminators:
+            while k > sent_start and doc[k - 1].lower_ not in self.terminators:
                 k -= 1
             start = k
         return (start, end)
