@@ -132,3 +132,107 @@ def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
     req = tuple(order(found)[:3])
     _REQ[id(pattern)] = (pattern, req)
     return req
+
+
+# Words so common in health news that indexing them would cost more than it saves (speed only).
+_COMMON_WORDS = frozenset("""a an and are as at be been by can for from had has have in is it its may no
+not of on or than that the this to was were will with""".split())
+
+
+def _indexable(lit: str) -> bool:
+    """Whether the automaton indexes ``lit``: not a very common word, and three characters or more
+    unless it has no letters (``%``; one or two letters occur everywhere)."""
+    return lit.strip(" ,.").lower() not in _COMMON_WORDS and (len(lit) >= 3 or not any(map(str.isalpha, lit)))
+
+
+class LiteralIndex:
+    """Every requirement literal of the pattern lists seen so far, with an Aho-Corasick automaton
+    (``pyahocorasick``) that finds all their occurrences in a text in one pass. Each pattern list
+    gets its requirement sets as frozensets of literal ids; the automaton is rebuilt when a new
+    list brings new literals (only while the first texts are read). :attr:`version` changes
+    then, so that indexes built before can be told apart.
+
+    Example:
+        >>> index = LiteralIndex()
+        >>> pats = [re.compile(r"\\bmiracle cure", re.I), re.compile(r"\\b(side effects?|risks?)\\b", re.I)]
+        >>> [len(indexed) for indexed, checked in index.of(pats)]
+        [1, 1]
+        >>> present = index.present("a miracle cure with no risk")
+        >>> [not any(present.isdisjoint(r) for r in indexed) for indexed, _ in index.of(pats)]
+        [True, True]
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.lengths: list[int] = []
+        self.lists: dict[int, tuple] = {}
+        self.automaton = None
+        self.version = 0
+        self._lengths = None
+
+    def of(self, patterns) -> list[tuple[tuple[frozenset[int], ...], tuple[tuple[str, ...], ...]]]:
+        """For each pattern of ``patterns`` (a list kept by the caller: it is cached by identity),
+        its requirement sets (:func:`requirements`) in two parts:
+        those looked up in the automaton, as frozensets of literal ids, and those with a literal
+        too common or too short to index (``"e"``, ``" the "``), kept as literals to be checked in
+        the few sentences the first part leaves."""
+        hit = self.lists.get(id(patterns))
+        if hit is not None and hit[0] is patterns:
+            return hit[1]
+        out = []
+        for reqs in map(_ordered_requirements, patterns):
+            indexed, checked = [], []
+            for r in reqs:
+                if not all(map(_indexable, r)):
+                    checked.append(r)
+                    continue
+                for lit in r:
+                    if lit not in self.ids:
+                        self.ids[lit] = len(self.lengths)
+                        self.lengths.append(len(lit))
+                        if self.automaton is not None:
+                            self.automaton = None
+                            self.version += 1  # indexes built before miss the new literals
+                indexed.append(frozenset(self.ids[lit] for lit in r))
+            out.append((tuple(indexed), tuple(checked)))
+        self.lists[id(patterns)] = (patterns, out)
+        return out
+
+    def length_array(self):
+        """Lengths of the literals by id (a numpy array)."""
+        import numpy
+
+        if self._lengths is None or len(self._lengths) != len(self.lengths):
+            self._lengths = numpy.array(self.lengths, dtype=numpy.int64)
+        return self._lengths
+
+    def find(self, low: str):
+        """``(end offsets, literal ids)``, two numpy arrays: the offset of the last character and
+        the id of every occurrence of every literal in ``low``, overlapping ones included."""
+        import itertools
+
+        import numpy
+
+        if self.automaton is None:
+            import ahocorasick
+
+            a = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for lit, i in self.ids.items():
+                a.add_word(lit, i)
+            if self.ids:
+                a.make_automaton()
+            self.automaton = a
+        if not self.ids:
+            flat = numpy.zeros(0, dtype=numpy.int64)
+        else:
+            flat = numpy.fromiter(itertools.chain.from_iterable(self.automaton.iter(low)), dtype=numpy.int64)
+        return flat[0::2], flat[1::2]
+
+    def present(self, low: str) -> set[int]:
+        """Ids of the literals that occur in ``low`` (a lower-cased text)."""
+        return set(self.find(low)[1].tolist())
+
+
+def _ordered_requirements(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+    """:func:`requirements` with each set's literals longest first (a fixed order)."""
+    return tuple(tuple(sorted(r, key=lambda x: (-len(x), x))) for r in requirements(pattern))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .prefilter import literal_safe, requirements
+from .prefilter import LiteralIndex, literal_safe, requirements
 
 SATISFACTORY = "satisfactory"
 NOT_SATISFACTORY = "not_satisfactory"
@@ -169,90 +169,7 @@ def _plan(patterns) -> list[tuple[re.Pattern, tuple[tuple[str, ...], ...]]]:
     return hit[1]
 
 
-# Words so common in health news that indexing them would cost more than it saves (speed only).
-_COMMON_WORDS = frozenset("""a an and are as at be been by can for from had has have in is it its may no
-not of on or than that the this to was were will with""".split())
-
-
-def _indexable(lit: str) -> bool:
-    """Whether the automaton indexes ``lit``: not a very common word, and three characters or more
-    unless it has no letters (``%``; one or two letters occur everywhere)."""
-    return lit.strip(" ,.").lower() not in _COMMON_WORDS and (len(lit) >= 3 or not any(map(str.isalpha, lit)))
-
-
-class _Literals:
-    """Every requirement literal of the pattern lists seen so far, with an Aho-Corasick automaton
-    (``pyahocorasick``) that finds all their occurrences in a text in one pass. Each pattern list
-    gets its requirement sets as frozensets of literal ids; the automaton is rebuilt when a new
-    list brings new literals (only while the first articles are scored)."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.lengths: list[int] = []
-        self.lists: dict[int, tuple] = {}
-        self.automaton = None
-        self.version = 0
-        self._lengths = None
-
-    def of(self, patterns) -> list[tuple[tuple[frozenset[int], ...], tuple[tuple[str, ...], ...]]]:
-        """For each pattern of ``patterns``, its requirement sets (see :func:`_plan`) in two parts:
-        those looked up in the automaton, as frozensets of literal ids, and those with a literal
-        too common or too short to index (``"e"``, ``" the "``), kept as literals to be checked in
-        the few sentences the first part leaves."""
-        hit = self.lists.get(id(patterns))
-        if hit is not None and hit[0] is patterns:
-            return hit[1]
-        out = []
-        for _, reqs in _plan(patterns):
-            indexed, checked = [], []
-            for r in reqs:
-                if not all(map(_indexable, r)):
-                    checked.append(r)
-                    continue
-                for lit in r:
-                    if lit not in self.ids:
-                        self.ids[lit] = len(self.lengths)
-                        self.lengths.append(len(lit))
-                        if self.automaton is not None:
-                            self.automaton = None
-                            self.version += 1  # indexes built before miss the new literals
-                indexed.append(frozenset(self.ids[lit] for lit in r))
-            out.append((tuple(indexed), tuple(checked)))
-        self.lists[id(patterns)] = (patterns, out)
-        return out
-
-    def length_array(self):
-        """Lengths of the literals by id (a numpy array)."""
-        import numpy
-
-        if self._lengths is None or len(self._lengths) != len(self.lengths):
-            self._lengths = numpy.array(self.lengths, dtype=numpy.int64)
-        return self._lengths
-
-    def find(self, low: str):
-        """``(end offsets, literal ids)``, two numpy arrays: the offset of the last character and
-        the id of every occurrence of every literal in ``low``, overlapping ones included."""
-        import itertools
-
-        import numpy
-
-        if self.automaton is None:
-            import ahocorasick
-
-            a = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for lit, i in self.ids.items():
-                a.add_word(lit, i)
-            if self.ids:
-                a.make_automaton()
-            self.automaton = a
-        if not self.ids:
-            flat = numpy.zeros(0, dtype=numpy.int64)
-        else:
-            flat = numpy.fromiter(itertools.chain.from_iterable(self.automaton.iter(low)), dtype=numpy.int64)
-        return flat[0::2], flat[1::2]
-
-
-_LITERALS = _Literals()
+_LITERALS = LiteralIndex()
 
 
 def _possible(reqs, has) -> bool:
@@ -292,7 +209,7 @@ class _Article:
     the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
     of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
     inside the sentence. All literals are found in one pass over the lower-cased article
-    (:class:`_Literals`) and mapped to sentences by bisection. Sentences that are not
+    (:class:`~pipeline.prefilter.LiteralIndex`) and mapped to sentences by bisection. Sentences that are not
     :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
     searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
 

@@ -16,9 +16,12 @@ import re
 
 import yaml
 
-from ..prefilter import literal_safe, requirements
+from ..prefilter import LiteralIndex, literal_safe
 
 _PARA = re.compile(r"[^\n]+")
+
+
+_INDEX = LiteralIndex()
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,6 +36,12 @@ def _patterns() -> list[tuple[str, re.Pattern]]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _compiled() -> list[re.Pattern]:
+    """The patterns alone (one list object: :class:`LiteralIndex` caches by identity)."""
+    return [pat for _, pat in _patterns()]
+
+
 def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
     """Return (start, end, kind) for each boilerplate line of ``text``.
 
@@ -45,8 +54,11 @@ def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
     out = []
     pats = _patterns()
     if literal_safe(text):  # only the patterns whose required literals occur in the article
-        has = text.lower().__contains__
-        pats = [(kind, pat) for kind, pat in pats if all(any(map(has, r)) for r in requirements(pat))]
+        low = text.lower()
+        has = low.__contains__
+        present = _INDEX.present(low)  # all indexed literals in one pass; the rest tested one by one
+        pats = [(kind, pat) for (kind, pat), (indexed, checked) in zip(pats, _INDEX.of(_compiled()))
+                if not any(present.isdisjoint(r) for r in indexed) and all(any(map(has, r)) for r in checked)]
         if not pats:
             return out
     for m in _PARA.finditer(text):
