@@ -225,3 +225,15 @@ def test_issue6_cue_scopes_stay_in_the_sentence_spacy_gives(nlp, shared_dir):
             assert cue._.scope == (start, end), (cue.text, a.id)
             n += 1
     assert n > 300
+
+
+def test_issue6_boilerplate_found_in_the_first_article_of_a_process(monkeypatch):
+    """The boilerplate literal index starts empty in every process (workers, a resumed run): the
+    very first article must be searched with every literal registered (a first article's
+    affiliate line was missed, so --resume and --workers outputs differed from a single run)."""
+    import pipeline.nlp.boilerplate as bp
+    from pipeline.prefilter import LiteralIndex
+
+    monkeypatch.setattr(bp, "_INDEX", LiteralIndex())
+    text = "Baclofen helps.\nAs an Amazon Associate I earn from qualifying purchases.\nMore text."
+    assert [k for _, _, k in bp.find_boilerplate(text)] == ["affiliate"]

@@ -56,8 +56,9 @@ def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
     if literal_safe(text):  # only the patterns whose required literals occur in the article
         low = text.lower()
         has = low.__contains__
+        reqs = _INDEX.of(_compiled())  # registers the literals: before the first search
         present = _INDEX.present(low)  # all indexed literals in one pass; the rest tested one by one
-        pats = [(kind, pat) for (kind, pat), (indexed, checked) in zip(pats, _INDEX.of(_compiled()))
+        pats = [(kind, pat) for (kind, pat), (indexed, checked) in zip(pats, reqs)
                 if not any(present.isdisjoint(r) for r in indexed) and all(any(map(has, r)) for r in checked)]
         if not pats:
             return out
