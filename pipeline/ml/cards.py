@@ -48,13 +48,14 @@ SELECTION = {
                 "upper bound: +0.003) and extra features for the clause after 'suggest/show/found that': none gained "
                 "more than 0.005. A frozen pretrained sentence encoder (all-MiniLM-L6-v2) did not close the gap: "
                 "alone it scored 0.565 (Yu 2019) and 0.552 (Yu 2020), and added to these features or averaged with "
-                "this model it reached at most 0.776 and 0.770 (`experiments/encoder_probe/`). Fine-tuning it "
-                "reached 0.832 on a single Yu 2019 fold (this model: 0.766 on the same fold), a one-fold estimate "
-                "rather than a cross-validated result, at about 23x the scoring cost (15-16 vs 0.68 ms/sentence) "
-                "and +0.6 GB of memory, so it is not used.",
+                "this model it reached at most 0.776 and 0.770 (`experiments/encoder_probe/`). Fine-tuned, "
+                "the same encoder reached 0.842 (Yu 2019) and 0.819 (Yu 2020, trained on its own folds only) in "
+                "5-fold CV on these splits, at about 23x the scoring cost (15-16 vs 0.68 ms/sentence), +0.6 GB of "
+                "memory and a torch dependency, so it is not used here.",
     "advice": "C chosen among 0.3 / 1 by the Li 2021 grouped CV below (1: 0.848, 2.5x slower). A frozen "
-              "all-MiniLM-L6-v2 encoder did not help: 0.699 alone, at most 0.848 combined with this model "
-              "(`experiments/encoder_probe/`).",
+              "all-MiniLM-L6-v2 encoder did not help: 0.699 alone, at most 0.848 combined with this model; "
+              "fine-tuned, it reached 0.911 in the same grouped 5-fold CV, at about 23x the scoring cost and a "
+              "torch dependency, so it is not used here (`experiments/encoder_probe/`).",
     "hedge": "Defaults shared with the other models; not tuned.",
     "checkworthy": "C (0.3, 1) and the cue feature weight (0, 0.3, 1) were chosen on the same two evaluations "
                    "reported below (CLEF test and leave-one-seed-article-out), so these figures are slightly "
