@@ -3,9 +3,11 @@ fine-tuned on each training fold of the repo's own split, ONE CPU thread.
 
 Same splits as ``pipeline.ml.training.cross_val_proba``: StratifiedKFold(5, shuffle, seed 0) for
 Yu 2019, StratifiedGroupKFold(5, shuffle, seed 0) grouped by press release (Yu 2020) or PMID
-(Li 2021). Same fixed recipe as ``finetune_fold0.py`` (chosen before any CV run, not tuned):
+(Li 2021). Same fixed recipe as the first one-fold run (``finetune_fold0.py``, commit e5380ce; chosen before
+any CV run, not tuned):
 AdamW lr 5e-5, weight decay 0.01, batch 16, 4 epochs, 10% linear warm-up then linear decay,
-max_len 128, class-balanced cross-entropy, seed 0. The only change is for speed: training batches
+max_len 128, class-balanced cross-entropy; the seed is the fold number (fold 0: seed 0, as before).
+The only change is for speed: training batches
 are drawn from length buckets (shuffle, sort chunks of 50 batches by length, shuffle the batches),
 so less padding is computed. Only the LAST epoch's predictions are scored (no epoch picking).
 
