@@ -209,8 +209,8 @@ class _Article:
     the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
     of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
     inside the sentence. All literals are found in one pass over the lower-cased article
-    (:class:`~pipeline.prefilter.LiteralIndex`) and mapped to sentences by bisection. Sentences that are not
-    :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
+    (:class:`~pipeline.prefilter.LiteralIndex`) and mapped to sentences by binary search (numpy).
+    Sentences that are not :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
     searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
 
     __slots__ = ("text", "lower", "_found", "_cands", "_sents")
