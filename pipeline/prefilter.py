@@ -180,7 +180,7 @@ class LiteralIndex:
         if hit is not None and hit[0] is patterns:
             return hit[1]
         out = []
-        for reqs in map(_ordered_requirements, patterns):
+        for reqs in map(ordered_requirements, patterns):
             indexed, checked = [], []
             for r in reqs:
                 if not all(map(_indexable, r)):
@@ -233,6 +233,6 @@ class LiteralIndex:
         return set(self.find(low)[1].tolist())
 
 
-def _ordered_requirements(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+def ordered_requirements(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     """:func:`requirements` with each set's literals longest first (a fixed order)."""
     return tuple(tuple(sorted(r, key=lambda x: (-len(x), x))) for r in requirements(pattern))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .prefilter import LiteralIndex, literal_safe, requirements
+from .prefilter import LiteralIndex, literal_safe, ordered_requirements
 
 SATISFACTORY = "satisfactory"
 NOT_SATISFACTORY = "not_satisfactory"
@@ -161,10 +161,10 @@ _PLANS: dict[int, tuple] = {}
 
 
 def _plan(patterns) -> list[tuple[re.Pattern, tuple[tuple[str, ...], ...]]]:
-    """``patterns`` with their requirement sets (see :func:`pipeline.prefilter.requirements`), once per list."""
+    """``patterns`` with their requirement sets (:func:`pipeline.prefilter.ordered_requirements`), once per list."""
     hit = _PLANS.get(id(patterns))
     if hit is None or hit[0] is not patterns:
-        plan = [(p, tuple(tuple(sorted(r, key=len, reverse=True)) for r in requirements(p))) for p in patterns]
+        plan = [(p, ordered_requirements(p)) for p in patterns]
         hit = _PLANS[id(patterns)] = (patterns, plan)
     return hit[1]
 
