@@ -26,7 +26,8 @@ class Auditor:
             the compiled open-source reference when it has been built).
         overlays: editor overlay files or folders merged on top of the reference.
         models: apply the trained check-worthiness and strength models (``pipeline.scoring``);
-            ``False`` uses the rules alone.
+            ``False`` uses the rules alone; ``"encoder"`` scores strength with the fine-tuned
+            encoder model (``strength-encoder``) instead of the scikit-learn one.
 
     Attributes:
         timings: ``None``, or a dict that :meth:`audit_article` adds each stage's CPU seconds to
@@ -34,7 +35,7 @@ class Auditor:
             ``verify``, ``scorecard``); set it to ``{}`` to measure (``overclaim bench --stages``).
     """
 
-    def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool = True) -> None:
+    def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool | str = True) -> None:
         from .nlp import get_nlp
         from .reference import load_reference
         from .verify import Verifier
@@ -45,9 +46,12 @@ class Auditor:
         self.verifier = Verifier(self.reference)
         self.scorer = None
         if models:
-            from .scoring import ClaimScorer
+            from .scoring import ClaimScorer, ScorerConfig
 
-            self.scorer = ClaimScorer()
+            if models not in (True, "encoder"):
+                raise ValueError(f"models={models!r}: use True, False or 'encoder'")
+            self.scorer = ClaimScorer(ScorerConfig(
+                strength_model="strength-encoder" if models == "encoder" else "strength"))
         self.timings: dict[str, float] | None = None
 
     def audit_article(self, article: Article) -> ArticleResult:

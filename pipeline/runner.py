@@ -24,7 +24,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
               overlays: Iterable[str] = (), html: bool = True, progress: bool = True,
               echo: Callable[[str], None] | None = None, show: int = 10, sinks: Iterable = (),
               workers: int = 1, engine: str = "local", scheduler=None, resume: bool = False,
-              timeout: float | None = None, commit_every: float = 1.0, models: bool = True) -> dict:
+              timeout: float | None = None, commit_every: float = 1.0, models: bool | str = True) -> dict:
     """Audit files/folders into ``out`` and return the run summary.
 
     Args:
@@ -32,7 +32,8 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         out: output folder (checked for writability before any work).
         opts: ingest options.
         overlays: editor overlay files/folders for the reference.
-        models: apply the trained claim models (``False``: rules only).
+        models: apply the trained claim models (``False``: rules only; ``"encoder"``: strength
+            from the fine-tuned encoder model, see :class:`pipeline.audit.Auditor`).
         html: write ``report.html``.
         progress: show a progress bar on standard error.
         echo: where to print the summary table (``None``: print nothing).
@@ -139,7 +140,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     return summary
 
 
-def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool = True):
+def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool | str = True):
     if engine == "dask":
         from .scale.dask_engine import DaskEngine
 

@@ -37,11 +37,15 @@ class ScorerConfig:
         checkworthy_threshold: claims in sentences scored below this are dropped (0 disables).
         strength_min_prob: a model strength replaces the rules' default only above this probability.
         checkworthy_types: claim types the check-worthiness filter applies to.
+        strength_model: "strength" (the scikit-learn model, default) or "strength-encoder" (the
+            fine-tuned MiniLM: more accurate, about 20 ms per scored sentence instead of 1; its
+            cue words still come from the scikit-learn model).
     """
 
     checkworthy_threshold: float = 0.15
     strength_min_prob: float = 0.8
     checkworthy_types: tuple[ClaimType, ...] = (ClaimType.EFFICACY,)
+    strength_model: str = "strength"
 
 
 class ClaimScorer:
@@ -57,12 +61,24 @@ class ClaimScorer:
         self.model_dir = model_dir
         self._strength = None
         self._checkworthy = None
+        self._cues = None
 
     def _models(self):
         if self._strength is None:
             from .ml import load_model
 
-            self._strength = load_model("strength", model_dir=self.model_dir)
+            self._cues = load_model("strength", model_dir=self.model_dir)
+            if self.config.strength_model == "strength-encoder":
+                from .ml.encoder import load_encoder
+
+                self._strength = load_encoder("strength-encoder", model_dir=self.model_dir)
+            elif self.config.strength_model == "strength":
+                self._strength = self._cues
+            else:
+                from .errors import ModelError
+
+                raise ModelError(f"unknown strength model {self.config.strength_model!r}; "
+                                 "choose 'strength' or 'strength-encoder'")
             if self.config.checkworthy_threshold > 0:
                 self._checkworthy = load_model("checkworthy", model_dir=self.model_dir)
         return self._strength, self._checkworthy
@@ -106,7 +122,7 @@ class ClaimScorer:
                         and c.polarity == "positive":
                     c.strength = Strength(best)
                     if c.sentence not in top:
-                        top[c.sentence] = strength_model.top_cues([c.sentence], classes=[best], k=2)[0]
+                        top[c.sentence] = self._cues.top_cues([c.sentence], classes=[best], k=2)[0]
                     for phrase in top[c.sentence]:
                         i = c.sentence.lower().find(phrase.lower())
                         if i >= 0:

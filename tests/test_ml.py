@@ -33,7 +33,7 @@ CORREL = "Baclofen use was associated with lower pain"
 
 
 def test_shown_to_reduce_is_direct_causal_more_than_hedged_or_correlational():
-    df = score_strength([PROVEN, HEDGED, CORREL])
+    df = score_strength([PROVEN, HEDGED, CORREL], model="fast")
     assert df.strength.tolist()[0] == 3
     p3 = df.p3.tolist()
     assert p3[0] > p3[1] and p3[0] > p3[2]
@@ -43,14 +43,14 @@ def test_shown_to_reduce_is_direct_causal_more_than_hedged_or_correlational():
 
 
 def test_top_cues_name_the_words_that_carried_the_strength():
-    df = score_strength([PROVEN, "Studies show that baclofen can significantly reduce fibromyalgia pain.", HEDGED])
+    df = score_strength([PROVEN, "Studies show that baclofen can significantly reduce fibromyalgia pain.", HEDGED], model="fast")
     assert any("has been shown" in c for c in df.top_cues[0])
     assert any("can significantly reduce" in c for c in df.top_cues[1])
     assert any("may" in c for c in df.top_cues[2])
 
 
 def test_descriptive_sentence_is_no_relation():
-    df = score_strength(["Baclofen is available in tablet form and is usually taken orally."])
+    df = score_strength(["Baclofen is available in tablet form and is usually taken orally."], model="fast")
     assert df.strength[0] == 0
 
 
@@ -207,7 +207,7 @@ def test_eval_cli_unknown_task_is_a_usage_error():
 
 @needs_data
 def test_eval_on_small_subset_runs_and_reports_anchors():
-    df = evaluate("strength", limit=300)
+    df = evaluate("strength", limit=300, encoder=False)
     assert len(df) == 4
     assert set(df.dataset) == {"Yu 2019 PubMed", "Yu 2020 press releases"}
     assert (df.ci95_low <= df.macro_f1).all() and (df.macro_f1 <= df.ci95_high).all()

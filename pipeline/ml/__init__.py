@@ -33,14 +33,18 @@ __all__ = ["MODEL_NAMES", "ClaimModel", "load_model", "clear_cache", "score_stre
 STRENGTH_LABELS = {0: "no relation", 1: "correlational", 2: "conditional causal", 3: "direct causal"}
 
 
-def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3):
+def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3, model: str = "encoder"):
     """Claim strength of each sentence with class probabilities and the words that carried it.
 
     Args:
         sentences: list of sentences.
-        model_dir: folder with the strength model (default the installed ``models/``).
-        k: at most this many cue phrases per sentence in ``top_cues`` (0: skip them, about
-            4x faster: 0.2 instead of 0.8 ms/sentence).
+        model_dir: folder with the models (default the installed ``models/``).
+        k: at most this many cue phrases per sentence in ``top_cues`` (0: skip them).
+        model: "encoder" (default): the fine-tuned MiniLM ``strength-encoder``, the more accurate
+            (cross-validated macro-F1 in ``models/strength-encoder.md``), about 20 ms/sentence;
+            "fast": the scikit-learn ``strength`` model the audit uses, about 1 ms/sentence.
+            ``top_cues`` always come from the scikit-learn model's cue weights, for the class
+            predicted.
 
     Returns:
         DataFrame with columns ``text``, ``strength`` (0 no relation, 1 correlational,
@@ -52,14 +56,29 @@ def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3):
         >>> int(df.strength[0]), df.top_cues[0]                                # doctest: +SKIP
         (3, ['has been shown to reduce'])
     """
+    import numpy as np
     import pandas as pd
 
     from .model import ClaimModel, load_model
 
+    if model not in ("encoder", "fast"):
+        from ..errors import ModelError
+
+        raise ModelError(f"unknown strength model {model!r}; choose 'encoder' or 'fast'")
     m = load_model("strength", model_dir=model_dir)
     sents = ClaimModel._check(sentences)
-    proba = m.predict_proba(sents)
+    if model == "encoder":
+        from .encoder import load_encoder
+
+        scorer = load_encoder("strength-encoder", model_dir=model_dir)
+    else:
+        scorer = m
+    proba = scorer.predict_proba(sents) if sents else np.zeros((0, len(m.classes_)))
     df = pd.DataFrame({"text": sents})
+    if model == "encoder" and list(scorer.classes_) != list(m.classes_):
+        from ..errors import ModelError
+
+        raise ModelError(f"strength-encoder classes {list(scorer.classes_)} differ from strength's {list(m.classes_)}")
     pred = m.classes_[proba.argmax(axis=1)] if len(sents) else []
     df["strength"] = pd.Series(pred, dtype="int64")
     for j, c in enumerate(m.classes_):

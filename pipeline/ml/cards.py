@@ -150,3 +150,78 @@ def write_card(name: str, model_dir: str | Path) -> Path:
     tmp.write_text(render_card(meta), encoding="utf-8")
     tmp.replace(p)
     return p
+
+
+ENCODER_PURPOSE = {
+    "strength-encoder": PURPOSE["strength"] + " The accurate counterpart of `strength`, for `overclaim strength` "
+                        "and notebooks; the audit keeps the faster `strength`.",
+    "advice-encoder": PURPOSE["advice"] + " The accurate counterpart of `advice` (Python API: "
+                      "`pipeline.ml.encoder.load_encoder(\"advice-encoder\")`).",
+}
+
+
+def render_encoder_card(meta: dict) -> str:
+    """The model card text of an encoder model (``strength-encoder``, ``advice-encoder``)."""
+    name = meta["name"]
+    task = name.split("-")[0]
+    rows = meta.get("metrics", [])
+    r = meta["recipe"]
+    q = meta.get("quantisation", {})
+    lines = [
+        f"# Model card: `{name}`", "",
+        ENCODER_PURPOSE[name], "",
+        "- Classes: " + ", ".join(f"{c} = {n}" for c, n in zip(meta["classes"], meta["class_names"])),
+        f"- Trained: {meta['trained']} (torch {meta['torch']}, transformers {meta['transformers']}, Python "
+        f"{meta['python']}), {meta['train_seconds']} s on one CPU core of this machine",
+        f"- Rebuild: `{meta['command']}` (from the repository root, after `pip install -e \".[encoder-train]\"`; "
+        "data from `$OVERCLAIM_DATA_DIR` or `../shared`). Add `--cv` to rerun the cross-validation below "
+        "(several hours).",
+        f"- Re-measure: `overclaim eval {task}` recomputes the figures below from the stored out-of-fold "
+        f"predictions (`{name}.cv.npz`, described in `{name}.cv.json`) and the gold labels in the data folder"
+        + (" (and `overclaim eval exaggeration`)" if task == "strength" else ""),
+        f"- Weights: `{meta['weights']}` ({meta['size_bytes'] / 1e6:.1f} MB: every matrix int8 with a float32 scale "
+        f"per row, vectors float32), SHA-256 `{meta['sha256']}`; vocabulary `{meta['vocab']}` (SHA-256 "
+        f"`{meta['vocab_sha256']}`); both checked on load, read with `allow_pickle=False`",
+        f"- Load: `pipeline.ml.encoder.load_encoder(\"{name}\")` (numpy only: our own WordPiece tokenizer and "
+        "forward pass, no torch)" + (f"; scoring cost {meta['ms_per_sentence']:.1f} ms/sentence (one thread, "
+                                     "batches of 32, measured when trained)" if meta.get("ms_per_sentence") else ""),
+    ]
+    if q:
+        lines.append(f"- int8 storage vs the float32 weights: the predicted class differs on {q['changed']} of "
+                     f"{q['n']} training sentences; largest probability change {q['max_abs_diff']:.3f}")
+    lines += [
+        "", "## Data and licence", "", DATA[task], "",
+        f"Training rows: {meta['n_train']} ({', '.join(f'{k} {v}' for k, v in meta['train_sources'].items())}); "
+        f"labels {meta['label_counts']}.", "",
+        f"Base model: {meta['base_model']}. The fine-tuned weights are a derivative of it (Apache-2.0).", "",
+        "## Model", "",
+        "- all-MiniLM-L6-v2: 6 BERT layers, hidden size 384, 12 heads, uncased WordPiece vocabulary of 30,522; "
+        "mean pooling over tokens, dropout 0.1 and a linear head.",
+        f"- Fine-tuned end to end: AdamW lr {r['lr']}, weight decay {r['weight_decay']}, batch {r['batch']}, "
+        f"{r['epochs']} epochs, {int(r['warmup'] * 100)}% linear warm-up then linear decay, max length "
+        f"{r['max_len']} tokens, {r['loss']}, gradient clipping 1.0, batches drawn from length buckets, seed "
+        f"{r['seed']}, {r['threads']} thread.",
+        "- Recipe fixed before any cross-validation and not tuned on it; the last epoch is used (see "
+        "`experiments/encoder_probe/README.md` for the probe that led here).",
+        "", "## Metrics", "",
+        "Cross-validated macro-F1 on the same folds as the scikit-learn model's evaluation, each fold fine-tuned "
+        "from the pretrained encoder with seed = fold number; 95% percentile bootstrap interval over sentences "
+        "(1,000 resamples) and the SD over folds. Anchors are published figures, not re-measured here.", "",
+        metrics_table(rows) if rows else "(no stored cross-validation in this folder)\n",
+        "## Limitations", "",
+        f"- Trained on {DOMAIN[task]}, not blog prose: expect a domain shift on consumer health articles.",
+        "- About 20x the scoring cost of the scikit-learn model, so `overclaim audit` uses the latter.",
+        "- Sentences are cut at 128 WordPiece tokens.",
+        "- Probabilities are the softmax of a network trained with class-balanced loss, not calibrated.", "",
+    ]
+    return "\n".join(lines)
+
+
+def write_encoder_card(name: str, model_dir: str | Path) -> Path:
+    """Write ``<model_dir>/<name>.md`` from ``<name>.json``."""
+    meta = read_meta(name, Path(model_dir))
+    p = Path(model_dir) / f"{name}.md"
+    tmp = p.with_suffix(".md.tmp")
+    tmp.write_text(render_encoder_card(meta), encoding="utf-8")
+    tmp.replace(p)
+    return p

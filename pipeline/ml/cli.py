@@ -31,7 +31,7 @@ def _err(msg: str) -> None:
 
 
 def _table(df) -> str:
-    cols = [c for c in ("task", "dataset", "protocol", "n", "macro_f1", "ci95_low", "ci95_high", "fold_sd",
+    cols = [c for c in ("model", "task", "dataset", "protocol", "n", "macro_f1", "ci95_low", "ci95_high", "fold_sd",
                         "f1_speculative", "average_precision", "anchor_f1", "target", "met", "anchor")
             if c in df.columns]
     import pandas as pd
@@ -41,12 +41,19 @@ def _table(df) -> str:
 
 
 def train_cmd(
-    name: str = typer.Argument(..., help="Model: strength | advice | hedge | checkworthy."),
+    name: str = typer.Argument(..., help="Model: strength | advice | hedge | checkworthy, or an encoder model: "
+                                         "strength-encoder | advice-encoder (needs the encoder-train extra)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder (default $OVERCLAIM_DATA_DIR or ../shared)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write <name>.skops/.json/.md (default: models/)."),
-    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the cross-validated evaluation for the card."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the weights, .json and .md card (default: models/)."),
+    no_eval: bool = typer.Option(False, "--no-eval", help="Skip the cross-validated evaluation for the card (scikit-learn models)."),
+    cv: bool = typer.Option(False, "--cv", help="Encoder models: also rerun the stored 5-fold cross-validation "
+                                                "(hours on a CPU; without it the stored predictions are kept)."),
 ) -> None:
     """Train a claim model with fixed seeds and write its weights and model card.
+
+    The scikit-learn models take seconds to minutes. The encoder models fine-tune MiniLM with
+    torch (pip install -e ".[encoder-train]"): about 20 min (strength) or 40 min (advice) on
+    one CPU core, and several hours with --cv. Scoring them later needs numpy only.
 
     Examples:
 
@@ -55,12 +62,28 @@ def train_cmd(
       overclaim train advice --data ../shared --out /tmp/models
 
       overclaim train hedge --no-eval
+
+      overclaim train strength-encoder --out /tmp/models
     """
     from ..errors import OverclaimError
+    from .encoder import ENCODER_NAMES
     from .training import train
 
     cmd = "overclaim train " + name + (f" --data {data}" if data else "") + (f" --out {out}" if out else "") + \
-          (" --no-eval" if no_eval else "")
+          (" --no-eval" if no_eval else "") + (" --cv" if cv else "")
+    if name in ENCODER_NAMES:
+        from .encoder_train import train_encoder
+
+        try:
+            res = train_encoder(name, data, out, cv=cv, command=cmd, log=lambda m: typer.echo(m, err=True))
+        except OverclaimError as e:
+            _err(str(e))
+            raise typer.Exit(EXIT_USAGE)
+        typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s)")
+        return
+    if cv:
+        _err("--cv is for the encoder models; the scikit-learn models are cross-validated unless --no-eval")
+        raise typer.Exit(EXIT_USAGE)
     try:
         res = train(name, data, out, evaluate_model=not no_eval, command=cmd)
     except OverclaimError as e:
@@ -104,11 +127,14 @@ def strength_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JSONL here (default stdout)."),
     batch: int = typer.Option(256, help="Sentences scored per batch."),
     cues: int = typer.Option(3, help="At most this many top cue phrases per sentence."),
+    model: str = typer.Option("encoder", "--model", "-m", help="encoder: the fine-tuned MiniLM (more accurate, "
+                                                               "~20 ms/sentence); fast: the scikit-learn model "
+                                                               "(~1 ms/sentence, used by the audit)."),
 ) -> None:
     """Score claim strength: 0 no relation, 1 correlational, 2 conditional/hedged causal, 3 direct causal.
 
     Writes one JSON object per sentence: the input fields plus strength, strength_label,
-    p0..p3 (class probabilities) and top_cues (the words that carried the strength).
+    p0..p3 (class probabilities), top_cues (the words that carried the strength) and model.
     Unreadable JSONL lines are reported on stderr and skipped (exit status 3).
 
     Examples:
@@ -117,13 +143,16 @@ def strength_cmd(
 
       overclaim strength sentences.txt --out scored.jsonl
 
-      overclaim strength claims.jsonl -o scored.jsonl
+      overclaim strength claims.jsonl -o scored.jsonl --model fast
     """
     from ..errors import OverclaimError
     from . import STRENGTH_LABELS, score_strength
 
     if src != "-" and not Path(src).is_file():
         _err(f"{src}: file not found")
+        raise typer.Exit(EXIT_USAGE)
+    if model not in ("encoder", "fast"):
+        _err(f"--model {model!r}: choose encoder or fast")
         raise typer.Exit(EXIT_USAGE)
     bad = 0
     tmp = None
@@ -139,7 +168,7 @@ def strength_cmd(
         raise typer.Exit(EXIT_OUTPUT)
 
     def flush(recs):
-        df = score_strength([r["text"] for r in recs], k=cues)
+        df = score_strength([r["text"] for r in recs], k=cues, model=model)
         for r, row in zip(recs, df.itertuples(index=False)):
             o = dict(r)
             o["strength"] = int(row.strength)
@@ -147,6 +176,7 @@ def strength_cmd(
             for j in range(4):
                 o[f"p{j}"] = round(float(getattr(row, f"p{j}")), 4)
             o["top_cues"] = list(row.top_cues)
+            o["model"] = "strength-encoder" if model == "encoder" else "strength"
             sink.write(json.dumps(o, ensure_ascii=False) + "\n")
 
     try:

@@ -261,17 +261,22 @@ _EVALS = {"strength": _eval_strength, "advice": _eval_advice, "hedge": _eval_hed
           "checkworthy": _eval_checkworthy, "exaggeration": _eval_exaggeration}
 
 
-def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None = None) -> pd.DataFrame:
+def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None = None,
+             encoder: bool = True, model_dir=None) -> pd.DataFrame:
     """Cross-validated macro-F1 (95% bootstrap CI, fold SD) beside the published anchors.
 
     Args:
         name: strength, advice, hedge, checkworthy or exaggeration.
         data_dir: shared data folder (default :func:`pipeline.config.data_dir`).
-        limit: evaluate on a stratified sample of at most this many sentences per dataset
-            (quick checks; the published comparison uses the full data).
+        limit: evaluate the scikit-learn model on a stratified sample of at most this many
+            sentences per dataset (quick checks; the published comparison uses the full data).
+        encoder: for strength, advice and exaggeration, add the encoder model's rows,
+            recomputed from its stored out-of-fold predictions against the gold labels (full
+            data, whatever ``limit``; rerun with ``overclaim train strength-encoder --cv``).
+        model_dir: where the encoder's stored predictions are (default the installed ``models/``).
 
     Returns:
-        One row per dataset/protocol: task, dataset, protocol, n, macro_f1, ci95_low,
+        One row per model/dataset/protocol: model, task, dataset, protocol, n, macro_f1, ci95_low,
         ci95_high, fold_sd, anchor, anchor_f1, target, met (and task-specific extras).
 
     Example:
@@ -279,7 +284,16 @@ def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None
     """
     if name not in _EVALS:
         raise ModelError(f"unknown evaluation {name!r}; choose one of {', '.join(EVAL_TASKS)}")
-    return pd.DataFrame(_EVALS[name](data_dir, limit))
+    rows = _EVALS[name](data_dir, limit)
+    for r in rows:
+        r["model"] = "strength" if name == "exaggeration" else name
+    if encoder and name in ("strength", "advice", "exaggeration"):
+        from .encoder import cv_rows
+
+        enc = "advice-encoder" if name == "advice" else "strength-encoder"
+        rows += [r for r in cv_rows(enc, data_dir, model_dir) if r["task"] == name]
+    df = pd.DataFrame(rows)
+    return df[["model"] + [c for c in df.columns if c != "model"]]
 
 
 # -- training and cards -------------------------------------------------------------------------

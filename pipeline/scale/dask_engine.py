@@ -26,7 +26,7 @@ from ..errors import InputError, OverclaimError
 _LOCAL = threading.local()
 
 
-def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool = True) -> list:
+def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool | str = True) -> list:
     """Audit a batch of articles on a worker (one cached Auditor per worker thread).
 
     Args:
@@ -59,7 +59,7 @@ class DaskEngine:
     """
 
     def __init__(self, scheduler: Any, *, overlays: Iterable[str] = (), batch_size: int = 8,
-                 window: int | None = None, models: bool = True) -> None:
+                 window: int | None = None, models: bool | str = True) -> None:
         try:
             from distributed import Client
         except ImportError:

@@ -67,7 +67,7 @@ class SerialEngine:
         self.close()
 
 
-def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool = True) -> None:  # pragma: no cover - in a subprocess
+def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | str = True) -> None:  # pragma: no cover - in a subprocess
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
     for c in _PARENT_ENDS:  # copies inherited through fork: holding them would keep our own pipe
         try:                # (and the others') open after the parent dies, so a send would block
@@ -115,7 +115,7 @@ class WorkerError(OverclaimError):
 
 
 class _Worker:
-    def __init__(self, ctx, wid: int, overlays: tuple[str, ...], models: bool = True) -> None:
+    def __init__(self, ctx, wid: int, overlays: tuple[str, ...], models: bool | str = True) -> None:
         self.wid = wid
         self.inq = ctx.Queue()
         self.conn, child = ctx.Pipe(duplex=False)
@@ -165,7 +165,7 @@ class ProcessPool:
 
     def __init__(self, workers: int, *, overlays: Iterable[str] = (), timeout: float | None = None,
                  per_worker: int = 4, start_method: str | None = None, auditor=None,
-                 recycle_after: int | None = 2000, models: bool = True) -> None:
+                 recycle_after: int | None = 2000, models: bool | str = True) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.n = workers

