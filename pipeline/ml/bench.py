@@ -17,7 +17,7 @@ import pandas as pd
 
 
 def benchmark(repeat: int = 5, batch: int = 100) -> pd.DataFrame:
-    """Time load and ``predict_proba`` per model, and ``score_strength`` (with top_cues).
+    """Time load and ``predict_proba`` per model (encoder models too), and ``score_strength`` (with top_cues).
 
     Returns:
         DataFrame: what, load_s, ms_per_sentence (median over ``repeat`` runs).
@@ -28,25 +28,26 @@ def benchmark(repeat: int = 5, batch: int = 100) -> pd.DataFrame:
 
     sents = load_seed_annotations().text.tolist()
     sents = (sents * (batch // max(len(sents), 1) + 1))[:batch]
-    rows = []
-    for name in MODEL_NAMES:
-        t0 = time.perf_counter()
-        m = load_model(name)
-        load_s = time.perf_counter() - t0
+    def median_ms(fn) -> float:
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            m.predict_proba(sents)
+            fn(sents)
             times.append(time.perf_counter() - t0)
-        rows.append({"what": f"{name}.predict_proba", "load_s": round(load_s, 2),
-                     "ms_per_sentence": round(sorted(times)[len(times) // 2] / len(sents) * 1000, 3)})
-    times = []
-    for _ in range(repeat):
+        return round(sorted(times)[len(times) // 2] / len(sents) * 1000, 3)
+
+    from .encoder import ENCODER_NAMES, available, load_encoder
+
+    rows = []
+    for name in MODEL_NAMES + tuple(n for n in ENCODER_NAMES if available(n)):
         t0 = time.perf_counter()
-        score_strength(sents)
-        times.append(time.perf_counter() - t0)
-    rows.append({"what": "score_strength (+top_cues)", "load_s": 0.0,
-                 "ms_per_sentence": round(sorted(times)[len(times) // 2] / len(sents) * 1000, 3)})
+        m = load_encoder(name) if name in ENCODER_NAMES else load_model(name)
+        load_s = time.perf_counter() - t0
+        rows.append({"what": f"{name}.predict_proba", "load_s": round(load_s, 2),
+                     "ms_per_sentence": median_ms(m.predict_proba)})
+    for model in ("fast", "encoder"):
+        rows.append({"what": f"score_strength(model={model!r}) (+top_cues)", "load_s": 0.0,
+                     "ms_per_sentence": median_ms(lambda s, model=model: score_strength(s, model=model))})
     return pd.DataFrame(rows)
 
 

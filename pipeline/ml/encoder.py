@@ -222,9 +222,10 @@ class EncoderClassifier:
         if weights["head.weight"].shape[0] != len(self.classes_):
             raise ModelError(f"encoder {self.name!r}: head has {weights['head.weight'].shape[0]} outputs "
                              f"but {len(self.classes_)} classes")
-        # the linear layers' matrices, transposed once (x @ W.T)
+        # the linear layers' matrices, transposed once (x @ W.T); the untransposed copies are dropped
         self._t = {k: np.ascontiguousarray(v.T) for k, v in weights.items()
-                   if v.ndim == 2 and not k.startswith("embeddings.")}
+                   if v.ndim == 2 and k.startswith("encoder.")}
+        self.w = {k: v for k, v in weights.items() if k not in self._t}
 
     def __repr__(self) -> str:
         return f"EncoderClassifier({self.name!r}, classes={list(self.classes_)})"

@@ -270,6 +270,9 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
     from .model import default_model_dir
     from .training import CLASS_NAMES, training_data
 
+    if name not in ("strength-encoder", "advice-encoder"):
+        raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
+    _import_torch()  # fail before any work when torch is missing
     task = name.split("-")[0]
     out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
     df = training_data(task, data_dir)
@@ -337,8 +340,8 @@ def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, co
 
     meta["metrics"] = _clean([r for r in _safe_rows(cv_rows, name, data_dir, out)])
     wp = save_encoder(weights, name, meta, out, Path(base_model_dir()) / "vocab.txt")
-    from .cards import write_encoder_card
-    write_encoder_card(name, out)
+    from .cards import write_card
+    write_card(name, out)
     return {"weights": str(wp), "n_train": meta["n_train"], "train_seconds": meta["train_seconds"]}
 
 
@@ -378,7 +381,7 @@ def refresh_metrics(name: str, data_dir=None, model_dir=None) -> list[dict]:
     import json
     from pathlib import Path
 
-    from .cards import write_encoder_card
+    from .cards import write_card
     from .encoder import cv_rows
     from .model import default_model_dir, read_meta
     from .training import _clean
@@ -389,5 +392,5 @@ def refresh_metrics(name: str, data_dir=None, model_dir=None) -> list[dict]:
     tmp = out / f".{name}.json.tmp"
     tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, out / f"{name}.json")
-    write_encoder_card(name, out)
+    write_card(name, out)
     return meta["metrics"]
