@@ -48,6 +48,12 @@ def train_cmd(
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the cross-validated evaluation for the card (scikit-learn models)."),
     cv: bool = typer.Option(False, "--cv", help="Encoder models: also rerun the stored 5-fold cross-validation "
                                                 "(hours on a CPU; without it the stored predictions are kept)."),
+    protocol: Optional[list[str]] = typer.Option(None, "--protocol", help="Encoder models: run only this stored "
+                                                 "cross-validation protocol (repeatable; e.g. yu2020+yu2019) and "
+                                                 "keep the weights; implies --cv."),
+    folds: Optional[str] = typer.Option(None, "--folds", help="Encoder models: train only these folds now, e.g. "
+                                        "0,1,2 (finished folds are kept, so another process can run the rest); "
+                                        "implies --cv and keeps the weights."),
 ) -> None:
     """Train a claim model with fixed seeds and write its weights and model card.
 
@@ -64,25 +70,40 @@ def train_cmd(
       overclaim train hedge --no-eval
 
       overclaim train strength-encoder --out /tmp/models
+
+      overclaim train strength-encoder --protocol yu2020+yu2019 --folds 0,1,2   # and 3,4 in a second shell
     """
     from ..errors import OverclaimError
     from .encoder import ENCODER_NAMES
     from .training import train
 
     cmd = "overclaim train " + name + (f" --data {data}" if data else "") + (f" --out {out}" if out else "") + \
-          (" --no-eval" if no_eval else "") + (" --cv" if cv else "")
+          (" --no-eval" if no_eval else "") + (" --cv" if cv else "") + \
+          "".join(f" --protocol {p}" for p in protocol or ())
     if name in ENCODER_NAMES:
-        from .encoder_train import train_encoder
+        from .encoder_train import run_cv, train_encoder
 
+        log = lambda m: typer.echo(m, err=True)  # noqa: E731
         try:
-            res = train_encoder(name, data, out, cv=cv, command=cmd, log=lambda m: typer.echo(m, err=True))
+            if protocol or folds is not None:
+                try:
+                    fold_list = sorted({int(x) for x in (folds or "0,1,2,3,4").split(",") if x.strip()})
+                except ValueError:
+                    _err(f"--folds {folds!r}: give fold numbers separated by commas, e.g. 0,1,2")
+                    raise typer.Exit(EXIT_USAGE)
+                status = run_cv(name, data, out, keys=protocol or None, folds=fold_list, command=cmd, log=log)
+                for key, st in status.items():
+                    typer.echo(f"{name} {key}: {st}")
+                return
+            res = train_encoder(name, data, out, cv=cv, command=cmd, log=log)
         except OverclaimError as e:
             _err(str(e))
             raise typer.Exit(EXIT_USAGE)
         typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s)")
         return
-    if cv:
-        _err("--cv is for the encoder models; the scikit-learn models are cross-validated unless --no-eval")
+    if cv or protocol or folds is not None:
+        _err("--cv, --protocol and --folds are for the encoder models; the scikit-learn models are "
+             "cross-validated unless --no-eval")
         raise typer.Exit(EXIT_USAGE)
     try:
         res = train(name, data, out, evaluate_model=not no_eval, command=cmd)

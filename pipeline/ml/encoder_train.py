@@ -156,17 +156,31 @@ def fold_splits(df) -> list:
 
 
 def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = (0, 1, 2, 3, 4),
-                      oof_path=None, log: Callable[[str], None] | None = None) -> np.ndarray:
+                      work_dir=None, log: Callable[[str], None] | None = None) -> np.ndarray:
     """Out-of-fold probabilities of the fine-tuned encoder on ``df`` (labels 0..n_classes-1).
 
     Each fold is fine-tuned from the pretrained encoder with seed = fold number. ``extra`` rows
-    are added to every training fold and never tested on. When ``oof_path`` is given, the
-    probabilities so far (NaN for folds not run yet) are written there after every fold, as
-    ``.npy``, atomically, so a stopped run keeps its finished folds.
+    are added to every training fold and never tested on. When ``work_dir`` is given, each
+    finished fold's probabilities are written there as ``fold<k>.npy`` (atomically, beside a
+    ``data.json`` naming the sentences and training rows they belong to) and folds already there
+    are read instead of trained again: a stopped run keeps its finished folds, and processes
+    given different ``folds`` can share one ``work_dir``.
+
+    Args:
+        df: rows to score (``text``, ``label``; a ``group`` column groups the folds).
+        n_classes: classes of the head.
+        extra: rows added to every training fold, or None.
+        folds: the folds to train in this call (others are only read from ``work_dir``).
+        work_dir: folder for per-fold results, or None.
+        log: progress lines.
 
     Returns:
-        array (len(df), n_classes), NaN for the rows of folds not run.
+        array (len(df), n_classes), NaN for the rows of folds neither run nor found.
+
+    Raises:
+        ModelError: ``work_dir`` holds folds of other data.
     """
+    import json
     from pathlib import Path
 
     texts = df.text.tolist()
@@ -174,21 +188,38 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
     ex_t = extra.text.tolist() if extra is not None else []
     ex_y = list(extra.label.astype(int)) if extra is not None else []
     proba = np.full((len(df), n_classes), np.nan)
-    if oof_path is not None and Path(oof_path).exists():
-        prev = np.load(oof_path, allow_pickle=False)
-        if prev.shape == proba.shape:
-            proba = prev
+    wd = Path(work_dir) if work_dir is not None else None
+    if wd is not None:
+        wd.mkdir(parents=True, exist_ok=True)
+        ident = {"texts_sha256": texts_sha256(texts), "labels_sha256": texts_sha256([str(v) for v in y]),
+                 "extra_sha256": texts_sha256(ex_t + [str(v) for v in ex_y]), "n_classes": n_classes,
+                 "recipe": [EPOCHS, BATCH, LR, MAX_LEN, WEIGHT_DECAY, WARMUP]}
+        dj = wd / "data.json"
+        if dj.is_file():
+            if json.loads(dj.read_text(encoding="utf-8")) != ident:
+                raise ModelError(f"{wd} holds cross-validation folds of other data or another recipe",
+                                 hint="delete that folder to start the cross-validation again")
+        else:
+            tmp = wd / f".data.json.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(ident, indent=1), encoding="utf-8")
+            os.replace(tmp, dj)
     for fold, (tr, te) in enumerate(fold_splits(df)):
-        if fold not in folds or not np.isnan(proba[te]).any():
+        f = wd / f"fold{fold}.npy" if wd is not None else None
+        if f is not None and f.is_file():
+            prev = np.load(f, allow_pickle=False)
+            if prev.shape == (len(te), n_classes):
+                proba[te] = prev
+                continue
+        if fold not in folds:
             continue
         _, p = fit_encoder([texts[i] for i in tr] + ex_t, list(y[tr]) + ex_y, n_classes=n_classes, seed=fold,
                            predict=[texts[i] for i in te],
-                           log=(lambda m, f=fold: log(f"fold {f}: {m}")) if log else None)
+                           log=(lambda m, f_=fold: log(f"fold {f_}: {m}")) if log else None)
         proba[te] = p
-        if oof_path is not None:
-            tmp = Path(str(oof_path) + ".tmp.npy")
-            np.save(tmp, proba)
-            os.replace(tmp, oof_path)
+        if f is not None:
+            tmp = wd / f".fold{fold}.{os.getpid()}.tmp.npy"
+            np.save(tmp, p)
+            os.replace(tmp, f)
         if log:
             from sklearn.metrics import f1_score
             log(f"fold {fold}: macro-F1 {f1_score(y[te], p.argmax(1), average='macro'):.4f}")
@@ -246,6 +277,89 @@ def texts_sha256(texts: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
 
 
+def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None = None,
+           folds: Sequence[int] = (0, 1, 2, 3, 4), command: str | None = None,
+           log: Callable[[str], None] | None = print) -> dict:
+    """Run (or resume) the stored cross-validation of an encoder model; store what is complete.
+
+    Finished folds are kept in ``<out_dir>/.cv-work/<name>/<key>/`` (see
+    :func:`cross_val_encoder`), so the command can be stopped and started again, or run in
+    several processes with different ``folds`` at once. A protocol whose five folds are all done
+    is written to ``<name>.cv.npz``/``.cv.json`` (other protocols' stored predictions are kept)
+    and, when the model is installed there, its card's metrics are recomputed.
+
+    Args:
+        name: "strength-encoder" or "advice-encoder".
+        data_dir: shared data folder.
+        out_dir: the models folder (default the source ``models/``).
+        keys: protocol keys to run (default all, see :func:`protocols`), e.g. ``["yu2020+yu2019"]``.
+        folds: folds to train in this call; the exaggeration protocol is one fit, run with fold 0.
+        command: the command line to record with the stored predictions.
+        log: progress lines.
+
+    Returns:
+        protocol key -> "stored" or "folds missing: ...".
+
+    Example:
+        >>> run_cv("strength-encoder", keys=["yu2020+yu2019"], folds=[0, 1])   # doctest: +SKIP
+        {'yu2020+yu2019': 'folds missing: 2, 3, 4'}
+    """
+    from pathlib import Path
+
+    from .encoder import available, write_cv
+    from .model import default_model_dir
+    from .training import CLASS_NAMES
+
+    if name not in ("strength-encoder", "advice-encoder"):
+        raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
+    _import_torch()  # fail before any work when torch is missing
+    out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
+    k = len(CLASS_NAMES[name.split("-")[0]])
+    protos = protocols(name, data_dir)
+    known = [p["key"] for p in protos]
+    unknown = sorted(set(keys or ()) - set(known))
+    if unknown:
+        raise ModelError(f"{name} has no cross-validation protocol {', '.join(unknown)}; "
+                         f"choose from {', '.join(known)}")
+    bad = sorted(set(folds) - set(range(5)))
+    if bad:
+        raise ModelError(f"folds {bad} do not exist; the cross-validation has folds 0-4")
+    status, stored = {}, {}
+    for p in protos:
+        if keys and p["key"] not in keys:
+            continue
+        work = out / ".cv-work" / name / p["key"]
+        if p["df"] is None:
+            train, sents = pairs_split(data_dir)
+            f = work / "fit.npy"
+            if f.is_file():
+                proba = np.load(f, allow_pickle=False)
+            elif 0 in folds:
+                _, proba = fit_encoder(train.text.tolist(), train.label.tolist(), n_classes=k, seed=0,
+                                       predict=sents, log=log)
+                work.mkdir(parents=True, exist_ok=True)
+                tmp = work / f".fit.{os.getpid()}.tmp.npy"
+                np.save(tmp, proba)
+                os.replace(tmp, f)
+            else:
+                status[p["key"]] = "folds missing: 0"
+                continue
+            stored[p["key"]] = (proba, texts_sha256(sents))
+        else:
+            proba = cross_val_encoder(p["df"], n_classes=k, extra=p["extra"], folds=folds, work_dir=work, log=log)
+            missing = [str(i) for i, (_, te) in enumerate(fold_splits(p["df"])) if np.isnan(proba[te]).any()]
+            if missing:
+                status[p["key"]] = "folds missing: " + ", ".join(missing)
+                continue
+            stored[p["key"]] = (proba, texts_sha256(p["df"].text.tolist()))
+        status[p["key"]] = "stored"
+    if stored:
+        write_cv(name, out, stored, command=command or f"overclaim train {name} --cv")
+        if available(name, out):
+            refresh_metrics(name, data_dir, out)
+    return status
+
+
 def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, command: str | None = None,
                   log: Callable[[str], None] | None = print) -> dict:
     """Fine-tune an encoder model on its full training data and write weights, metadata and card.
@@ -255,8 +369,8 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
         data_dir: shared data folder (default :func:`pipeline.config.data_dir`).
         out_dir: where to write (default the source ``models/``).
         cv: also rerun the stored cross-validation (every protocol of :func:`protocols`; about
-            4 hours for strength and 2.5 for advice on one core). Without it, the stored
-            out-of-fold predictions of the previous run are kept, if any.
+            4 hours for strength and 2.5 for advice on one core; resumable, see :func:`run_cv`).
+            Without it, the stored out-of-fold predictions of the previous run are kept, if any.
         command: the command line to record.
         log: progress lines (None for quiet).
 
@@ -266,7 +380,6 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
     import time
     from pathlib import Path
 
-    from .encoder import write_cv
     from .model import default_model_dir
     from .training import CLASS_NAMES, training_data
 
@@ -278,17 +391,7 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
     df = training_data(task, data_dir)
     k = len(CLASS_NAMES[task])
     if cv:
-        stored = {}
-        for p in protocols(name, data_dir):
-            if p["df"] is None:
-                train, sents = pairs_split(data_dir)
-                _, proba = fit_encoder(train.text.tolist(), train.label.tolist(), n_classes=k, seed=0,
-                                       predict=sents, log=log)
-                stored[p["key"]] = (proba, texts_sha256(sents))
-            else:
-                proba = cross_val_encoder(p["df"], n_classes=k, extra=p["extra"], log=log)
-                stored[p["key"]] = (proba, texts_sha256(p["df"].text.tolist()))
-        write_cv(name, out, stored, command=command or f"overclaim train {name} --cv")
+        run_cv(name, data_dir, out, command=command or f"overclaim train {name} --cv", log=log)
     t0 = time.perf_counter()
     weights, _ = fit_encoder(df.text.tolist(), df.label.tolist(), n_classes=k, seed=0, log=log)
     train_s = time.perf_counter() - t0

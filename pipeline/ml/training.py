@@ -272,7 +272,8 @@ def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None
             sentences per dataset (quick checks; the published comparison uses the full data).
         encoder: for strength, advice and exaggeration, add the encoder model's rows,
             recomputed from its stored out-of-fold predictions against the gold labels (full
-            data, whatever ``limit``; rerun with ``overclaim train strength-encoder --cv``).
+            data, whatever ``limit``; rerun with ``overclaim train strength-encoder --cv``), and
+            for advice the shipped encoder scored on the two out-of-domain parts (``limit`` applies).
         model_dir: where the encoder's stored predictions are (default the installed ``models/``).
 
     Returns:
@@ -292,6 +293,10 @@ def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None
 
         enc = "advice-encoder" if name == "advice" else "strength-encoder"
         rows += [r for r in cv_rows(enc, data_dir, model_dir) if r["task"] == name]
+        if name == "advice":
+            from .encoder import out_of_domain_rows
+
+            rows += out_of_domain_rows(data_dir, limit, model_dir)
     df = pd.DataFrame(rows)
     return df[["model"] + [c for c in df.columns if c != "model"]]
 
