@@ -517,8 +517,20 @@ def predict_mentions(texts: dict[str, str], auditor=None) -> list[dict]:
     return out
 
 
-def evaluate_claims(*, data: Path | None = None, gold_path: Path | None = None, auditor=None) -> dict[str, Any]:
-    """Run the pipeline on the gold documents and score claims and flags (overall and per document)."""
+def evaluate_claims(*, data: Path | None = None, gold_path: Path | None = None, auditor=None,
+                    compare_models: bool = True) -> dict[str, Any]:
+    """Run the pipeline on the gold documents and score claims and flags (overall and per document).
+
+    Args:
+        data: shared data folder (for the seed documents).
+        gold_path: another gold file (default ``corpora/gold/claims.jsonl``).
+        auditor: a ready :class:`~pipeline.audit.Auditor`.
+        compare_models: also score the documents with each model layer switched off
+            (``model_layers``, see :func:`compare_model_layers`).
+
+    Returns:
+        The scores of :func:`score_claims`, per-document figures, notes and ``model_layers``.
+    """
     gold_by_doc, texts, notes = _load("claims", data, gold_path)
     auditor = auditor or _auditor()
     preds = predict_claims(texts, auditor)
@@ -535,7 +547,59 @@ def evaluate_claims(*, data: Path | None = None, gold_path: Path | None = None, 
     result["per_document"] = per_doc
     result["high_severity_on_accurate_seeds"] = {d: v["high_severity_flags"] for d, v in per_doc.items()
                                                  if Path(d).name.startswith(("003_", "004_"))}
+    if compare_models:
+        result["model_layers"] = compare_model_layers(texts, gold, auditor, resolver)
     return result
+
+
+MODEL_LAYERS = (
+    ("rules only (--no-models)", {"models": False}),
+    ("rules + strength model", {"checkworthy_threshold": 0.0}),
+    ("rules + strength + check-worthiness (default)", {}),
+    ("same, strength from strength-encoder", {"strength_model": "strength-encoder"}),
+)
+
+
+def compare_model_layers(texts: dict[str, str], gold: list[dict], auditor=None, resolver=None) -> list[dict]:
+    """Claim extraction and flags on the gold documents with and without each trained model.
+
+    The same reference and NLP pipeline are audited four ways (:data:`MODEL_LAYERS`): rules only,
+    with the strength model, with the check-worthiness filter too (the default audit), and with
+    the strength encoder in place of the scikit-learn strength model.
+
+    Args:
+        texts: document id -> text (as :func:`_load` returns).
+        gold: the gold sentence records of those documents.
+        auditor: an :class:`~pipeline.audit.Auditor` whose reference and pipeline are reused.
+        resolver: name -> id resolver for :func:`score_claims`.
+
+    Returns:
+        One dict per layer: ``layer``, ``claims``, ``flags_claim``, ``flags_sentence`` (from
+        :func:`prf`) and ``high_on_accurate_seeds`` (high-severity flags on seeds 003 and 004).
+
+    Example:
+        >>> rows = compare_model_layers({}, [])  # doctest: +SKIP
+    """
+    import copy
+
+    from .scoring import ClaimScorer, ScorerConfig
+
+    auditor = auditor or _auditor()
+    rows = []
+    for label, opts in MODEL_LAYERS:
+        a = copy.copy(auditor)  # same reference, pipeline and verifier; its own model layer
+        if opts.get("models") is False:
+            a.scorer = None
+        else:
+            cfg = {k: v for k, v in opts.items() if k != "models"}
+            a.scorer = ClaimScorer(ScorerConfig(**cfg))
+        preds = predict_claims(texts, a)
+        sc = score_claims(gold, preds, resolver)
+        high = sum(1 for p in preds if p["flagged"] and p["severity"] == "high"
+                   and Path(p["doc"]).name.startswith(("003_", "004_")))
+        rows.append({"layer": label, "claims": sc["claims"], "flags_claim": sc["flags_claim"],
+                     "flags_sentence": sc["flags_sentence"], "high_on_accurate_seeds": high})
+    return rows
 
 
 def evaluate_linking(*, data: Path | None = None, gold_path: Path | None = None, auditor=None) -> dict[str, Any]:
@@ -725,6 +789,18 @@ def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
                          f"{_f(v['flags_claim']['precision'])} {_f(v['flags_claim']['recall'])} "
                          f"{_f(v['flags_sentence']['precision'])} {_f(v['flags_sentence']['recall'])} "
                          f"{v['high_severity_flags']:>5}")
+        if result.get("model_layers"):
+            lines.append("")
+            lines.append("what the trained models change (same documents and gold):")
+            w = 46
+            lines.append(f"{'':<{w}} {'claimP':>6} {'claimR':>6} {'claimF':>6} {'pred':>5} "
+                         f"{'flagP':>6} {'flagR':>6} {'high*':>5}")
+            for r in result["model_layers"]:
+                c, fl = r["claims"], r["flags_claim"]
+                lines.append(f"{r['layer']:<{w}} {_f(c['precision'])} {_f(c['recall'])} {_f(c['f1'])} "
+                             f"{c['n_pred']:>5} {_f(fl['precision'])} {_f(fl['recall'])} "
+                             f"{r['high_on_accurate_seeds']:>5}")
+            lines.append("(* high-severity flags on the accurate seeds 003 and 004)")
         hs = result.get("high_severity_on_accurate_seeds") or {}
         if hs:
             lines.append("")

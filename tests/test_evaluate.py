@@ -259,3 +259,28 @@ def test_coverage_task_more_reference_checks_more(shared_dir):
     sc = res["same_claims"]
     assert sc["unverifiable_full"] <= sc["unverifiable_core"]
     assert "seed core" in format_table(res)
+
+
+def test_issue4_claims_eval_reports_each_model_layer_on_and_off(claims_result):
+    layers = {r["layer"]: r for r in claims_result["model_layers"]}
+    assert list(layers) == [name for name, _ in ev.MODEL_LAYERS]
+    rules, default = layers["rules only (--no-models)"], layers["rules + strength + check-worthiness (default)"]
+    # the default row is the audit scored above; the filter only ever removes claims
+    assert default["claims"] == claims_result["claims"]
+    assert default["claims"]["n_pred"] <= rules["claims"]["n_pred"]
+    assert "what the trained models change" in ev.format_table(claims_result)
+
+
+def test_issue4_check_worthiness_layer_drops_a_list_lead_in_but_keeps_the_claim(auditor):
+    text = ("Baclofen is a muscle relaxant used to treat spasticity in multiple sclerosis.\n\n"
+            "The benefits experienced from this medication include:\n\n- less stiffness\n- fewer spasms\n\n"
+            "Baclofen has been shown to be effective for fibromyalgia.\n")
+    start = text.index("Baclofen has")
+    gold = [{"doc": "d", "start": start, "end": start + 57, "claims": [
+        {"type": "efficacy", "drug": "baclofen", "condition": "fibromyalgia", "flag": True}]}]
+    rows = {r["layer"]: r for r in ev.compare_model_layers({"d": text}, gold, auditor)}
+    without, with_cw = rows["rules + strength model"], rows["rules + strength + check-worthiness (default)"]
+    assert with_cw["claims"]["n_pred"] == without["claims"]["n_pred"] - 1
+    assert with_cw["claims"]["precision"] > without["claims"]["precision"]
+    assert with_cw["claims"]["recall"] == without["claims"]["recall"] == 1.0
+    assert with_cw["flags_claim"]["f1"] == 1.0

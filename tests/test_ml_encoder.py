@@ -50,7 +50,7 @@ def test_numpy_forward_pass_matches_torch_bert(name):
     ref = REF["proba"][name]
     m = load_encoder(name)
     assert m.meta["sha256"] == ref["sha256"], "fixture made from other weights: rerun make_fixtures.py"
-    got = m.predict_proba(REF["sentences"])
+    got = m.predict_proba(REF["sentences"], calibrated=False)
     assert np.allclose(got, np.array(ref["values"]), atol=1e-4)
     assert np.allclose(got.sum(1), 1.0)
 
@@ -202,3 +202,89 @@ def test_training_an_encoder_without_torch_says_what_to_install(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and 'pip install -e ".[encoder-train]"' in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def _fake_fit(calls):
+    """A stand-in for fit_encoder: probabilities from the sentence length, and a record of each fit."""
+    def fit(texts, y, *, n_classes, seed=0, predict=(), log=None):
+        calls.append((seed, len(texts)))
+        p = np.array([[len(t) % 7 + 1.0] + [1.0] * (n_classes - 1) for t in predict])
+        return {}, p / p.sum(1, keepdims=True)
+    return fit
+
+
+def _toy():
+    import pandas as pd
+
+    texts = [f"Sentence number {i} says {'x' * (i % 5)} about baclofen." for i in range(30)]
+    return pd.DataFrame({"text": texts, "label": [i % 2 for i in range(30)]})
+
+
+def test_issue4_cross_validation_resumes_from_finished_folds_and_splits_across_processes(tmp_path, monkeypatch):
+    import pipeline.ml.encoder_train as T
+
+    calls = []
+    monkeypatch.setattr(T, "fit_encoder", _fake_fit(calls))
+    df, extra = _toy(), _toy().iloc[:4]
+    whole = T.cross_val_encoder(df, n_classes=2, extra=extra)
+    assert not np.isnan(whole).any() and [s for s, _ in calls] == [0, 1, 2, 3, 4]
+    assert all(n == 24 + 4 for _, n in calls)               # 4/5 of the rows plus every extra row
+
+    calls.clear()
+    part = T.cross_val_encoder(df, n_classes=2, extra=extra, folds=[0, 3], work_dir=tmp_path / "w")
+    assert sorted(s for s, _ in calls) == [0, 3]
+    assert sorted(f.name for f in (tmp_path / "w").glob("fold*.npy")) == ["fold0.npy", "fold3.npy"]
+    assert np.isnan(part).any(axis=1).sum() == 18           # folds 1, 2 and 4 not run yet
+    calls.clear()
+    rest = T.cross_val_encoder(df, n_classes=2, extra=extra, folds=[0, 1, 2, 3, 4], work_dir=tmp_path / "w")
+    assert sorted(s for s, _ in calls) == [1, 2, 4]          # finished folds are read, not trained again
+    assert np.allclose(rest, whole)
+
+    other = df.assign(label=1 - df.label)
+    with pytest.raises(ModelError, match="other data"):
+        T.cross_val_encoder(other, n_classes=2, work_dir=tmp_path / "w")
+
+
+@needs_data
+def test_issue4_train_rejects_unknown_protocols_and_folds_before_any_work(tmp_path):
+    run = [sys.executable, "-m", "pipeline.cli", "train", "strength-encoder", "--out", str(tmp_path)]
+    r = subprocess.run(run + ["--protocol", "yu2021"], capture_output=True, text=True)
+    assert r.returncode == 2 and "no cross-validation protocol yu2021" in r.stderr and "yu2020+yu2019" in r.stderr
+    r = subprocess.run(run + ["--folds", "0,7"], capture_output=True, text=True)
+    assert r.returncode == 2 and "folds [7] do not exist" in r.stderr
+    r = subprocess.run(run + ["--folds", "zero"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--folds 'zero'" in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_issue4_temperature_fit_recovers_the_temperature_that_generated_the_labels():
+    from pipeline.ml.encoder import _softmax, fit_temperature
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=4.0, size=(4000, 3))
+    y = np.array([rng.choice(3, p=p) for p in _softmax(logits, 2.0)])
+    assert abs(fit_temperature(_softmax(logits), y) - 2.0) < 0.15
+    assert abs(fit_temperature(_softmax(logits / 2.0), y) - 1.0) < 0.08
+
+
+@pytest.mark.parametrize("name", ENCODER_NAMES)
+def test_issue4_encoder_probabilities_are_softened_by_the_cards_temperature_not_reordered(name):
+    m = load_encoder(name)
+    assert m.temperature == m.meta["calibration"]["temperature"] > 1.2
+    raw = m.predict_proba(REF["sentences"], calibrated=False)
+    cal = m.predict_proba(REF["sentences"])
+    assert np.array_equal(raw.argmax(1), cal.argmax(1)) and np.allclose(cal.sum(1), 1.0)
+    assert (cal.max(1) < raw.max(1)).all()
+    logit_gap = np.log(raw.max(1) / np.sort(raw, 1)[:, -2])
+    assert np.allclose(np.log(cal.max(1) / np.sort(cal, 1)[:, -2]), logit_gap / m.temperature, atol=1e-6)
+
+
+@needs_data
+@pytest.mark.parametrize("name", ENCODER_NAMES)
+def test_issue4_calibration_measured_by_cross_fitting_lowers_the_error(name):
+    from pipeline.ml.encoder import calibration
+
+    cal = calibration(name)
+    assert cal["after"]["ece"] < cal["before"]["ece"] / 2 and cal["after"]["nll"] < cal["before"]["nll"]
+    assert cal["after"]["accuracy"] == cal["before"]["accuracy"]
+    assert cal["temperature"] == load_encoder(name).meta["calibration"]["temperature"]   # the card is current

@@ -54,6 +54,9 @@ def train_cmd(
     folds: Optional[str] = typer.Option(None, "--folds", help="Encoder models: train only these folds now, e.g. "
                                         "0,1,2 (finished folds are kept, so another process can run the rest); "
                                         "implies --cv and keeps the weights."),
+    card_only: bool = typer.Option(False, "--card-only", help="Encoder models: recompute the card's metrics and "
+                                   "the probability calibration from the stored cross-validation (no training, "
+                                   "no torch)."),
 ) -> None:
     """Train a claim model with fixed seeds and write its weights and model card.
 
@@ -72,6 +75,8 @@ def train_cmd(
       overclaim train strength-encoder --out /tmp/models
 
       overclaim train strength-encoder --protocol yu2020+yu2019 --folds 0,1,2   # and 3,4 in a second shell
+
+      overclaim train advice-encoder --card-only
     """
     from ..errors import OverclaimError
     from .encoder import ENCODER_NAMES
@@ -85,6 +90,14 @@ def train_cmd(
 
         log = lambda m: typer.echo(m, err=True)  # noqa: E731
         try:
+            if card_only:
+                from .encoder_train import refresh_metrics
+                from .model import default_model_dir
+
+                rows = refresh_metrics(name, data, out)
+                typer.echo(f"rewrote {Path(str(out or default_model_dir())) / (name + '.md')} "
+                           f"({len(rows)} metric rows)")
+                return
             if protocol or folds is not None:
                 try:
                     fold_list = sorted({int(x) for x in (folds or "0,1,2,3,4").split(",") if x.strip()})
@@ -101,8 +114,8 @@ def train_cmd(
             raise typer.Exit(EXIT_USAGE)
         typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s)")
         return
-    if cv or protocol or folds is not None:
-        _err("--cv, --protocol and --folds are for the encoder models; the scikit-learn models are "
+    if cv or protocol or folds is not None or card_only:
+        _err("--cv, --protocol, --folds and --card-only are for the encoder models; the scikit-learn models are "
              "cross-validated unless --no-eval")
         raise typer.Exit(EXIT_USAGE)
     try:

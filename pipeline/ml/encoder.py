@@ -192,6 +192,13 @@ def _gelu(x):
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
+def _softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z -= z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
 class EncoderClassifier:
     """A fine-tuned MiniLM with a linear head; ``predict_proba`` like a scikit-learn classifier.
 
@@ -261,13 +268,23 @@ class EncoderClassifier:
                             w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
         m = mask[:, :, None]
         pooled = (x * m).sum(1) / m.sum(1)
-        logits = pooled @ w["head.weight"].T + w["head.bias"]
-        logits -= logits.max(-1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(-1, keepdims=True)
+        return pooled @ w["head.weight"].T + w["head.bias"]
 
-    def predict_proba(self, sentences: Sequence[str]) -> np.ndarray:
-        """Class probabilities, shape (n, n_classes), columns in ``classes_`` order."""
+    @property
+    def temperature(self) -> float:
+        """The softmax temperature fitted on the stored out-of-fold predictions (1.0: none)."""
+        return float((self.meta.get("calibration") or {}).get("temperature", 1.0))
+
+    def predict_proba(self, sentences: Sequence[str], *, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities, shape (n, n_classes), columns in ``classes_`` order.
+
+        Args:
+            sentences: the sentences.
+            calibrated: divide the logits by :attr:`temperature` (fitted by
+                :func:`fit_temperature` on the cross-validation's held-out predictions, see the
+                model card). ``False`` gives the network's raw softmax. The most probable class is
+                the same either way.
+        """
         from .model import ClaimModel
 
         sents = ClaimModel._check(sentences)
@@ -282,7 +299,7 @@ class EncoderClassifier:
             for r, j in enumerate(bi):
                 ids[r, :len(enc[j])] = enc[j]
                 mask[r, :len(enc[j])] = 1.0
-            out[bi] = self._forward(ids, mask)
+            out[bi] = _softmax(self._forward(ids, mask), self.temperature if calibrated else 1.0)
         return out
 
     def predict(self, sentences: Sequence[str]) -> np.ndarray:
@@ -503,3 +520,113 @@ def out_of_domain_rows(data_dir=None, limit: int | None = None, model_dir=None) 
                          "BioBERT+augmentation 0.907 on discussion (Li 2021; trained differently)"
                          if part == "discussion" else "", np.nan, np.nan, extra={"model": "advice-encoder"}))
     return rows
+
+
+# -- calibration -------------------------------------------------------------------------------
+def _nll(proba: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, 1.0)).mean())
+
+
+def _rescale(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities with their logits divided by ``temperature`` (log-probabilities are logits up
+    to a constant per row, so softmax(log p / T) = softmax(logits / T))."""
+    return _softmax(np.log(np.clip(proba, 1e-12, 1.0)), temperature)
+
+
+def fit_temperature(proba: np.ndarray, y: Sequence[int]) -> float:
+    """The softmax temperature that minimises the negative log-likelihood of held-out predictions.
+
+    Args:
+        proba: held-out class probabilities (n, k) of the uncalibrated network.
+        y: the true class indices.
+
+    Returns:
+        T in [0.05, 20]; T > 1 softens over-confident probabilities.
+
+    Example:
+        >>> p = np.array([[0.99, 0.01], [0.99, 0.01], [0.01, 0.99], [0.99, 0.01]])
+        >>> fit_temperature(p, [0, 1, 1, 0]) > 1
+        True
+    """
+    from scipy.optimize import minimize_scalar
+
+    p, y = np.asarray(proba, dtype=np.float64), np.asarray(y, dtype=int)
+    r = minimize_scalar(lambda lt: _nll(_rescale(p, np.exp(lt)), y), bounds=(np.log(0.05), np.log(20.0)),
+                        method="bounded", options={"xatol": 1e-4})
+    return float(np.exp(r.x))
+
+
+def calibration_scores(proba: np.ndarray, y: Sequence[int], bins: int = 10) -> dict:
+    """Expected calibration error (top class, ``bins`` equal-width bins), NLL, Brier score, accuracy.
+
+    Example:
+        >>> calibration_scores(np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 1])["accuracy"]
+        1.0
+    """
+    p, y = np.asarray(proba, dtype=np.float64), np.asarray(y, dtype=int)
+    conf, pred = p.max(1), p.argmax(1)
+    ece = 0.0
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs((pred[m] == y[m]).mean() - conf[m].mean())
+    onehot = np.eye(p.shape[1])[y]
+    return {"ece": round(float(ece), 4), "nll": round(_nll(p, y), 4),
+            "brier": round(float(((p - onehot) ** 2).sum(1).mean()), 4),
+            "accuracy": round(float((pred == y).mean()), 4), "mean_confidence": round(float(conf.mean()), 4)}
+
+
+# the stored protocols whose held-out predictions come from models trained like the shipped one
+CALIBRATION_PROTOCOLS = {"strength-encoder": ("yu2019", "yu2020+yu2019"), "advice-encoder": ("li2021",)}
+
+
+def calibration(name: str, data_dir=None, model_dir=None) -> dict | None:
+    """Fit the temperature of an encoder model on its stored out-of-fold predictions, and measure it.
+
+    The temperature is fitted on the pooled held-out predictions of
+    :data:`CALIBRATION_PROTOCOLS`. Its effect is measured without optimism by cross-fitting: each
+    fold's predictions are rescaled with a temperature fitted on the other four folds, and ECE,
+    NLL and Brier score are reported before and after.
+
+    Returns:
+        ``{"temperature", "fitted_on", "n", "before", "after", "per_dataset"}``, or None when
+        the stored predictions of those protocols are missing.
+    """
+    from .encoder_train import fold_splits, protocols, texts_sha256
+    from .model import default_model_dir
+
+    base = Path(str(model_dir if model_dir is not None else default_model_dir()))
+    npz, js = base / f"{name}.cv.npz", base / f"{name}.cv.json"
+    if not (npz.is_file() and js.is_file()):
+        return None
+    info = json.loads(js.read_text(encoding="utf-8"))
+    want = CALIBRATION_PROTOCOLS[name]
+    parts = []
+    with np.load(npz, allow_pickle=False) as z:
+        for p in protocols(name, data_dir):
+            if p["key"] not in want:
+                continue
+            if p["key"] not in z.files or p["key"] not in info:
+                return None
+            proba = z[p["key"]].astype(np.float64)
+            if texts_sha256(p["df"].text.tolist()) != info[p["key"]]["texts_sha256"] or np.isnan(proba).any():
+                return None
+            fold = np.zeros(len(proba), dtype=int)
+            for k, (_, te) in enumerate(fold_splits(p["df"])):
+                fold[te] = k
+            parts.append((p["key"], proba, p["df"].label.to_numpy().astype(int), fold))
+    proba = np.vstack([x[1] for x in parts])
+    y = np.concatenate([x[2] for x in parts])
+    fold = np.concatenate([x[3] for x in parts])
+    crossfit = np.empty_like(proba)
+    for k in range(5):
+        te = fold == k
+        crossfit[te] = _rescale(proba[te], fit_temperature(proba[~te], y[~te]))
+    per, off = {}, 0
+    for key, p_, y_, _ in parts:
+        sl = slice(off, off + len(p_))
+        per[key] = {"before": calibration_scores(p_, y_), "after": calibration_scores(crossfit[sl], y_)}
+        off += len(p_)
+    return {"temperature": round(fit_temperature(proba, y), 4), "fitted_on": list(want), "n": int(len(y)),
+            "before": calibration_scores(proba, y), "after": calibration_scores(crossfit, y), "per_dataset": per}
