@@ -240,6 +240,21 @@ def test_issue4_cross_validation_resumes_from_finished_folds_and_splits_across_p
     assert sorted(s for s, _ in calls) == [1, 2, 4]          # finished folds are read, not trained again
     assert np.allclose(rest, whole)
 
+    # a second process that finishes a fold while this one trains: its fold is picked up at the end
+    calls.clear()
+    fit = _fake_fit(calls)
+
+    def fit_while_another_process_finishes_fold_0(texts, y, **kw):
+        shutil.copy(tmp_path / "w" / "fold0.npy", tmp_path / "w2" / "fold0.npy")
+        return fit(texts, y, **kw)
+
+    (tmp_path / "w2").mkdir()
+    shutil.copy(tmp_path / "w" / "data.json", tmp_path / "w2" / "data.json")
+    monkeypatch.setattr(T, "fit_encoder", fit_while_another_process_finishes_fold_0)
+    got = T.cross_val_encoder(df, n_classes=2, extra=extra, folds=[4], work_dir=tmp_path / "w2")
+    done = ~np.isnan(got).any(axis=1)
+    assert [s for s, _ in calls] == [4] and done.sum() == 12 and np.allclose(got[done], whole[done])
+
     other = df.assign(label=1 - df.label)
     with pytest.raises(ModelError, match="other data"):
         T.cross_val_encoder(other, n_classes=2, work_dir=tmp_path / "w")

@@ -203,15 +203,20 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
             tmp = wd / f".data.json.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(ident, indent=1), encoding="utf-8")
             os.replace(tmp, dj)
-    for fold, (tr, te) in enumerate(fold_splits(df)):
+    def read(fold, te):
         f = wd / f"fold{fold}.npy" if wd is not None else None
         if f is not None and f.is_file():
             prev = np.load(f, allow_pickle=False)
             if prev.shape == (len(te), n_classes):
                 proba[te] = prev
-                continue
-        if fold not in folds:
+                return True
+        return False
+
+    splits = fold_splits(df)
+    for fold, (tr, te) in enumerate(splits):
+        if read(fold, te) or fold not in folds:
             continue
+        f = wd / f"fold{fold}.npy" if wd is not None else None
         _, p = fit_encoder([texts[i] for i in tr] + ex_t, list(y[tr]) + ex_y, n_classes=n_classes, seed=fold,
                            predict=[texts[i] for i in te],
                            log=(lambda m, f_=fold: log(f"fold {f_}: {m}")) if log else None)
@@ -223,6 +228,9 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
         if log:
             from sklearn.metrics import f1_score
             log(f"fold {fold}: macro-F1 {f1_score(y[te], p.argmax(1), average='macro'):.4f}")
+    for fold, (_, te) in enumerate(splits):  # folds another process finished meanwhile
+        if np.isnan(proba[te]).any():
+            read(fold, te)
     return proba
 
 
