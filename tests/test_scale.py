@@ -92,3 +92,18 @@ def test_ten_thousand_article_batch_flat_memory():
     m = r["rss_mb"]
     assert m["peak"] < 2048
     assert m["q4_peak"] < m["q1_peak"] * 1.25 + 100, m  # flat: the end is not much above the start
+
+
+def test_issue4_bench_measures_the_encoder_strength_model_in_the_audit(tmp_path):
+    from pipeline.scale.bench import format_bench, run_bench
+
+    generate_batch(tmp_path, 30, real_fraction=0, seed=5)
+    fast = run_bench(tmp_path, limit=30, startup=False)
+    enc = run_bench(tmp_path, limit=30, startup=False, strength_model="encoder")
+    assert fast["models"]["strength_model"] == "fast" and enc["models"]["strength_model"] == "encoder"
+    assert enc["claims"] == fast["claims"] > 0
+    # the generated articles state claims plainly, so the encoder scores sentences: it costs more
+    assert enc["models"]["cpu_seconds"] > fast["models"]["cpu_seconds"]
+    assert "strength from strength-encoder" in format_bench(enc) and "strength-encoder" not in format_bench(fast)
+    with pytest.raises(ValueError, match="choose fast or encoder"):
+        run_bench(tmp_path, limit=5, startup=False, strength_model="bert")

@@ -93,7 +93,7 @@ def floor_pipeline():
 
 
 def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int = 1,
-              startup: bool = True, stages: bool = False) -> dict[str, Any]:
+              startup: bool = True, stages: bool = False, strength_model: str = "fast") -> dict[str, Any]:
     """Benchmark the floor, the full audit and (optionally) ``workers`` processes.
 
     Args:
@@ -104,6 +104,8 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         stages: also audit the measured articles a second time with per-stage CPU timing
             (``Auditor.timings``); the result's ``stages`` maps each stage to CPU seconds. That pass
             sees the articles a second time (warm tokenizer cache): compare stages with each other.
+        strength_model: "fast" (the scikit-learn strength model, the audit's default) or "encoder"
+            (``overclaim audit --strength-model encoder``): what the ``models`` figures measure.
 
     Returns:
         A dict with ``floor``, ``audit`` (and ``workers``) rates, ``audit_vs_floor``, memory in MB
@@ -116,8 +118,10 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
     load_s = time.perf_counter() - t0
     if not arts:
         raise ValueError(f"no readable articles under {path}")
+    if strength_model not in ("fast", "encoder"):
+        raise ValueError(f"strength model {strength_model!r}: choose fast or encoder")
     t0 = time.perf_counter()
-    auditor = Auditor()
+    auditor = Auditor(models="encoder" if strength_model == "encoder" else True)
     auditor_s = time.perf_counter() - t0
     floor_nlp = floor_pipeline()
     # Warm both pipelines on the first articles, measure both on the rest: each sees the measured
@@ -178,7 +182,8 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
     if auditor.scorer is not None:
         auditor.scorer.apply = inner
         rules_cpu = audit_cpu - model_cpu[0]
-        res["models"] = {"cpu_seconds": round(model_cpu[0], 3), "rules_cpu_seconds": round(rules_cpu, 3),
+        res["models"] = {"strength_model": strength_model,
+                         "cpu_seconds": round(model_cpu[0], 3), "rules_cpu_seconds": round(rules_cpu, 3),
                          "overhead": round(model_cpu[0] / max(rules_cpu, 1e-9), 3)}
     res["cpu"] = {"floor_words_per_s": round(words / max(floor_cpu, 1e-9)),
                   "audit_words_per_s": round(words / max(audit_cpu, 1e-9)),
@@ -333,7 +338,8 @@ def format_bench(r: dict[str, Any]) -> str:
                  f"{c['audit_words_per_s']:,} words/s = {c['audit_vs_floor']:.0%}")
     if "models" in r:
         m = r["models"]
-        lines.append(f"trained models: {m['cpu_seconds']:.2f} CPU-s on top of {m['rules_cpu_seconds']:.2f} for the "
+        which = " (strength from strength-encoder)" if m.get("strength_model") == "encoder" else ""
+        lines.append(f"trained models{which}: {m['cpu_seconds']:.2f} CPU-s on top of {m['rules_cpu_seconds']:.2f} for the "
                      f"rules pipeline = +{m['overhead']:.0%} audit time (target < 20%)")
     mem = f"peak memory (RSS): {r['peak_rss_mb']:.0f} MB"
     if "peak_rss_worker_mb" in r:

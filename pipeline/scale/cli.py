@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
         stages: bool = typer.Option(False, "--stages", help="Also audit the articles once more, timing each "
                                     "stage (boilerplate, tokenizer, each spaCy component, claims, models, "
                                     "verify, scorecard)."),
+        strength_model: str = typer.Option("fast", "--strength-model", help="fast (the audit's default) or "
+                                           "encoder: which strength model the audit measured here uses."),
     ) -> None:
         """Measure audit throughput against the tokenizer floor, peak memory and start-up time.
 
@@ -38,6 +40,8 @@ def register(app: typer.Typer) -> None:
           overclaim bench --batch 10000 --workers 2
 
           overclaim bench --limit 500 --stages --no-startup
+
+          overclaim bench --limit 500 --no-startup --strength-model encoder
         """
         import json
 
@@ -55,7 +59,8 @@ def register(app: typer.Typer) -> None:
             if path is not None and not path.exists():
                 typer.echo(f"overclaim: {path}: no such file or folder", err=True)
                 raise typer.Exit(2)
-            r = run_bench(path, limit=limit, workers=workers, startup=not no_startup, stages=stages)
+            r = run_bench(path, limit=limit, workers=workers, startup=not no_startup, stages=stages,
+                          strength_model=strength_model)
         except (OverclaimError, ValueError) as e:
             typer.echo(f"overclaim: {e}", err=True)
             raise typer.Exit(2)
