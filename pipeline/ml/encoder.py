@@ -505,21 +505,14 @@ def out_of_domain_rows(data_dir=None, limit: int | None = None, model_dir=None) 
     same rows the scikit-learn ``advice`` model reports. Computed now (about 20 ms a sentence);
     ``limit`` takes a stratified sample per part. Returns [] when the model is not installed.
     """
-    from . import data as D
-    from .training import _row, _subsample
+    from .training import advice_out_of_domain_rows
 
     if not available("advice-encoder", model_dir):
         return []
     m = load_encoder("advice-encoder", model_dir=model_dir)
-    rows = []
-    for part in ("discussion", "unstructured_abstract"):
-        od = _subsample(D.load_li2021(data_dir, part), limit)
-        rows.append(_row("advice", f"Li 2021 {part.replace('_', ' ')}",
-                         "out of domain: the shipped model (trained on all structured abstracts)", od.label,
-                         m.predict(od.text.tolist()), None,
-                         "BioBERT+augmentation 0.907 on discussion (Li 2021; trained differently)"
-                         if part == "discussion" else "", np.nan, np.nan, extra={"model": "advice-encoder"}))
-    return rows
+    return advice_out_of_domain_rows(m.predict, data_dir, limit,
+                                     "out of domain: the shipped model (trained on all structured abstracts)",
+                                     extra={"model": "advice-encoder"})
 
 
 # -- calibration -------------------------------------------------------------------------------

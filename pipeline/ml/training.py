@@ -181,13 +181,28 @@ def _eval_advice(data_dir, limit):
     rows = [_row("advice", "Li 2021 structured abstracts", "5-fold CV grouped by PMID", li.label,
                  c[p.argmax(1)], ff, "BioBERT 0.933, SVM 0.833 (Li 2021 Table 3)", 0.933, 0.90)]
     est = clone(make_estimator("advice")).fit(li.text.tolist(), li.label.tolist())
+    return rows + advice_out_of_domain_rows(est.predict, data_dir, limit,
+                                            "out of domain: trained on all structured abstracts")
+
+
+def advice_out_of_domain_rows(predict, data_dir, limit, protocol: str, extra: dict | None = None) -> list[dict]:
+    """Rows for an advice model trained on Li 2021's structured abstracts, scored on its two held-out
+    domains (discussion and unstructured-abstract sentences).
+
+    Args:
+        predict: ``predict(list of sentences) -> labels``.
+        data_dir: shared data folder.
+        limit: stratified sample of at most this many sentences per part (None: all).
+        protocol: the words for the table's protocol column.
+        extra: more columns for each row (e.g. ``{"model": "advice-encoder"}``).
+    """
+    rows = []
     for part in ("discussion", "unstructured_abstract"):
         od = _subsample(D.load_li2021(data_dir, part), limit)
-        rows.append(_row("advice", f"Li 2021 {part.replace('_', ' ')}",
-                         "out of domain: trained on all structured abstracts", od.label,
-                         est.predict(od.text.tolist()), None,
+        rows.append(_row("advice", f"Li 2021 {part.replace('_', ' ')}", protocol, od.label,
+                         predict(od.text.tolist()), None,
                          "BioBERT+augmentation 0.907 on discussion (Li 2021; trained differently)"
-                         if part == "discussion" else "", np.nan, np.nan))
+                         if part == "discussion" else "", np.nan, np.nan, extra=extra))
     return rows
 
 
