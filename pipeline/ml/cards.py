@@ -50,8 +50,8 @@ SELECTION = {
                 "alone it scored 0.565 (Yu 2019) and 0.552 (Yu 2020), and added to these features or averaged with "
                 "this model it reached at most 0.776 and 0.770 (`experiments/encoder_probe/`). Fine-tuned, "
                 "the same encoder reached 0.842 (Yu 2019) and 0.819 (Yu 2020, trained on its own folds only; 0.833 "
-                "with all of Yu 2019 added to training, as deployed) in 5-fold CV on these splits. It ships as the separate model `strength-encoder` (its own card; scored "
-                "with numpy, no torch), which `overclaim strength` uses; at about 20x the scoring cost, the audit "
+                "with all of Yu 2019 added to training, as deployed) in 5-fold CV on these splits. It ships as "
+                "the separate model `strength-encoder` (its own card; scored with numpy, no torch), which `overclaim strength` uses; at about 20x the scoring cost, the audit "
                 "keeps this model.",
     "advice": "C chosen among 0.3 / 1 by the Li 2021 grouped CV below (1: 0.848, 2.5x slower). A frozen "
               "all-MiniLM-L6-v2 encoder did not help: 0.699 alone, at most 0.848 combined with this model; "
@@ -215,7 +215,7 @@ def render_encoder_card(meta: dict) -> str:
     ]
     cal = meta.get("calibration")
     if cal:
-        lines += [x.replace("{name}", name) for x in calibration_section(cal)]
+        lines += calibration_section(cal, name)
     lines += [
         "## Limitations", "",
         f"- Trained on {DOMAIN[task]}, not blog prose: expect a domain shift on consumer health articles.",
@@ -228,7 +228,7 @@ def render_encoder_card(meta: dict) -> str:
     return "\n".join(lines)
 
 
-def calibration_section(cal: dict) -> list[str]:
+def calibration_section(cal: dict, name: str) -> list[str]:
     """The card's calibration section from ``meta["calibration"]`` (:func:`pipeline.ml.encoder.calibration`)."""
     def row(label, b, a):
         return (f"| {label} | {b['ece']:.3f} → {a['ece']:.3f} | {b['nll']:.3f} → {a['nll']:.3f} | "
@@ -242,13 +242,13 @@ def calibration_section(cal: dict) -> list[str]:
         f"predictions ({', '.join(cal['fitted_on'])}; {cal['n']:,} sentences); the predicted class does not "
         "change. Measured by cross-fitting (each fold rescaled with a temperature fitted on the other four): "
         "expected calibration error (top class, 10 bins), log-loss and Brier score, before → after. "
-        "Recomputed by `overclaim train " + "{name} --card-only`.", "",
+        f"Recomputed by `overclaim train {name} --card-only`.", "",
         "| held-out predictions | ECE | log-loss | Brier | mean confidence | accuracy |",
         "|---|---|---|---|---|---|",
         row("all", cal["before"], cal["after"]),
     ]
-    for key, v in cal.get("per_dataset", {}).items():
-        if len(cal.get("per_dataset", {})) > 1:
-            lines.append(row(key, v["before"], v["after"]))
+    per = cal.get("per_dataset", {})
+    if len(per) > 1:
+        lines += [row(key, v["before"], v["after"]) for key, v in per.items()]
     return lines + [""]
 

@@ -584,7 +584,10 @@ def calibration(name: str, data_dir=None, model_dir=None) -> dict | None:
 
     Returns:
         ``{"temperature", "fitted_on", "n", "before", "after", "per_dataset"}``, or None when
-        the stored predictions of those protocols are missing.
+        the stored predictions of those protocols are missing or incomplete.
+
+    Raises:
+        ModelError: the stored predictions were made on other sentences than the data holds.
     """
     from .encoder_train import fold_splits, protocols, texts_sha256
     from .model import default_model_dir
@@ -603,7 +606,11 @@ def calibration(name: str, data_dir=None, model_dir=None) -> dict | None:
             if p["key"] not in z.files or p["key"] not in info:
                 return None
             proba = z[p["key"]].astype(np.float64)
-            if texts_sha256(p["df"].text.tolist()) != info[p["key"]]["texts_sha256"] or np.isnan(proba).any():
+            if texts_sha256(p["df"].text.tolist()) != info[p["key"]]["texts_sha256"]:
+                raise ModelError(f"{js}: the stored {p['key']} predictions were made on other sentences than "
+                                 f"the data in {data_dir or 'the data folder'} now holds",
+                                 hint=f"rerun them with `overclaim train {name} --cv`")
+            if np.isnan(proba).any():
                 return None
             fold = np.zeros(len(proba), dtype=int)
             for k, (_, te) in enumerate(fold_splits(p["df"])):

@@ -203,7 +203,8 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
             tmp = wd / f".data.json.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(ident, indent=1), encoding="utf-8")
             os.replace(tmp, dj)
-    def read(fold, te):
+
+    def read(fold, te) -> bool:
         f = wd / f"fold{fold}.npy" if wd is not None else None
         if f is not None and f.is_file():
             prev = np.load(f, allow_pickle=False)
@@ -216,15 +217,14 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
     for fold, (tr, te) in enumerate(splits):
         if read(fold, te) or fold not in folds:
             continue
-        f = wd / f"fold{fold}.npy" if wd is not None else None
         _, p = fit_encoder([texts[i] for i in tr] + ex_t, list(y[tr]) + ex_y, n_classes=n_classes, seed=fold,
                            predict=[texts[i] for i in te],
                            log=(lambda m, f_=fold: log(f"fold {f_}: {m}")) if log else None)
         proba[te] = p
-        if f is not None:
+        if wd is not None:
             tmp = wd / f".fold{fold}.{os.getpid()}.tmp.npy"
             np.save(tmp, p)
-            os.replace(tmp, f)
+            os.replace(tmp, wd / f"fold{fold}.npy")
         if log:
             from sklearn.metrics import f1_score
             log(f"fold {fold}: macro-F1 {f1_score(y[te], p.argmax(1), average='macro'):.4f}")
@@ -446,36 +446,15 @@ def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, co
         "torch": torch.__version__, "transformers": transformers.__version__,
     }
     meta.update(_measure(weights, df.text.tolist(), k))
-    from .encoder import cv_rows
-    from .training import _clean
-
-    meta["metrics"] = _clean([r for r in _safe_rows(cv_rows, name, data_dir, out)])
-    meta["calibration"] = _safe_calibration(name, data_dir, out)
+    meta["metrics"], meta["calibration"] = [], None
     wp = save_encoder(weights, name, meta, out, Path(base_model_dir()) / "vocab.txt")
-    if name == "advice-encoder":
-        refresh_metrics(name, data_dir, out)   # adds the out-of-domain rows, which score the saved model
-    else:
+    try:  # metrics, calibration and card, from the stored cross-validation and the saved weights
+        refresh_metrics(name, data_dir, out)
+    except ModelError as e:  # stored predictions of other data: the card says it has none
+        print(f"overclaim: {e}")
         from .cards import write_card
         write_card(name, out)
     return {"weights": str(wp), "n_train": meta["n_train"], "train_seconds": meta["train_seconds"]}
-
-
-def _safe_calibration(name, data_dir, out):
-    from .encoder import calibration
-
-    try:
-        return calibration(name, data_dir, out)
-    except ModelError as e:
-        print(f"overclaim: {e}")
-        return None
-
-
-def _safe_rows(cv_rows, name, data_dir, out):
-    try:
-        return cv_rows(name, data_dir, out)
-    except ModelError as e:  # stored predictions of other data: the card says so instead
-        print(f"overclaim: {e}")
-        return []
 
 
 def _measure(weights: dict, texts: list[str], k: int, n: int = 500) -> dict:
