@@ -64,3 +64,17 @@ def test_stdin_and_bad_files(tmp_path):
     assert "UTF-8" in text["latin.txt"]
     assert "empty" in text["empty.txt"]
     assert all(str(tmp_path) in str(e) for e in errs)
+
+
+def test_html_page_fixture_is_read_with_the_installed_cleaner():
+    """Regression (issue 14): with the pip that `python3.11 -m venv` ships, lxml's HTML cleaner was
+    not installed and every .html input failed with 'could not parse HTML (ImportError)'."""
+    from pathlib import Path
+
+    page = Path(__file__).parent / "fixtures" / "pages" / "baclofen_blog.html"
+    arts, errs = collect([page])
+    assert not errs, [e.message for e in errs]
+    a = arts[0]
+    assert a.title.startswith("Baclofen for fibromyalgia") and a.url == "https://blog.example.org/baclofen-fibromyalgia"
+    assert "has been shown to be effective for fibromyalgia" in a.text
+    assert "Popular posts" not in a.text and "baclofen cures everything" not in a.text
