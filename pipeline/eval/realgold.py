@@ -242,7 +242,8 @@ def load_split(split: str, base: str | None = None) -> list[tuple[dict, str]]:
 
 def frozen_test_hash() -> str:
     """SHA-256 recorded when the test split was frozen (``corpora/gold/real/test.sha256``)."""
-    return (real_dir() / "test.sha256").read_text(encoding="utf-8").split()[0]
+    line = (real_dir() / "test.sha256").read_text(encoding="utf-8").split()
+    return line[1]  # "test.jsonl <sha256> version N ..."
 
 
 def _cmd_show(ref: str) -> None:
