@@ -11,11 +11,13 @@ Example:
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .errors import InputError
 from .nlp.boilerplate import find_boilerplate, find_headings
 from .types import Article, ArticleResult, CheckedClaim
+from .nlp.normalize import normalize, normalize_string
 
 
 class Auditor:
@@ -69,34 +71,45 @@ class Auditor:
 
         t0 = time.perf_counter()
         clock = _Clock(self.timings)
-        text = article.text
+        work, omap = _normalized(article)  # the pipeline reads a normalised copy; offsets mapped back below
+        text = work.text
+        clock("normalize")
         boiler = find_boilerplate(text)
         heads = find_headings(text)
         clock("boilerplate")
-        if self.timings is None:
-            doc = self.nlp(text)
-        else:  # the same components in the same order, timed one by one
-            doc = self.nlp.make_doc(text)
-            clock("tokenizer")
-            for name, proc in self.nlp.pipeline:
-                doc = proc(doc)
-                clock(name)
-        claims = extract_claims(doc, article, reference=self.reference, boilerplate=boiler, headings=heads)
+        doc = self._process(text, clock)
+        claims = extract_claims(doc, work, reference=self.reference, boilerplate=boiler, headings=heads)
         clock("claims")
         if self.scorer is not None:
             claims = self.scorer.apply(claims)
             clock("models")
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
-        result = ArticleResult(article=article, claims=checked, findings=findings, boilerplate=boiler)
+        result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler)
         clock("verify")
         from .scorecard import score_article
 
-        result.scorecard = score_article(article, sentences=[(s.start_char, s.end_char) for s in doc.sents],
+        result.scorecard = score_article(work, sentences=[(s.start_char, s.end_char) for s in doc.sents],
                                          claims=checked, boilerplate=boiler)
         clock("scorecard")
+        if omap is not None:
+            from .nlp.remap import map_result
+
+            map_result(result, omap, article)
         result.seconds = time.perf_counter() - t0
         return result
+
+    def _process(self, text: str, clock: "_Clock"):
+        """Run the spaCy pipeline's components in order, timing each (``clock``). The tokenizer is
+        called directly: the length limit is the reader's ``--max-chars``, checked when the
+        article was read, not spaCy's ``nlp.max_length`` (a memory guard for parsers this
+        pipeline does not have, 1,000,000 by default)."""
+        doc = self.nlp.tokenizer(text)
+        clock("tokenizer")
+        for name, proc in self.nlp.pipeline:
+            doc = proc(doc)
+            clock(name)
+        return doc
 
     def audit(self, items: Iterable[Article | InputError]) -> Iterator[ArticleResult | InputError]:
         """Audit a stream of articles; input errors (and per-article failures) pass through as
@@ -109,6 +122,16 @@ class Auditor:
                 yield self.audit_article(item)
             except Exception as e:  # one bad article never stops a batch
                 yield InputError(f"audit failed: {type(e).__name__}: {e}", path=item.id)
+
+
+def _normalized(article: Article):
+    """``(article as the pipeline reads it, offset map)``: a copy with normalised text and title
+    (:func:`pipeline.nlp.normalize.normalize`) and the map back, or ``(article, None)`` when the
+    text needs no change."""
+    text, omap = normalize(article.text)
+    if omap is None:
+        return article, None
+    return replace(article, text=text, title=normalize_string(article.title)), omap
 
 
 class _Clock:

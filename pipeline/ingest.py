@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -74,9 +75,35 @@ def article_from_text(text: str, *, id: str = "text", title: str | None = None, 
     """
     if title is None:
         first = text.lstrip().split("\n", 1)[0].strip()
-        if 0 < len(first) <= 150 and not first.endswith((".", "!", "?")) and "\n" in text.strip():
+        if 0 < len(first) <= 150 and not reads_as_sentence(first) and "\n" in text.strip():
             title = first
     return Article(id=id, text=text, title=title, url=url, source=source or id)
+
+
+# A sentence end inside a line: a word (not an abbreviation such as "Dr." or "vs.") or number,
+# final punctuation, closing quotes, space, then the next sentence's first letter or digit.
+_INNER_SENTENCE_END = re.compile(r"(?:[a-z]{3,}|[0-9]{2,}|[%)])[.!?][\"'”’)\]]*\s+[\"“‘(]?[A-Z0-9]")
+
+
+def reads_as_sentence(line: str) -> bool:
+    """Whether a line reads as running text rather than a title or heading: it ends with
+    sentence-final punctuation (closing quotes or brackets after it allowed) or holds a sentence
+    end followed by more text, as a paragraph whose last words lack a final period does.
+
+    Args:
+        line: one line of text, stripped.
+
+    Returns:
+        ``True`` for a sentence or paragraph.
+
+    Example:
+        >>> [reads_as_sentence(x) for x in ("Baclofen for Fibromyalgia", "It works.”",
+        ...                                 "Baclofen has been shown to be effective for fibromyalgia. Ok")]
+        [False, True, True]
+    """
+    if line.rstrip("\"'”’)]»").endswith((".", "!", "?", "…")):
+        return True
+    return _INNER_SENTENCE_END.search(line) is not None
 
 
 # -----------------------------------------------------------------------------------------------

@@ -149,6 +149,15 @@ def test_max_chars_clear_message(tmp_path):
     assert "--max-chars" in m["long.txt"][0]
 
 
+def test_issue14_title_is_not_a_paragraph_lacking_its_final_period():
+    title = article_from_text("Baclofen for Fibromyalgia\n\nBaclofen helps some people.").title
+    assert title == "Baclofen for Fibromyalgia"
+    for first in ("Baclofen has been shown to be effective for fibromyalgia. Ok",
+                  "“Baclofen has been shown to be effective for fibromyalgia.”"):
+        assert article_from_text(first + "\n\nMore text follows here.").title is None, first
+    assert article_from_text("Dr. Smith on Baclofen vs. Tizanidine\n\nText.").title == "Dr. Smith on Baclofen vs. Tizanidine"
+
+
 def test_huge_jsonl_line_is_refused_without_holding_it(tmp_path):
     p = tmp_path / "big.jsonl"
     with open(p, "w") as f:

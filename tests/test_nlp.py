@@ -237,3 +237,27 @@ def test_issue6_boilerplate_found_in_the_first_article_of_a_process(monkeypatch)
     monkeypatch.setattr(bp, "_INDEX", LiteralIndex())
     text = "Baclofen helps.\nAs an Amazon Associate I earn from qualifying purchases.\nMore text."
     assert [k for _, _, k in bp.find_boilerplate(text)] == ["affiliate"]
+
+
+# -- issue 14: headings do not swallow a paragraph that merely lacks a final period -------------
+
+def test_issue14_heading_lines_are_short_titles_followed_by_text():
+    from pipeline.nlp.boilerplate import find_headings
+
+    text = ("Baclofen for Fibromyalgia: What the Evidence Says\n\n"
+            "Baclofen has been shown to be effective for fibromyalgia. Ok\n\n"
+            "Side Effects\n"
+            "“Baclofen can cause drowsiness.”\n"
+            "Baclofen has been shown to be effective for fibromyalgia")
+    found = [text[s:e] for s, e in find_headings(text)]
+    # a sentence plus a trailing fragment, a quoted sentence and the last line are not headings
+    assert found == ["Baclofen for Fibromyalgia: What the Evidence Says", "Side Effects"]
+
+
+def test_issue14_a_one_line_text_without_final_period_is_not_a_heading():
+    from pipeline.nlp.boilerplate import find_headings
+
+    for text in ("Baclofen has been shown to be effective for fibromyalgia",
+                 "Baclofen has been shown to be effective for fibromyalgia\n\n",
+                 "Baclofen has been shown to be effective for fibromyalgia. Ok"):
+        assert find_headings(text) == []

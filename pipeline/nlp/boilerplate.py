@@ -74,15 +74,34 @@ def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
 
 
 def find_headings(text: str) -> list[tuple[int, int]]:
-    """Lines that look like headings: short, no final punctuation, not a list item or table row."""
+    """Lines that look like headings: short, no final punctuation, not a list item or table row,
+    not running text (:func:`pipeline.ingest.reads_as_sentence`: "… for fibromyalgia. Ok" is a
+    paragraph) and followed by more text (a heading introduces something; the last line of a
+    text, or a text of one line, is not one).
+
+    Args:
+        text: the article text.
+
+    Returns:
+        ``(start, end)`` character ranges of the heading lines.
+
+    Example:
+        >>> text = "Baclofen for Fibromyalgia\\nBaclofen has been shown to be effective for fibromyalgia"
+        >>> [text[s:e] for s, e in find_headings(text)]
+        ['Baclofen for Fibromyalgia']
+    """
+    from ..ingest import reads_as_sentence
+
     out = []
     for m in _PARA.finditer(text):
         line = m.group(0).strip()
-        if not line or len(line) > 90 or line.endswith((".", "!", "?", ":", ";", ",")):
+        if not line or len(line) > 90 or line.endswith((":", ";", ",")) or reads_as_sentence(line):
             continue
         if line[0] in "-•*–·" or "|" in line or line[:1].isdigit():
             continue
         words = line.split()
         if len(words) <= 12:
             out.append((m.start(), m.end()))
+    if out and not text[out[-1][1]:].strip():
+        out.pop()  # the last line: nothing follows it
     return out
