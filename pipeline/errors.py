@@ -56,6 +56,22 @@ class ReferenceDataError(ReferenceError_):
     code = "E202"
 
 
+class ReferenceValidationError(ReferenceDataError):
+    """Reference files or overlays break the schema; ``errors`` holds every problem, one line each
+    (naming the file, the entry or row, and the field)."""
+
+    code = "E203"
+
+    def __init__(self, errors: list[str], *, hint: str | None = None) -> None:
+        super().__init__("\n".join(errors), hint=hint or "schema in corpora/reference/README.md")
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        n = len(self.errors)
+        return f"invalid reference data, {n} problem{'s' if n != 1 else ''}:\n" + "\n".join(
+            f"  {e}" for e in self.errors)
+
+
 class DataDirError(OverclaimError):
     """The shared data directory could not be found."""
 
@@ -72,3 +88,26 @@ class ModelError(OverclaimError):
     """A trained model is missing or fails its integrity check."""
 
     code = "E501"
+
+
+# Exit statuses of the command line, and which error ends a command with which (the one place
+# they are mapped): 2 usage, 3 unreadable inputs, 4 output or database, 5 invalid reference.
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
+EXIT_OUTPUT = 4
+EXIT_REFERENCE = 5
+_EXIT_OF = ((ReferenceError_, EXIT_REFERENCE), (OutputError, EXIT_OUTPUT), (InputError, EXIT_UNREADABLE),
+            (OverclaimError, EXIT_OUTPUT))
+
+
+def exit_status(error: BaseException) -> int:
+    """The exit status a command ends with on ``error`` (usage errors for anything else).
+
+    Example:
+        >>> exit_status(ReferenceValidationError(["a.yaml entry 1 (drugs): name: missing"])), exit_status(ValueError())
+        (5, 2)
+    """
+    for cls, status in _EXIT_OF:
+        if isinstance(error, cls):
+            return status
+    return EXIT_USAGE

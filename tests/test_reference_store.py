@@ -120,7 +120,7 @@ def test_cli_validate_reports_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("table,drug\nwidgets,x\n")
     r = CliRunner().invoke(reference_app, ["validate", str(bad), "--no-consistency"])
-    assert r.exit_code == 1 and "bad.csv row 2" in r.output
+    assert r.exit_code == 5 and "bad.csv row 2" in r.output
     ok = tmp_path / "ok.csv"
     ok.write_text("table,id,name,brands\ndrugs,rxcui:1292,baclofen,Ozobax\n")
     r = CliRunner().invoke(reference_app, ["validate", str(ok), "--no-consistency"])

@@ -1,8 +1,8 @@
 """``overclaim reference ...``: build, fetch, validate, stats, lookup, consistency.
 
 A thin Typer wrapper over :mod:`pipeline.reference.build`, :mod:`.store`, :mod:`.consistency`.
-Exit status: 0 ok; 1 validation errors or disagreements found; 2 usage errors; 5 invalid
-reference or missing sources.
+Exit status: 0 ok; 1 disagreements found (``consistency --strict``) or no match (``lookup``);
+2 usage errors; 5 invalid reference, overlay or curated file (``validate``), or missing sources.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import OverclaimError
+from ..errors import EXIT_REFERENCE, OverclaimError, ReferenceValidationError
 
 reference_app = typer.Typer(
     name="reference",
@@ -24,9 +24,6 @@ reference_app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-EXIT_REFERENCE = 5
-
 
 def _fail(e: Exception) -> None:
     typer.echo(f"overclaim reference: {e}", err=True)
@@ -114,10 +111,12 @@ def validate_cmd(
     consistency: bool = typer.Option(True, "--consistency/--no-consistency", help="Also list curated FDA approvals the open sources disagree with."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the consistency report (Markdown) here."),
 ) -> None:
-    """Check the curated files and overlays; errors are reported by file and row.
+    """Check the curated files and overlays against the schema; every error is reported, one
+    line each, naming the file, the entry (or CSV row) and the field.
 
-    Exits 1 when a file has errors. Consistency disagreements are listed for review (and written
-    with --report) but do not fail validation.
+    Exits 5 when a file has errors (an unknown table such as `evidences:` is an error too).
+    Consistency disagreements are listed for review (and written with --report) but do not fail
+    validation.
 
     Examples:
 
@@ -126,16 +125,20 @@ def validate_cmd(
       overclaim reference validate my_fixes.csv overlays/ --report consistency.md
     """
     from .store import load_reference
-    errors = _validate_files(paths or [])
+    errors = _validate_files(paths or [], _compiled_opt(compiled))
+    ref = None
+    if not errors:
+        try:
+            ref = load_reference(paths or [], use_cache=False, compiled=_compiled_opt(compiled))
+        except ReferenceValidationError as e:
+            errors = e.errors
+        except OverclaimError as e:
+            errors = str(e).splitlines()
     if errors:
         for e in errors:
             typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1)
-    try:
-        ref = load_reference(paths or [], use_cache=False, compiled=_compiled_opt(compiled))
-    except OverclaimError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1)
+        typer.echo(f"{len(errors)} error(s); schema in corpora/reference/README.md", err=True)
+        raise typer.Exit(EXIT_REFERENCE)
     typer.echo(f"ok: {len(ref.files)} file(s); {len(ref.drugs)} drugs, {len(ref.conditions)} conditions, "
                f"{len(ref.approvals)} approvals, {len(ref.evidence)} evidence rows")
     for table, id_, old, new in ref.overrides:
@@ -144,31 +147,40 @@ def validate_cmd(
         _consistency(ref, report)
 
 
-def _validate_files(paths: List[Path]) -> list[str]:
-    """Each file on its own (curated files one by one, then each overlay on top), so every
-    error names its file; all errors are collected rather than stopping at the first."""
+def _curated_errors() -> list[str]:
+    """Schema errors of the curated files (all of them), then what loading them together finds."""
     from ..errors import ReferenceDataError
-    from .store import Reference, _load_docs, _read_yaml_files, curated_files, read_overlay_files
+    from .store import Reference, _load_docs, curated_files
+    from .validate import check_docs, parse_yaml
     errors: list[str] = []
-    files = curated_files()
-    try:
-        docs = _read_yaml_files(files)
-    except ReferenceDataError as e:
-        return [str(e)]
-    # Load them together (they refer to each other), then report per entry by retrying file by file.
-    try:
-        _load_docs(docs, Reference())
-    except ReferenceDataError as e:
-        errors.append(str(e))
-    for p in paths:
-        if not p.exists():
-            errors.append(f"{p}: no such file or folder")
-            continue
+    docs = []
+    for name, text in curated_files():
+        doc, problem = parse_yaml(name, text)
+        errors += [problem] if problem else []
+        docs += [(name, doc)] if doc is not None else []
+    errors += check_docs(docs)
+    if not errors:
         try:
-            read_overlay_files([p])
+            _load_docs(docs, Reference())
         except ReferenceDataError as e:
             errors.append(str(e))
     return errors
+
+
+def _validate_files(paths: List[Path], compiled) -> list[str]:
+    """Every error of the curated files and of every overlay (not just the first of each file):
+    schema problems and, when the shipped reference loads, unknown drugs, conditions and sources."""
+    from .store import load_reference
+    from .validate import read_overlays
+    errors = _curated_errors()
+    ref = None
+    if not errors:
+        try:
+            ref = load_reference([], use_cache=False, compiled=compiled)
+        except OverclaimError as e:
+            errors += str(e).splitlines()
+    errors += [f"{p}: no such file or folder" for p in paths if not p.exists()]
+    return errors + read_overlays([p for p in paths if p.exists()], ref=ref)[1]
 
 
 def _consistency(ref, report: Optional[Path]) -> int:

@@ -487,6 +487,12 @@ def read_overlay_files(paths: Iterable[str | Path]) -> list[tuple[str, dict]]:
     ``source`` is a source key, or free text (then an inline unverified source of kind
     ``source_kind``, default ``review``). Empty cells are left out.
 
+    Every file is read and checked against the schema (:mod:`pipeline.reference.validate`)
+    before any is used, and all problems are reported together.
+
+    Raises:
+        ReferenceValidationError: one line per problem, naming file, entry or row, and field.
+
     Example:
         >>> import tempfile, pathlib
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "fix.csv"
@@ -494,56 +500,7 @@ def read_overlay_files(paths: Iterable[str | Path]) -> list[tuple[str, dict]]:
         >>> read_overlay_files([p])[0][1]["drugs"][0]["brands"]
         ['Ozobax', 'Lyvispah']
     """
-    import csv
-    out: list[tuple[str, dict]] = []
-    for o in paths:
-        p = Path(o)
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".yaml", ".yml", ".csv")) if p.is_dir() else [p]
-        for f in files:
-            try:
-                text = f.read_text(encoding="utf-8")
-            except OSError as e:
-                raise ReferenceDataError(f"{f}: cannot read overlay: {e.strerror}") from None
-            if f.suffix.lower() != ".csv":
-                out += _read_yaml_files([(str(f), text)])
-                continue
-            doc: dict[str, list] = defaultdict(list)
-            reader = csv.DictReader(text.splitlines())
-            if not reader.fieldnames or "table" not in reader.fieldnames:
-                raise ReferenceDataError(f"{f}: a CSV overlay needs a 'table' column",
-                                         hint="columns: table,<schema fields>; see corpora/reference/README.md")
-            for i, row in enumerate(reader, start=2):
-                table = (row.pop("table") or "").strip()
-                if table not in _REQUIRED:
-                    raise ReferenceDataError(f"{f} row {i}: table must be one of {sorted(_REQUIRED)}, got {table!r}")
-                raw: dict[str, Any] = {}
-                for k, v in row.items():
-                    v = (v or "").strip()
-                    if not k or not v or k in ("source_kind",):
-                        continue
-                    if k in _LIST_FIELDS:
-                        raw[k] = [x.strip() for x in v.split("|") if x.strip()]
-                    elif k in ("year", "n_rcts"):
-                        try:
-                            raw[k] = int(v)
-                        except ValueError:
-                            raise ReferenceDataError(f"{f} row {i}: {k} must be a whole number, got {v!r}") from None
-                    elif k == "max_daily_dose":
-                        try:
-                            raw[k] = float(v)
-                        except ValueError:
-                            raise ReferenceDataError(f"{f} row {i}: max_daily_dose must be a number, got {v!r}") from None
-                    else:
-                        raw[k] = v
-                if table in ("approvals", "evidence", "labels") and isinstance(raw.get("source"), str):
-                    raw["_source_kind"] = (row.get("source_kind") or "review").strip()
-                raw["_row"] = i
-                doc[table].append(raw)
-            out.append((str(f), dict(doc)))
-    return out
-
-
-_LIST_FIELDS = {"synonyms", "brands", "abbreviations", "classes", "parents", "interactions", "adverse_effects"}
+    return _read_checked_overlays(paths, None)
 
 
 def _inline_csv_sources(path: str, doc: dict, ref: Reference) -> None:
@@ -619,6 +576,18 @@ def _fold_compiled(ref: Reference) -> None:
             c.parents = [al.get(p, p) for p in c.parents]
 
 
+def _read_checked_overlays(paths: Iterable[str | Path], ref: Reference | None) -> list[tuple[str, dict]]:
+    """Overlay documents, after every file passed the schema and (with ``ref``) names only drugs,
+    conditions and source keys that exist; else all problems at once."""
+    from ..errors import ReferenceValidationError
+    from .validate import read_overlays
+
+    docs, errors = read_overlays(paths, ref=ref)
+    if errors:
+        raise ReferenceValidationError(errors)
+    return docs
+
+
 def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = True,
                    compiled: str | Path | None | object = _DEFAULT_COMPILED) -> Reference:
     """Load the reference: compiled open sources, the curated files on top, then editor overlays.
@@ -660,7 +629,7 @@ def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = Tru
     _load_docs(_read_yaml_files(files), ref)
     if compiled_path:
         _fold_compiled(ref)
-    for path, doc in read_overlay_files(overlay_paths):
+    for path, doc in _read_checked_overlays(overlay_paths, ref):
         _inline_csv_sources(path, doc, ref)
         _load_docs([(path, doc)], ref, origin=f"overlay:{path}")
         files.append((path, ""))

@@ -9,14 +9,17 @@ Example:
     ['/export/claimreview.jsonld', '/export/decisions.csv']
 
 Security: every page escapes article text (Jinja2 autoescape; no ``|safe`` on data), every POST
-carries a per-session CSRF token, the session cookie is signed, HttpOnly and SameSite=Lax, and a
-Content-Security-Policy forbids inline scripts.
+carries a per-session CSRF token, the session cookie is signed, HttpOnly and SameSite=Lax and names
+a server-side session (:mod:`.sessions`) that sign-out and account changes revoke, sign-ins are
+throttled (:mod:`.signin`), only http(s) URLs become links (:func:`pipeline.report.html.link_url`),
+and a Content-Security-Policy forbids inline scripts.
 """
 from __future__ import annotations
 
+import asyncio
 import importlib.resources as resources
-import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -26,13 +29,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import and_, case, distinct, func, select
 from starlette.middleware.sessions import SessionMiddleware
 
-from . import auth, export, store
-from .db import AppSetting, Article, Claim, Decision, Editor, Run, RunArticle, RunError
+from ..report.html import link_url
+from . import auth, export, sessions, store
+from .db import AppSetting, Article, Claim, Decision, Run, RunArticle, RunError
 from .overlay import CORRECTABLE, choices, table_of, write_correction
+from .signin import SignInGuard, SignInPolicy
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "none": 3}
 VERDICTS = ("supported", "contradicted", "overstated", "unsupported", "unverifiable")
@@ -66,8 +72,55 @@ class _Forbidden(Exception):
     pass
 
 
+class _BadParam(ValueError):
+    """A query or path parameter that is not a valid value (answered with 400)."""
+
+
+MAX_ID = 2 ** 31 - 1  # ids are 32-bit integers in the database
+_DIGITS = re.compile(r"^[0-9]{1,10}$")
+
+
+def _id_param(value: str | None, name: str) -> int | None:
+    """A database id from a parameter: None when empty; :class:`_BadParam` when it is not a whole
+    number from 1 to :data:`MAX_ID` (a larger one would overflow the database's integer)."""
+    v = str(value if value is not None else "").strip()
+    if not v:
+        return None
+    if not _DIGITS.match(v) or not 1 <= int(v) <= MAX_ID:
+        raise _BadParam(f"{name} must be a whole number from 1 to {MAX_ID}, not {v[:40]!r}")
+    return int(v)
+
+
+def check_public_url(url: str | None) -> str | None:
+    """The public base URL of published ClaimReviews (None when not configured).
+
+    Raises:
+        ValueError: not an absolute http(s) URL.
+    """
+    if url in (None, ""):
+        return None
+    if link_url(str(url).replace("{claim_id}", "x")) is None:
+        raise ValueError(f"--public-url {url!r}: give an absolute http(s) URL, e.g. https://factcheck.example.org")
+    return str(url)
+
+
+def check_overlays(overlay: str | Path | None, base_overlays: tuple[str, ...] = ()) -> None:
+    """Load the overlays ``serve`` uses (the editor overlay when it exists) on top of the
+    reference, so an invalid one stops the server before it starts.
+
+    Raises:
+        pipeline.errors.ReferenceDataError: every problem, naming file, entry and field.
+    """
+    paths = [*base_overlays, *([str(overlay)] if overlay and Path(overlay).exists() else [])]
+    if paths:
+        from ..reference import load_reference
+
+        load_reference(paths, use_cache=False)
+
+
 def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays: tuple[str, ...] = (),
-               secure_cookies: bool = False, session_hours: int = 12) -> FastAPI:
+               secure_cookies: bool = False, session_hours: int = 12, public_url: str | None = None,
+               signin_policy: SignInPolicy | None = None) -> FastAPI:
     """Build the review app over the database at ``db_url`` (schema upgraded on start).
 
     Args:
@@ -77,17 +130,29 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         base_overlays: other overlays audits use (loaded under ``overlay`` when correcting).
         secure_cookies: mark the session cookie Secure (behind HTTPS).
         session_hours: how long a sign-in lasts.
+        public_url: the public base URL of published ClaimReviews (``serve --public-url``); the
+            export never uses the request's Host header, and leaves ``url`` out without it.
+        signin_policy: sign-in throttling limits (default :class:`~.signin.SignInPolicy`).
 
     Returns:
         A FastAPI application.
+
+    Raises:
+        pipeline.errors.ReferenceDataError: an overlay is invalid (every error, one per line).
+        ValueError: ``public_url`` is not an http(s) URL.
     """
+    public_url = check_public_url(public_url)
+    check_overlays(overlay, base_overlays)
     db = store.ReviewDB(db_url)
     app = FastAPI(title="Overclaim review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db
     app.state.overlay = str(overlay) if overlay else None
+    app.state.public_url = public_url
+    app.state.signin = guard = SignInGuard(db, signin_policy)
     env = Environment(loader=FileSystemLoader(_pkg_dir("templates")), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters["qs"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
+    env.filters["link_url"] = link_url
     templates = Jinja2Templates(env=env)
     app.mount("/static", StaticFiles(directory=_pkg_dir("static")), name="static")
     app.add_middleware(SessionMiddleware, secret_key=_secret(db), session_cookie="overclaim_session",
@@ -111,6 +176,13 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': nxt})}", status_code=303)
 
+    @app.exception_handler(_BadParam)
+    async def _bad_param(request: Request, exc: _BadParam):
+        if _wants_json(request):
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return HTMLResponse(env.get_template("error.html.j2").render(message=str(exc), me=None, request=request,
+                                                                     csrf_token=""), status_code=400)
+
     # -- helpers -----------------------------------------------------------------------------
     def csrf(request: Request) -> str:
         tok = request.session.get("csrf")
@@ -127,20 +199,23 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         return form
 
     def editor(request: Request) -> dict:
-        eid = request.session.get("editor_id")
-        if not eid:
+        """The signed-in editor of this request's server-side session, else sign in first."""
+        token = request.session.get("sid")
+        if not token:
             raise _NeedLogin()
-        with db.Session() as s:
-            ed = s.get(Editor, eid)
-            if ed is None or not ed.active:
-                request.session.clear()
-                raise _NeedLogin()
-            return {"id": ed.id, "username": ed.username}
+        with db.Session.begin() as s:
+            me = sessions.lookup(s, token)
+        if me is None:  # signed out, expired, revoked, or the editor was disabled or removed
+            request.session.clear()
+            raise _NeedLogin()
+        return me
 
-    def render(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLResponse:
-        ctx = {"request": request, "csrf_token": csrf(request), "me": ctx.pop("me", None),
-               "overlay": app.state.overlay, **ctx}
-        return templates.TemplateResponse(request, name, ctx, status_code=status)
+    def render(request: Request, name: str, ctx: dict, status: int = 200,
+               headers: dict | None = None) -> HTMLResponse:
+        me = ctx.pop("me", None)
+        ctx = {"request": request, "csrf_token": csrf(request), "me": me, "overlay": app.state.overlay,
+               "notice": request.session.pop("notice", None) if me else None, **ctx}
+        return templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
 
     @app.exception_handler(_Forbidden)
     async def _forbidden(request: Request, exc: Exception):
@@ -160,20 +235,40 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         form = await check_csrf(request)
         username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
         nxt = _safe_next(str(form.get("next", "/articles")))
-        with db.Session() as s:
-            ed = auth.authenticate(s, username, password)
-        if ed is None:
-            return render(request, "login.html.j2", {"next": nxt, "error": "Wrong username or password."}, 401)
-        request.session.clear()  # new session on sign-in (no fixation)
-        request.session["editor_id"] = ed.id
-        request.session["csrf"] = auth.new_token()
+        res = await guard.sign_in(username, password, _client(request))
+        if res.status != "ok":
+            await asyncio.sleep(res.delay)  # backoff: waits in the event loop, holds no thread
+            return _refused(request, res, nxt)
+        token = await run_in_threadpool(_start_session, res.editor_id, request)
+        request.session.clear()  # a new session on sign-in (no fixation)
+        request.session.update(sid=token, csrf=auth.new_token(), notice=res.notice)
         return RedirectResponse(nxt, status_code=303)
+
+    def _start_session(editor_id: int, request: Request) -> str:
+        with db.Session.begin() as s:
+            return sessions.create(s, editor_id, hours=session_hours, client=_client(request),
+                                   user_agent=request.headers.get("user-agent"))
+
+    def _refused(request: Request, res, nxt: str):
+        status = {"locked": 429, "busy": 503}.get(res.status, 401)
+        headers = {"Retry-After": str(res.retry_after)} if res.retry_after else None
+        if _wants_json(request):
+            return JSONResponse({"error": res.message}, status_code=status, headers=headers)
+        return render(request, "login.html.j2", {"next": nxt, "error": res.message, "locked": res.status == "locked"},
+                      status, headers)
 
     @app.post("/logout")
     async def logout(request: Request):
         await check_csrf(request)
+        token = request.session.get("sid")
+        if token:
+            await run_in_threadpool(_end_session, token)
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
+
+    def _end_session(token: str) -> None:
+        with db.Session.begin() as s:
+            sessions.revoke(s, token, "signed out")
 
     @app.get("/healthz")
     def healthz():
@@ -237,14 +332,21 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
             "me": me, "art": art, "claims": listed, "all_count": len(claims), "decs": decs, "sel": sel,
             "hist": hist, "segments": segments, "show": show, "next_id": nxt, "message": message,
             "conflict": conflict, "form_error": form_error, "runs_of": runs_of, "ref_entries": ref_entries,
-            "correctable": CORRECTABLE, "choices": choices(),
+            "correctable": CORRECTABLE, "choices": choices(), "ratings": export.RATINGS,
+            "verdict_rating": export.VERDICT_RATING,
             "prev_id": listed[idx - 1].id if idx > 0 else None,
             "following_id": listed[idx + 1].id if 0 <= idx < len(listed) - 1 else None}, status)
 
     @app.get("/articles/{aid}", response_class=HTMLResponse)
-    def article(request: Request, aid: int, claim: str | None = None, show: str = "flagged"):
+    def article(request: Request, aid: str, claim: str | None = None, show: str = "flagged"):
         me = editor(request)
-        return article_page(request, aid, me, claim=claim, show="all" if show == "all" else "flagged")
+        try:
+            num = _id_param(aid, "the article id")
+        except _BadParam:
+            num = None
+        if num is None:
+            return render(request, "error.html.j2", {"me": me, "message": "No such article."}, 404)
+        return article_page(request, num, me, claim=claim, show="all" if show == "all" else "flagged")
 
     @app.get("/claims/{cid}")
     def claim_view(request: Request, cid: str):
@@ -267,10 +369,7 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         form = await check_csrf(request)
         action = str(form.get("action", ""))
         show = "all" if form.get("show") == "all" else "flagged"
-        try:
-            version = int(form.get("version", "0") or 0)
-        except ValueError:
-            version = -1
+        version = _version(form.get("version"))
         with db.Session() as s:
             c = s.get(Claim, cid)
             if c is None:
@@ -288,7 +387,8 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
                         raise ValueError("that reference entry is not among this claim's evidence")
                     if not reason:
                         raise ValueError("say what is wrong with the entry")
-                    table_of(entry_id)
+                    if field not in CORRECTABLE[table_of(entry_id)]:
+                        raise ValueError(f"{field or 'the field'} cannot be corrected on {entry_id}")
                     written = write_correction(app.state.overlay, entry_id, {field: value}, reason=reason,
                                                editor=me["username"], claim_id=cid,
                                                base_overlays=tuple(base_overlays))
@@ -298,7 +398,8 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
                            f"--overlay {app.state.overlay} uses it.")
                 else:
                     cur = store.decide(s, cid, me["id"], action, version, reason=form.get("reason"),
-                                       wording=form.get("wording"), note=form.get("note"))
+                                       wording=form.get("wording"), note=form.get("note"),
+                                       rating=form.get("rating"))
                     msg = {"confirm": "Flag confirmed.", "dismiss": "Flag dismissed.", "edit": "Wording saved.",
                            "note": "Note added."}.get(action, "Saved.")
                 s.commit()
@@ -325,8 +426,9 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
     # -- exports -----------------------------------------------------------------------------
     def _export_rows(request: Request, run: str, article: str, status: str) -> list[dict]:
         editor(request)
+        run_id, article_id = _id_param(run, "run"), _id_param(article, "article")
         with db.Session() as s:
-            return export.decision_rows(s, run_id=_int(run), article_id=_int(article), status=status or None)
+            return export.decision_rows(s, run_id=run_id, article_id=article_id, status=status or None)
 
     @app.get("/export/decisions.csv")
     def export_csv(request: Request, run: str = "", article: str = "", status: str = ""):
@@ -336,9 +438,12 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
 
     @app.get("/export/claimreview.jsonld")
     def export_claimreview(request: Request, run: str = "", article: str = "", include: str = ""):
-        rows = _export_rows(request, run, article, "")
-        data = export.claim_reviews(rows, base_url=str(request.base_url), include_dismissed=include == "dismissed")
-        return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/ld+json",
+        editor(request)
+        run_id, article_id = _id_param(run, "run"), _id_param(article, "article")
+        with db.Session() as s:  # the public URL is configured: never the request's Host header
+            data = export.claim_review_export(s, run_id=run_id, article_id=article_id,
+                                              include_dismissed=include == "dismissed", public_url=app.state.public_url)
+        return Response(export.to_jsonld(data), media_type="application/ld+json",
                         headers={"Content-Disposition": 'attachment; filename="overclaim-claimreview.jsonld"'})
 
     return app
@@ -351,18 +456,22 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+def _client(request: Request) -> str:
+    """The client's address (the TCP peer; behind a proxy, ``serve --proxy`` makes it the forwarded one)."""
+    return request.client.host if request.client else "?"
+
+
+def _version(value) -> int:
+    """The decision version a form names (-1 when it is not a small whole number: a conflict)."""
+    v = str(value if value is not None else "0").strip() or "0"
+    return int(v) if _DIGITS.match(v) and int(v) <= MAX_ID else -1
+
+
 def _safe_next(nxt: str) -> str:
     """Only local paths (no open redirect)."""
     if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt:
         return "/articles"
     return nxt
-
-
-def _int(v: str) -> int | None:
-    try:
-        return int(v) if str(v).strip() else None
-    except ValueError:
-        return None
 
 
 def _claim_filters(f: dict) -> list:
@@ -403,7 +512,7 @@ def _article_rows(s, f: dict) -> tuple[list[dict], dict]:
         q = q.where(*_claim_filters(f))
     if f["site"]:
         q = q.where(Article.site == f["site"]) if f["site"] != "-" else q.where(Article.site.is_(None))
-    rid = _int(f["run"])
+    rid = _id_param(f["run"], "run")
     if rid is not None:
         q = q.where(Article.id.in_(select(RunArticle.article_id).where(RunArticle.run_id == rid)))
     rows = []

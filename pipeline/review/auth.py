@@ -1,4 +1,4 @@
-"""Editor accounts: argon2 password hashes (argon2-cffi), CSRF tokens.
+"""Editor accounts: argon2 password hashes (argon2-cffi), disabling and removing accounts, CSRF tokens.
 
 Example:
     >>> h = hash_password("correct horse battery staple")
@@ -11,10 +11,11 @@ import hmac
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
-from .db import Editor, utcnow
+from . import sessions
+from .db import Decision, DecisionEvent, Editor, EditorSession, SignInEvent, utcnow
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 8
@@ -45,16 +46,24 @@ def verify_password(hashed: str, password: str) -> bool:
 _DUMMY: str | None = None
 
 
-def authenticate(s: Session, username: str, password: str) -> Editor | None:
-    """The active editor with this username and password, else None."""
+def check_password(s: Session, username: str, password: str) -> tuple[Editor | None, str]:
+    """Check a sign-in: ``(editor, "ok")``, or ``(editor or None, why)`` with why one of
+    ``wrong_password``, ``unknown_user``, ``disabled``. An unknown or disabled account costs the
+    same argon2 check, so timing does not reveal which usernames exist."""
     global _DUMMY
     ed = s.execute(select(Editor).where(Editor.username == username)).scalar_one_or_none()
-    if ed is None or not ed.active:
+    if ed is None or not ed.active or ed.removed_at is not None:
         if _DUMMY is None:
             _DUMMY = hash_password(secrets.token_hex(8))
         verify_password(_DUMMY, password)
-        return None
-    return ed if verify_password(ed.password_hash, password) else None
+        return ed, "unknown_user" if ed is None else "disabled"
+    return (ed, "ok") if verify_password(ed.password_hash, password) else (ed, "wrong_password")
+
+
+def authenticate(s: Session, username: str, password: str) -> Editor | None:
+    """The active editor with this username and password, else None."""
+    ed, outcome = check_password(s, username, password)
+    return ed if outcome == "ok" else None
 
 
 def add_editor(s: Session, username: str, password: str, *, update: bool = False) -> Editor:
@@ -76,8 +85,59 @@ def add_editor(s: Session, username: str, password: str, *, update: bool = False
     else:
         ed.password_hash = hash_password(password)
         ed.active = True
+        ed.removed_at = None
+        sessions.revoke_all(s, ed.id, "password changed")
     s.flush()
     return ed
+
+
+def _named(s: Session, username: str) -> Editor:
+    ed = s.execute(select(Editor).where(Editor.username == username)).scalar_one_or_none()
+    if ed is None:
+        raise ValueError(f"no editor {username!r} (see `overclaim editors list`)")
+    return ed
+
+
+def set_active(s: Session, username: str, active: bool) -> Editor:
+    """Enable or disable an account; disabling ends all its sessions at once.
+
+    Raises:
+        ValueError: no such editor, or it was removed (add it again with ``editors add --update``).
+    """
+    ed = _named(s, username)
+    if ed.removed_at is not None:
+        raise ValueError(f"editor {username!r} was removed; give it a new password with "
+                         f"`overclaim editors add {username} --update` to use it again")
+    ed.active = active
+    if not active:
+        sessions.revoke_all(s, ed.id, "editor disabled")
+    s.flush()
+    return ed
+
+
+def remove_editor(s: Session, username: str) -> str:
+    """Remove an account: it can no longer sign in and its sessions end.
+
+    An editor who never acted on a claim is deleted with its sessions and sign-in records. One
+    whose name is on decisions or their history is kept as *removed* (no password, cannot sign in)
+    so the history still says who decided; returns ``"deleted"`` or ``"kept"``.
+    """
+    ed = _named(s, username)
+    sessions.revoke_all(s, ed.id, "editor removed")
+    acted = s.execute(select(or_(
+        exists().where(Decision.editor_id == ed.id), exists().where(Decision.decided_by_id == ed.id),
+        exists().where(DecisionEvent.editor_id == ed.id)))).scalar()
+    if not acted:
+        s.execute(delete(EditorSession).where(EditorSession.editor_id == ed.id))
+        s.execute(delete(SignInEvent).where(SignInEvent.editor_id == ed.id))
+        s.delete(ed)
+        s.flush()
+        return "deleted"
+    ed.active = False
+    ed.removed_at = utcnow()
+    ed.password_hash = "!removed"  # matches no password
+    s.flush()
+    return "kept"
 
 
 def new_token() -> str:

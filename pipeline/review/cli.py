@@ -18,8 +18,26 @@ editors_app = typer.Typer(help="Manage editor accounts of the review app.", no_a
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    typer.echo(f"overclaim: {msg}", err=True)
+    for line in str(msg).splitlines() or [""]:
+        typer.echo(f"overclaim: {line}", err=True)
     raise typer.Exit(code)
+
+
+def _fail_on(e: Exception) -> None:
+    """Report an error and exit with its status (:func:`pipeline.errors.exit_status`)."""
+    from ..errors import exit_status
+
+    _fail(str(e), exit_status(e))
+
+
+def _open(db: str):
+    from ..errors import OverclaimError
+    from .store import ReviewDB
+
+    try:
+        return ReviewDB(db)
+    except OverclaimError as e:
+        _fail_on(e)
 
 
 def serve_cmd(
@@ -31,8 +49,15 @@ def serve_cmd(
     base_overlay: List[Path] = typer.Option([], "--base-overlay",
                                             help="Other overlays your audits use (loaded under --overlay)."),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark the session cookie Secure (HTTPS)."),
+    public_url: Optional[str] = typer.Option(None, "--public-url", envvar="OVERCLAIM_PUBLIC_URL",
+                                             help="Public base URL of published ClaimReviews (their url is "
+                                                  "<public-url>/claims/<id>, or {claim_id} in it is replaced); "
+                                                  "without it the export leaves url out. Never taken from the "
+                                                  "request."),
+    proxy: Optional[str] = typer.Option(None, "--proxy", help="Address of a trusted reverse proxy: its "
+                                        "X-Forwarded-For gives the client address that sign-in throttling counts."),
 ) -> None:
-    """Start the editor review web app.
+    """Start the editor review web app (refuses to start when an overlay is invalid: exit 5).
 
     Examples:
 
@@ -43,6 +68,8 @@ def serve_cmd(
       overclaim serve --db reviews.sqlite3 --port 8000 --overlay reference-fixes.yaml
 
       overclaim serve --db postgresql://overclaim@127.0.0.1/overclaim --host 127.0.0.1
+
+      overclaim serve --db reviews.sqlite3 --public-url https://factcheck.example.org --proxy 127.0.0.1
     """
     from ..errors import OverclaimError
 
@@ -54,16 +81,17 @@ def serve_cmd(
         _fail(f"the review app needs the 'review' extra: pip install 'overclaim[review]' ({e.name} missing)")
     try:
         app = create_app(db, overlay=overlay, base_overlays=tuple(str(p) for p in base_overlay),
-                         secure_cookies=secure_cookies)
-    except OverclaimError as e:
-        _fail(str(e))
+                         secure_cookies=secure_cookies, public_url=public_url)
+    except (OverclaimError, ValueError) as e:
+        _fail_on(e)
     if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
         typer.echo("overclaim: warning: listening beyond this machine without --secure-cookies; "
                    "put the app behind HTTPS", err=True)
     from .db import safe_url, db_url
 
     typer.echo(f"Overclaim review on http://{host}:{port}/ (database {safe_url(db_url(db))})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=bool(proxy),
+                forwarded_allow_ips=proxy or None)
 
 
 @editors_app.command("add")
@@ -73,7 +101,8 @@ def editors_add(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
     update: bool = typer.Option(False, "--update", help="Reset the password of an existing editor."),
 ) -> None:
-    """Create an editor account (password asked twice, or read from standard input).
+    """Create an editor account (password asked twice, or read from standard input). With
+    --update the password is reset and every session of the editor ends.
 
     Examples:
 
@@ -81,18 +110,13 @@ def editors_add(
 
       printf '%s\\n' "$PASSWORD" | overclaim editors add ana --db reviews.sqlite3 --password-stdin
     """
-    from ..errors import OverclaimError
     from .auth import add_editor
-    from .store import ReviewDB
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        rdb = ReviewDB(db)
-    except OverclaimError as e:
-        _fail(str(e))
+    rdb = _open(db)
     try:
         with rdb.Session.begin() as s:
             add_editor(s, name, password, update=update)
@@ -113,18 +137,76 @@ def editors_list(db: str = typer.Option("overclaim-review.sqlite3", "--db", help
     """
     from sqlalchemy import select
 
-    from ..errors import OverclaimError
     from .db import Editor
-    from .store import ReviewDB
 
-    try:
-        rdb = ReviewDB(db)
-    except OverclaimError as e:
-        _fail(str(e))
+    rdb = _open(db)
     with rdb.Session() as s:
         for ed in s.execute(select(Editor).order_by(Editor.username)).scalars():
-            typer.echo(f"{ed.username}\t{'active' if ed.active else 'disabled'}\t{ed.created_at:%Y-%m-%d}")
+            state = "removed" if ed.removed_at else "active" if ed.active else "disabled"
+            typer.echo(f"{ed.username}\t{state}\t{ed.created_at:%Y-%m-%d}")
     rdb.dispose()
+
+
+def _change(db: str, fn, name: str):
+    rdb = _open(db)
+    try:
+        with rdb.Session.begin() as s:
+            return fn(s, name)
+    except ValueError as e:
+        _fail(str(e))
+    finally:
+        rdb.dispose()
+
+
+@editors_app.command("disable")
+def editors_disable(name: str = typer.Argument(..., help="Username."),
+                    db: str = typer.Option("overclaim-review.sqlite3", "--db", help=DB_HELP)) -> None:
+    """Disable an account: it cannot sign in, and every session it has ends at once.
+
+    Example:
+
+      overclaim editors disable ana --db reviews.sqlite3
+    """
+    from .auth import set_active
+
+    _change(db, lambda s, n: set_active(s, n, False), name)
+    typer.echo(f"editor {name} disabled (signed out everywhere)")
+
+
+@editors_app.command("enable")
+def editors_enable(name: str = typer.Argument(..., help="Username."),
+                   db: str = typer.Option("overclaim-review.sqlite3", "--db", help=DB_HELP)) -> None:
+    """Enable a disabled account again (same password).
+
+    Example:
+
+      overclaim editors enable ana --db reviews.sqlite3
+    """
+    from .auth import set_active
+
+    _change(db, lambda s, n: set_active(s, n, True), name)
+    typer.echo(f"editor {name} enabled")
+
+
+@editors_app.command("remove")
+def editors_remove(name: str = typer.Argument(..., help="Username."),
+                   db: str = typer.Option("overclaim-review.sqlite3", "--db", help=DB_HELP),
+                   yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
+    """Remove an account: it can no longer sign in and its sessions end. An editor whose name is on
+    decisions is kept as "removed" (no password) so the history still says who decided.
+
+    Examples:
+
+      overclaim editors remove carol --db reviews.sqlite3
+
+      overclaim editors remove carol --db reviews.sqlite3 --yes
+    """
+    from .auth import remove_editor
+
+    if not yes:
+        typer.confirm(f"Remove editor {name}?", abort=True)
+    how = _change(db, remove_editor, name)
+    typer.echo(f"editor {name} removed" + (" (kept as removed: decisions name it)" if how == "kept" else ""))
 
 
 def register(app: typer.Typer) -> None:

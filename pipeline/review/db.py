@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine,
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, create_engine,
                         event)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -42,6 +42,40 @@ class Editor(Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    # Set by ``overclaim editors remove`` when the account named decisions (kept so history names them).
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class EditorSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored. Sign-out,
+    a password change, disabling or removing the editor revoke sessions."""
+
+    __tablename__ = "editor_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie token
+    editor_id: Mapped[int] = mapped_column(ForeignKey("editors.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    client: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class SignInEvent(Base):
+    """Every sign-in attempt: who (the name typed), from where, when and how it ended."""
+
+    __tablename__ = "sign_in_events"
+    __table_args__ = (Index("ix_sign_in_events_username_at", "username", "at"),
+                      Index("ix_sign_in_events_client_at", "client", "at"),
+                      Index("ix_sign_in_events_editor_id_at", "editor_id", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64), nullable=False)
+    # ok | wrong_password | unknown_user | disabled (these three count as failures) | locked | busy
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
 
 
 class Run(Base):
@@ -68,6 +102,7 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     date: Mapped[str | None] = mapped_column(String(64))
+    author: Mapped[str | None] = mapped_column(Text)  # from the article's metadata, when known
     source: Mapped[str | None] = mapped_column(Text)  # file path it came from
     site: Mapped[str | None] = mapped_column(String(255), index=True)  # host of the url, else None
     text: Mapped[str] = mapped_column(Text, nullable=False)
@@ -141,11 +176,16 @@ class Decision(Base):
     status: Mapped[str | None] = mapped_column(String(16), index=True)  # confirmed | dismissed | None
     reason: Mapped[str | None] = mapped_column(Text)
     edited_wording: Mapped[str | None] = mapped_column(Text)
-    editor_id: Mapped[int] = mapped_column(ForeignKey("editors.id"), nullable=False)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("editors.id"), nullable=False)  # who acted last
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     verdict_key: Mapped[str] = mapped_column(String(255), nullable=False)  # the claim's verdict when decided
     stale: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Who confirmed or dismissed, and when (edits and notes do not change them): the reviewing editor.
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editors.id", name="fk_decisions_decided_by_id_editors"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rating: Mapped[str | None] = mapped_column(String(32))  # a rating the editor chose (export.RATINGS)
 
 
 class DecisionEvent(Base):
@@ -161,6 +201,7 @@ class DecisionEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reference_entry: Mapped[str | None] = mapped_column(String(255))
     correction: Mapped[Any | None] = mapped_column(JSON)
+    rating: Mapped[str | None] = mapped_column(String(32))
     verdict_key: Mapped[str] = mapped_column(String(255), nullable=False)
     version: Mapped[int | None] = mapped_column(Integer)  # decision version after the action
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
@@ -262,5 +303,5 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False, future=True)
 
 
-__all__ = ["Base", "Editor", "Run", "Article", "RunArticle", "RunError", "Claim", "Decision", "DecisionEvent",
+__all__ = ["Base", "Editor", "EditorSession", "SignInEvent", "Run", "Article", "RunArticle", "RunError", "Claim", "Decision", "DecisionEvent",
            "AppSetting", "db_url", "safe_url", "migrate", "open_engine", "session_factory", "utcnow", "DEFAULT_DB"]

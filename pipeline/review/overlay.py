@@ -103,13 +103,32 @@ def parse_correction(entry_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path, table: str) -> dict:
+    """The overlay document to append to (ValueError naming the problem when it is malformed)."""
+    from ..reference.validate import read_text_file, kind_of, parse_yaml
+
     if not path.exists():
         return {}
-    doc = yaml.safe_load(path.read_text("utf-8")) or {}
+    text, problem = read_text_file(path)
+    doc, problem = (None, problem) if problem else parse_yaml(str(path), text)
+    if problem:
+        raise ValueError(problem)
     if not isinstance(doc, dict):
-        raise ValueError(f"{path}: an overlay must be a mapping of tables")
+        raise ValueError(f"{path}: an overlay must be a mapping of tables, got {kind_of(doc)}")
+    if not isinstance(doc.get(table) or [], list):
+        raise ValueError(f"{path}: {table}: must be a list of entries, got {kind_of(doc[table])}")
     return doc
+
+
+def _reference(overlays: list[str]):
+    """The reference with these overlays (ValueError when they do not load)."""
+    from ..errors import OverclaimError
+    from ..reference import load_reference
+
+    try:
+        return load_reference(overlays, use_cache=False)
+    except OverclaimError as e:
+        raise ValueError(f"the overlays do not load, so nothing was written; fix them first: {e}") from None
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -147,16 +166,15 @@ def write_correction(path: str | Path, entry_id: str, fields: dict[str, Any], *,
         The overlay entry written.
 
     Raises:
-        ValueError: unknown entry, bad field values, or the overlay no longer loads.
+        ValueError: unknown entry, bad field values, a malformed overlay, or one that would no
+            longer load (never anything else: the app answers 400 with the message).
     """
-    from ..reference import load_reference
-
     path = Path(path)
     table = table_of(entry_id)
     corr = parse_correction(entry_id, fields)
     with _LOCK:
         overlays = [*base_overlays, str(path)] if path.exists() else list(base_overlays)
-        ref = load_reference(overlays, use_cache=False)
+        ref = _reference(overlays)
         old = find_entry(ref, entry_id)
         if old is None:
             raise ValueError(f"{entry_id}: no such entry in the reference")
@@ -171,21 +189,28 @@ def write_correction(path: str | Path, entry_id: str, fields: dict[str, Any], *,
         entry["source"] = {"kind": "review", "title": f"Editor correction: {reason.strip()[:300]}",
                            "issuer": "Overclaim editors", "citation_status": "unverified", "note": note}
         entry["date_checked"] = today
+        doc = _load(path, table)
         before = path.read_text("utf-8") if path.exists() else None
-        doc = _load(path)
-        doc.setdefault(table, []).append(entry)
+        doc[table] = [*(doc.get(table) or []), entry]
         text = ("# Editor overlay of the Overclaim reference (format: corpora/reference/README.md).\n"
                 "# Written by `overclaim serve`; later entries with the same id win.\n"
                 + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100))
-        _atomic_write(path, text)
-        try:
-            check = load_reference([*base_overlays, str(path)], use_cache=False)
-            if find_entry(check, entry_id) is None:
-                raise ValueError("the corrected entry did not load")
-        except Exception as e:
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                _atomic_write(path, before)
-            raise ValueError(f"{path}: correction not saved, the overlay would not load: {e}") from None
+        _write_checked(path, text, before, [*base_overlays, str(path)], entry_id)
         return entry
+
+
+def _write_checked(path: Path, text: str, before: str | None, overlays: list[str], entry_id: str) -> None:
+    """Write the overlay and load it back; on any problem put the previous file back."""
+    try:
+        _atomic_write(path, text)
+    except OSError as e:
+        raise ValueError(f"{path}: correction not saved, the overlay cannot be written: {e.strerror or e}") from None
+    try:
+        if find_entry(_reference(overlays), entry_id) is None:
+            raise ValueError("the corrected entry did not load")
+    except ValueError as e:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            _atomic_write(path, before)
+        raise ValueError(f"{path}: correction not saved, the overlay would not load: {e}") from None

@@ -131,6 +131,15 @@ class ReviewSink:
             self.engine.dispose()
 
 
+def _author_of(article) -> str | None:
+    """The article's author when its reader found one (``meta["author"]``: HTML metadata or an
+    ``author`` column), else None."""
+    v = (getattr(article, "meta", None) or {}).get("author")
+    if isinstance(v, (list, tuple)):
+        v = ", ".join(str(x) for x in v if x)
+    return str(v).strip()[:500] or None if v else None
+
+
 def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
     """Store one article result in session ``s``; returns (claims, claims whose verdict changed, flagged)."""
     from collections import Counter
@@ -144,7 +153,8 @@ def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
         rec = claim_record(cc)
         recs.setdefault(rec["claim_id"], rec)  # the same sentence twice in one article: keep the first
     n_flagged = sum(1 for r in recs.values() if r["flagged"])
-    fields = dict(title=a.title, url=a.url, date=a.date, source=a.source, site=site_of(a.url), text=a.text,
+    fields = dict(title=a.title, url=a.url, date=a.date, author=_author_of(a), source=a.source, site=site_of(a.url),
+                  text=a.text,
                   findings=[f.to_dict() for f in res.findings],
                   boilerplate=[{"start": b, "end": e, "kind": k} for b, e, k in res.boilerplate],
                   n_claims=len(recs), n_flagged=n_flagged, last_run_id=run_id, updated_at=utcnow())
@@ -229,14 +239,18 @@ def decision_dict(s: Session, d: Decision | None) -> dict | None:
     if d is None:
         return None
     ed = s.get(Editor, d.editor_id)
+    by = s.get(Editor, d.decided_by_id) if d.decided_by_id is not None else None
     return {"claim_id": d.claim_id, "status": d.status, "reason": d.reason, "edited_wording": d.edited_wording,
             "editor": ed.username if ed else None, "updated_at": d.updated_at.isoformat(timespec="seconds"),
-            "stale": d.stale, "version": d.version}
+            "decided_by": by.username if by else None,
+            "decided_at": d.decided_at.isoformat(timespec="seconds") if d.decided_at else None,
+            "rating": d.rating, "stale": d.stale, "version": d.version}
 
 
 def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_version: int, *,
            reason: str | None = None, wording: str | None = None, note: str | None = None,
-           reference_entry: str | None = None, correction: dict | None = None) -> dict | None:
+           reference_entry: str | None = None, correction: dict | None = None,
+           rating: str | None = None) -> dict | None:
     """Record an editor's action on a claim (in the caller's transaction).
 
     Args:
@@ -248,6 +262,8 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
             written by the caller).
         expected_version: the decision version the editor saw (0: no decision yet). Notes and
             reference corrections only add to the history and do not check it.
+        rating: with ``confirm`` or ``dismiss``, a rating name of :data:`pipeline.review.export.RATINGS`
+            to publish instead of the verdict's (empty: the verdict's rating; none for a dismissal).
 
     Returns:
         The current decision as a dict.
@@ -275,6 +291,7 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
         raise ValueError("the note is empty")
     if action == "reference_wrong" and not (reference_entry and reason):
         raise ValueError("name the reference entry and say what is wrong with it")
+    rating = _check_rating(rating, action)
     now = utcnow()
     current = s.get(Decision, claim_id)
     if action in ("note", "reference_wrong"):
@@ -287,7 +304,8 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
         raise Conflict(claim_id, expected_version, decision_dict(s, current))
     values: dict[str, Any] = {"editor_id": editor_id, "updated_at": now}
     if action in STATUS_OF_ACTION:
-        values.update(status=STATUS_OF_ACTION[action], reason=reason, verdict_key=claim.verdict_key, stale=False)
+        values.update(status=STATUS_OF_ACTION[action], reason=reason, verdict_key=claim.verdict_key, stale=False,
+                      decided_by_id=editor_id, decided_at=now, rating=rating)
     else:  # edit
         values.update(edited_wording=wording)
     if current is None:
@@ -308,10 +326,23 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
             raise Conflict(claim_id, expected_version, decision_dict(s, s.get(Decision, claim_id)))
         new_version = expected_version + 1
     s.add(DecisionEvent(claim_id=claim_id, editor_id=editor_id, action=action, reason=reason, edited_wording=wording,
-                        verdict_key=claim.verdict_key, version=new_version, created_at=now))
+                        rating=rating, verdict_key=claim.verdict_key, version=new_version, created_at=now))
     s.flush()
     s.expire_all()
     return decision_dict(s, s.get(Decision, claim_id))
+
+
+def _check_rating(rating: str | None, action: str) -> str | None:
+    from .export import RATINGS
+
+    rating = (rating or "").strip() or None
+    if rating is None:
+        return None
+    if action not in STATUS_OF_ACTION:
+        raise ValueError("a rating goes with confirming or dismissing a flag")
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be one of {', '.join(RATINGS)}")
+    return rating
 
 
 def history(s: Session, claim_id: str) -> list[dict]:
@@ -320,7 +351,8 @@ def history(s: Session, claim_id: str) -> list[dict]:
                      .where(DecisionEvent.claim_id == claim_id).order_by(DecisionEvent.id)).all()
     return [{"action": e.action, "editor": name or "system", "at": e.created_at.isoformat(timespec="seconds"),
              "reason": e.reason, "edited_wording": e.edited_wording, "note": e.note,
-             "reference_entry": e.reference_entry, "correction": e.correction, "version": e.version,
+             "reference_entry": e.reference_entry, "correction": e.correction, "rating": e.rating,
+             "version": e.version,
              "verdict": e.verdict_key.split("|")[0]} for e, name in rows]
 
 
