@@ -364,8 +364,9 @@ def _is_frame(x) -> bool:
 def _items(inputs, opts) -> Iterator:
     """Articles and input errors from a mixed list of paths, texts, dicts and Articles."""
     from .errors import InputError
-    from .ingest import article_from_text, iter_articles
+    from .ingest import DEFAULT_MAX_CHARS, article_from_text, check_text, iter_articles
 
+    max_chars = opts.max_chars if opts is not None else DEFAULT_MAX_CHARS
     if isinstance(inputs, (str, Path, Article, dict)) or _is_frame(inputs):
         inputs = [inputs]
     flat: list = []
@@ -382,12 +383,22 @@ def _items(inputs, opts) -> Iterator:
             if not item.strip():
                 yield InputError("empty text", path=f"text-{n_text}")
                 continue
+            try:
+                check_text(item, path=f"text-{n_text}", max_chars=max_chars)
+            except InputError as e:
+                yield e
+                continue
             yield article_from_text(item, id=f"text-{n_text}")
         elif isinstance(item, dict):
             text = item.get("text")
             id_ = str(item.get("id") or item.get("news_id") or item.get("article_id") or f"row-{i + 1}")
             if not isinstance(text, str) or not text.strip():
                 yield InputError("no text", path=id_)
+                continue
+            try:
+                check_text(text, path=id_, max_chars=max_chars)
+            except InputError as e:
+                yield e
                 continue
             art = article_from_text(text, id=id_, title=item.get("title") or None, url=item.get("url") or None,
                                     source=item.get("source") if isinstance(item.get("source"), str) else None)
@@ -454,23 +465,31 @@ class CheckResult:
         return claims_frame([self.result])
 
 
-def check(text: str, *, overlays: Iterable[str] = ()) -> CheckResult:
+def check(text: str, *, overlays: Iterable[str] = (), max_chars: int | None = None) -> CheckResult:
     """Check a sentence or paragraph (what ``overclaim check`` prints).
 
     Args:
         text: the text.
         overlays: editor overlay files/folders for the reference.
+        max_chars: refuse a longer text (default: ``overclaim audit``'s ``--max-chars`` default).
 
     Returns:
         A :class:`CheckResult` (``.claims``, ``.to_dataframe()``).
+
+    Raises:
+        InputError: the text is over ``max_chars``.
 
     Example:
         >>> res = check("Baclofen has been shown to be effective for fibromyalgia.")
         >>> res.to_dataframe()[["type", "verdict", "severity"]].astype(str).values.tolist()
         [['efficacy', 'overstated', 'high']]
     """
-    from .ingest import article_from_text
+    from .ingest import DEFAULT_MAX_CHARS, article_from_text, check_text
 
+    limit = max_chars or DEFAULT_MAX_CHARS
+    if len(text) > limit:
+        check_text(text, path="text", max_chars=limit, hint="split the text, or audit it as a file with "
+                                                              "`overclaim audit --max-chars N`")
     res = _auditor(tuple(str(o) for o in overlays)).audit_article(article_from_text(text, id="text"))
     return CheckResult(result=res, claims=res.claims)
 

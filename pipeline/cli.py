@@ -32,6 +32,13 @@ def _err(msg: str) -> None:
     typer.echo(f"overclaim: {msg}", err=True)
 
 
+def _positive_seconds(value: Optional[float]) -> Optional[float]:
+    """Typer callback: a number of seconds must be more than 0 (a usage error otherwise)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value:g} is not a number of seconds above 0")
+    return value
+
+
 @app.command("audit")
 def audit_cmd(
     paths: List[str] = typer.Argument(..., help="Files or folders (.txt .md .html .jsonl .csv), or - for stdin."),
@@ -43,18 +50,18 @@ def audit_cmd(
     title_field: str = typer.Option("title", help="Title column of .jsonl/.csv inputs."),
     url_field: str = typer.Option("url", help="URL column of .jsonl/.csv inputs."),
     text_field: str = typer.Option("text", help="Text column of .jsonl/.csv inputs."),
-    max_chars: int = typer.Option(2_000_000, help="Refuse articles longer than this many characters."),
+    max_chars: int = typer.Option(2_000_000, min=1, help="Refuse articles longer than this many characters."),
     no_html: bool = typer.Option(False, "--no-html", help="Skip report.html."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
-    show: int = typer.Option(10, help="Flagged claims to list in the terminal summary."),
+    show: int = typer.Option(10, min=0, help="Flagged claims to list in the terminal summary (0: none)."),
     db: Optional[str] = typer.Option(None, "--db", help="Also store the run in this review database "
                                      "(SQLite path or SQLAlchemy URL; see `overclaim serve`)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes on this machine."),
     engine: str = typer.Option("local", "--engine", help="local, or dask (with --scheduler)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out (same inputs)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="With --workers: skip an article after this "
-                                            "many seconds."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", callback=_positive_seconds,
+                                            help="With --workers: skip an article after this many seconds."),
     strength_model: str = typer.Option("fast", "--strength-model", help="fast: the scikit-learn strength model; "
                                        "encoder: the fine-tuned MiniLM (more accurate, about 20 ms per plainly "
                                        "stated claim sentence, so for small runs)."),
@@ -141,7 +148,13 @@ def check_cmd(
     if not text.strip():
         _err("no text given")
         raise typer.Exit(EXIT_USAGE)
-    res = check(text)
+    from .errors import InputError
+
+    try:
+        res = check(text)
+    except InputError as e:  # over the length limit of one article
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
     if as_json:
         for cc in res.claims:
             typer.echo(json.dumps(claim_record(cc), ensure_ascii=False))

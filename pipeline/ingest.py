@@ -153,12 +153,24 @@ def clean_text(text: str) -> str:
     return _SURROGATES.sub("\ufffd", text)
 
 
-def _check_text(text: str, *, path: str, row: int | None, max_chars: int) -> None:
+def check_text(text: str, *, path: str, row: int | None = None, max_chars: int = DEFAULT_MAX_CHARS,
+               hint: str = "raise --max-chars or split the file") -> None:
+    """Refuse an empty article or one over ``max_chars`` (``--max-chars``), for every input path:
+    files, rows, standard input and texts given to :func:`pipeline.check` / ``overclaim check``.
+
+    Raises:
+        InputError: naming the input (``path``, ``row``) and the problem, in one line.
+
+    Example:
+        >>> check_text("Baclofen helps. " * 10, path="a.txt", max_chars=100)
+        Traceback (most recent call last):
+        pipeline.errors.InputError: a.txt: article is 160 characters, over the limit of 100 (raise --max-chars or split the file)
+    """
     if not text or not text.strip():
         raise InputError("empty article (no text)", path=path, row=row)
     if len(text) > max_chars:
         raise InputError(f"article is {len(text):,} characters, over the limit of {max_chars:,}",
-                         path=path, row=row, hint="raise --max-chars or split the file")
+                         path=path, row=row, hint=hint)
 
 
 # -----------------------------------------------------------------------------------------------
@@ -177,7 +189,7 @@ def read_html(html: str, *, id: str, source: str, max_chars: int = DEFAULT_MAX_C
         raise InputError("no article text found in the HTML", path=source)
     d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     text = d.get("text") or ""
-    _check_text(text, path=source, row=None, max_chars=max_chars)
+    check_text(text, path=source, row=None, max_chars=max_chars)
     return Article(id=id, text=text, title=d.get("title"), url=d.get("url"), date=d.get("date"),
                    source=source, meta={"sitename": d.get("sitename")} if d.get("sitename") else {})
 
@@ -194,7 +206,7 @@ def _row_article(row: dict, *, n: int, path: str, rel: str, opts: IngestOptions)
                          hint="name the text column with --text-field")
     if not isinstance(text, str):
         raise InputError(f"field {opts.text_field!r} is not text", path=path, row=n)
-    _check_text(text, path=path, row=n, max_chars=opts.max_chars)
+    check_text(text, path=path, row=n, max_chars=opts.max_chars)
 
     def pick(name: str, alts: tuple[str, ...]):
         v = row.get(name)
@@ -409,7 +421,7 @@ def read_file(path: Path, *, rel: str, opts: IngestOptions | None = None) -> Ite
             yield InputError(f"could not parse HTML ({type(e).__name__})", path=spath)
     else:
         try:
-            _check_text(text, path=spath, row=None, max_chars=opts.max_chars)
+            check_text(text, path=spath, row=None, max_chars=opts.max_chars)
         except InputError as e:
             yield e
             return
@@ -492,7 +504,7 @@ def iter_articles(paths: Iterable[str | Path], *, opts: IngestOptions | None = N
                 yield InputError(f"cannot read: {e.strerror}", path="<stdin>")
                 continue
             try:
-                _check_text(text, path="<stdin>", row=None, max_chars=opts.max_chars)
+                check_text(text, path="<stdin>", row=None, max_chars=opts.max_chars)
             except InputError as e:
                 yield e
                 continue

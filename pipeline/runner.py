@@ -173,6 +173,8 @@ def _skip_done(items, done_ids: list[str]):
 
 
 def _collect_top(top: list, res, seq: int, show: int) -> None:
+    if show <= 0:
+        return
     for k, cc in enumerate(res.claims):
         if not cc.verdict.flagged:
             continue

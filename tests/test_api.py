@@ -128,6 +128,21 @@ def test_mixed_inputs_and_errors_do_not_stop_the_batch(tmp_path):
     assert errs.path.tolist().count("r2") == 1
 
 
+def test_issue14_texts_and_rows_over_max_chars_are_input_errors():
+    from pipeline.errors import InputError
+    from pipeline.ingest import IngestOptions
+
+    long = "Baclofen has been shown to be effective for fibromyalgia. " * 3
+    res = pipeline.audit([long, {"id": "r1", "text": long}, "Duloxetine is approved by the FDA for fibromyalgia."],
+                         opts=IngestOptions(max_chars=100))
+    assert res.articles.article_id.tolist() == ["text-2"]
+    assert res.errors.path.tolist() == ["text-1", "r1"]
+    assert res.errors.error.str.contains("174 characters, over the limit of 100").all()
+    with pytest.raises(InputError, match="over the limit of 100"):
+        pipeline.check(long, max_chars=100)
+    assert pipeline.check(long).claims  # under the default limit
+
+
 def test_check_matches_the_cli():
     res = pipeline.check("Baclofen has been shown to be effective for fibromyalgia.")
     df = res.to_dataframe()

@@ -13,10 +13,10 @@ def register(app: typer.Typer) -> None:
     @app.command("bench")
     def bench_cmd(
         path: Optional[Path] = typer.Argument(None, help="Folder or file of articles (default: ../shared/articles)."),
-        limit: int = typer.Option(500, "--limit", "-n", help="Audit the first N readable articles."),
-        workers: int = typer.Option(1, "--workers", "-w", help="Also measure N worker processes (speed-up)."),
+        limit: int = typer.Option(500, "--limit", "-n", min=1, help="Audit the first N readable articles."),
+        workers: int = typer.Option(1, "--workers", "-w", min=1, help="Also measure N worker processes (speed-up)."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-        batch: int = typer.Option(0, "--batch", help="Instead: audit a generated batch of this many articles "
+        batch: int = typer.Option(0, "--batch", min=0, help="Instead: audit a generated batch of this many articles "
                                   "(templates plus real articles) and report time and memory through the run."),
         no_startup: bool = typer.Option(False, "--no-startup", help="Skip timing `overclaim check` start-up."),
         stages: bool = typer.Option(False, "--stages", help="Also audit the articles once more, timing each "
