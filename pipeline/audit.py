@@ -15,9 +15,10 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from .errors import InputError
+from .frames.build import frame_claims
 from .nlp.boilerplate import find_boilerplate, find_headings
-from .types import Article, ArticleResult, CheckedClaim
 from .nlp.normalize import normalize, normalize_string
+from .types import Article, ArticleResult, CheckedClaim, Mention
 
 
 class Auditor:
@@ -83,6 +84,9 @@ class Auditor:
         if self.scorer is not None:
             claims = self.scorer.apply(claims)
             clock("models")
+        claims = frame_claims(claims, body_sentences(doc, boiler), article_id=work.id, headings=heads,
+                              conditions=conditions_by_sentence(doc))
+        clock("frames")
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler)
@@ -132,6 +136,27 @@ def _normalized(article: Article):
     if omap is None:
         return article, None
     return replace(article, text=text, title=normalize_string(article.title)), omap
+
+
+def body_sentences(doc, boilerplate) -> list[tuple[int, int, str]]:
+    """``(start, end, text)`` of the sentences outside boilerplate ranges."""
+    spans = [(b[0], b[1]) for b in boilerplate]
+    out = []
+    for s in doc.sents:
+        if not any(b0 <= s.start_char < b1 for b0, b1 in spans):
+            out.append((s.start_char, s.end_char, s.text))
+    return out
+
+
+def conditions_by_sentence(doc) -> dict[int, list]:
+    """Sentence start -> the linked condition mentions in it (for frames of unlinked interventions)."""
+    out: dict[int, list] = {}
+    for e in doc.ents:
+        if e.label_ == "CONDITION" and e.kb_id_:
+            m = Mention(text=e.text, start=e.start_char, end=e.end_char, kind="condition", id=e.kb_id_,
+                        name=None, score=1.0, via="frame")
+            out.setdefault(e.sent.start_char, []).append(m)
+    return out
 
 
 class _Clock:

@@ -109,6 +109,30 @@ class Cue:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Who claims what, how strongly, on what evidence, about whom (``pipeline.frames``).
+
+    Values follow the real-article gold (``corpora/gold/GUIDELINE.md``): ``kind`` efficacy,
+    prevention, cure, safety, approval, mechanism, dose, comparison, evidence, advice or usage;
+    ``strength`` none, correlational, hedged, direct or absolute; ``speech_act`` assertion,
+    reported_finding, quote, advice, usage, caveat or headline; ``evidence_basis`` the design the
+    article reports (meta_analysis, rct, observational, animal, in_vitro, none); ``population``
+    human, animal, cell or unspecified (whom the sentence names).
+    """
+
+    kind: str
+    polarity: str
+    strength: str
+    speech_act: str
+    evidence_basis: str
+    population: str
+    intervention: str | None = None  # the intervention as the text names it (also unlinked ones)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Claim:
     """A structured claim extracted from one sentence."""
@@ -131,6 +155,7 @@ class Claim:
     approval_status: str | None = None  # for approval claims: approved | not_approved
     sentence_index: int = 0
     id: str = ""
+    frame: Frame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -161,6 +186,7 @@ class Verdict:
     suggestion: str | None = None
     allowed_strength: Strength | None = None
     flagged_override: bool | None = None  # force review of an otherwise unflagged verdict
+    reason: str | None = None  # why it is flagged, in the gold's terms (e.g. causal_from_observational)
 
     @property
     def flagged(self) -> bool:
@@ -177,6 +203,7 @@ class Verdict:
             "evidence": [e.to_dict() for e in self.evidence],
             "suggestion": self.suggestion,
             "allowed_strength": None if self.allowed_strength is None else int(self.allowed_strength),
+            "reason": self.reason,
         }
 
 

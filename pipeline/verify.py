@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 
+from .frames.policy import article_evidence_verdict, cure_overstated, load_policy, not_flagged
 from .reference import Reference, load_reference
 from .types import (Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict, VerdictLabel)
 
@@ -36,7 +38,7 @@ ALLOWED = {
     ("benefit", "very_low"): Strength.CORRELATIONAL,
     ("benefit", "none"): Strength.CORRELATIONAL,
     ("mixed", None): Strength.HEDGED,
-    ("insufficient", None): Strength.CORRELATIONAL,
+    ("insufficient", None): Strength.HEDGED,  # "may help" is fair where trials exist but do not settle it
     ("no_trials", None): Strength.NO_CLAIM,
     ("no_benefit", None): Strength.NO_CLAIM,
     ("harm", None): Strength.NO_CLAIM,
@@ -157,6 +159,49 @@ class Verifier:
 
     # -- dispatch -------------------------------------------------------------------------
     def __call__(self, claim: Claim) -> Verdict:
+        """The claim's verdict: the frame's gate, the reference rule of its type under the frame
+        policy, then (when nothing is flagged) the article's own evidence."""
+        f = claim.frame
+        if reported_claim(claim.sentence):
+            return self._reference(claim)  # someone else's claim, reported (usually to refute it)
+        if f is not None and f.speech_act in load_policy().unflagged_speech_acts:
+            return not_flagged(self._reference(claim), _NOT_A_CLAIM[f.speech_act])
+        if claim.drug is not None and claim.drug.id is None and claim.drug.via == "frame":
+            v = Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
+                        "Not checked: the reference has nothing on this intervention.")
+        else:
+            v = self._reference(claim)
+            if f is not None:
+                v = self._frame_policy(claim, v)
+        if not v.flagged:
+            return article_evidence_verdict(claim) or v
+        return v
+
+    def _frame_policy(self, claim: Claim, v: Verdict) -> Verdict:
+        """Apply the frame to a reference verdict: "cures" needs more than an approval; hedged
+        wording, denials of a cure and reported trial results are not flags; unknown pairs are not
+        checked, not flagged; a flag carries its reason."""
+        f, pol = claim.frame, load_policy()
+        cure = cure_overstated(claim, v)
+        if cure is not None:
+            return cure
+        if not v.flagged:
+            return v
+        if f.kind == "cure" and f.polarity == "negative":
+            return not_flagged(v, "Not flagged: the article says it is not a cure.")
+        if claim.type == ClaimType.USAGE:
+            return not_flagged(v, _NOT_A_CLAIM["usage"])
+        if f.kind == "comparison":
+            return not_flagged(v, "Not checked: a comparative claim, and the reference holds no comparative "
+                                  "evidence for this pair.")
+        if v.label == VerdictLabel.UNVERIFIABLE:
+            return not_flagged(v, "Not checked (the reference cannot judge this pair):")
+        if v.label == VerdictLabel.OVERSTATED and f.speech_act in ("reported_finding", "quote") \
+                and f.evidence_basis in ("rct", "meta_analysis"):
+            return not_flagged(v, "Not flagged: a reported trial result, told with its design.")
+        return replace(v, reason=v.reason or pol.reason_by_type.get(claim.type.value, "other"))
+
+    def _reference(self, claim: Claim) -> Verdict:
         verdict = self._verdict(claim)
         if not verdict.flagged and verdict.severity in (Severity.MEDIUM, Severity.HIGH):
             verdict.severity = Severity.LOW  # severity ranks flags; an unflagged verdict is at most low
@@ -606,6 +651,9 @@ class Verifier:
                        + (f" and evidence is {evidence[0].direction.replace('_', ' ')}" if evidence else "")
                        + " (not flagged: describes practice, not efficacy).", ev_refs)
 
+
+_NOT_A_CLAIM = {"usage": "Not flagged: the sentence describes how something is used, not that it works.",
+                "caveat": "Not flagged: the sentence qualifies the evidence."}
 
 _RISK_FRAMING = re.compile(r"\b(warn(s|ed|ing)?|high(er)? doses?|too (high|much)|overdose|toxic(ity)?|dangerous|"
                            r"exceed(s|ed|ing)?|above the (recommended|maximum))\b", re.IGNORECASE)

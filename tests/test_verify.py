@@ -71,7 +71,9 @@ def test_strong_claim_about_unknown_pair_is_surfaced():
 def test_allowed_strength_table():
     assert int(allowed_strength("benefit", "high")) == 3
     assert int(allowed_strength("benefit", "low")) == 2
-    assert int(allowed_strength("insufficient", "low")) == 1
+    # Issue 15: "may help" is fair where trials exist but do not settle the question (it was
+    # flagged before); where no trial exists a hedged claim is still too strong.
+    assert int(allowed_strength("insufficient", "low")) == 2
     assert int(allowed_strength("no_trials", "none")) == 0
 
 

@@ -252,8 +252,13 @@ def eval_cmd(
     data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder for model tasks (default $OVERCLAIM_DATA_DIR or ../shared)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Model tasks: evaluate on a stratified sample of at most N sentences per dataset (quick check)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    split: Optional[str] = typer.Option(None, "--split", help="claims: score the real-article gold "
+                                        "(corpora/gold/real) instead of the hand-written gold: dev or test."),
 ) -> None:
     """Evaluate: gold-set claims/linking/scorecard, or a model's cross-validated macro-F1 beside published anchors.
+
+    With --split, `claims` audits the real-article gold (random real news, corpora/gold/GUIDELINE.md)
+    and prints claim-frame and per-sentence flag precision/recall. Tune on dev; report test beside it.
 
     Model tasks print macro-F1 with a 95% bootstrap interval, the SD over folds, the published
     anchor (e.g. BioBERT) and the project's target.
@@ -261,6 +266,8 @@ def eval_cmd(
     Examples:
 
       overclaim eval claims
+
+      overclaim eval claims --split dev
 
       overclaim eval scorecard
 
@@ -272,6 +279,9 @@ def eval_cmd(
     """
     from ..errors import OverclaimError
 
+    if split is not None:
+        _eval_real_split(task, split, as_json)
+        return
     if task not in MODEL_TASKS:
         try:
             from .. import evaluate as gold  # the gold-set evaluation (claims, linking, scorecard, ...)
@@ -303,6 +313,21 @@ def eval_cmd(
         typer.echo(df.to_json(orient="records", indent=2))
     else:
         typer.echo(_table(df))
+
+
+def _eval_real_split(task: str, split: str, as_json: bool) -> None:
+    """``overclaim eval claims --split dev|test``: the real-article gold."""
+    from ..eval import realrun
+
+    if task != "claims" or split not in ("dev", "test"):
+        _err(f"--split {split!r} with {task!r}: use `overclaim eval claims --split dev` or `--split test`")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        res = realrun.evaluate_split(split)
+    except (ValueError, FileNotFoundError) as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(json.dumps(res, indent=2) if as_json else realrun.format_split(res))
 
 
 def register(app: typer.Typer) -> None:

@@ -56,6 +56,8 @@ def claim_record(cc: CheckedClaim) -> dict[str, Any]:
         "evidence": [e.to_dict() for e in v.evidence],
         "suggestion": v.suggestion,
         "allowed_strength": None if v.allowed_strength is None else int(v.allowed_strength),
+        "frame": c.frame.to_dict() if c.frame is not None else None,
+        "reason": v.reason,
     }
 
 

@@ -1,0 +1,118 @@
+"""Read one sentence for its frame: strength (none → absolute), polarity, speech act, the study
+design it cites, and whether it is about animals or cells. Pure functions of the text.
+
+Example:
+    >>> a = analyse("Vitamin C also appeared to prevent colds.")
+    >>> a.strength, a.polarity, a.causal
+    ('hedged', 'positive', True)
+    >>> analyse("Halaven, meanwhile, is no cure.").polarity
+    'negative'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import Lexicon, load_lexicon
+
+SPEECH_ORDER = ("caveat", "usage", "advice", "reported_finding", "quote")
+DESIGNS = ("meta_analysis", "rct", "observational", "animal", "in_vitro")
+_LITOTES = re.compile(r"\b(?:not|no)\s+(?:less|worse|inferior)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“”]")
+_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """What :func:`analyse` found in one sentence."""
+
+    strength: str  # none | correlational | hedged | direct | absolute
+    polarity: str  # positive | negative
+    causal: bool  # a causal or efficacy predicate is present
+    absolute_terms: tuple[str, ...]
+    speech_act: str  # assertion | reported_finding | quote | advice | usage | caveat
+    designs: tuple[str, ...]  # study designs the sentence itself names
+    population: str  # human | animal | cell | unspecified
+    predicate: tuple[int, int] | None  # span of the first causal or absolute term
+
+
+def _first(p: re.Pattern, text: str, start: int = 0) -> re.Match | None:
+    return p.search(text, start)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    last = 0
+    for m in _CLAUSE.finditer(text, 0, pos):
+        last = m.end()
+    return last
+
+
+def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
+    """A negation term in the predicate's clause before it, at most six words back ("is no cure",
+    "did not reduce", "premature to suggest that X prevents")."""
+    lo = _clause_start(text, span[0])
+    window = text[lo:span[0]]
+    words = window.split()
+    near = " ".join(words[-8:]) if words else ""
+    if lex.pattern("strength", "negation").search(near):
+        # "not less effective", "no worse than", "not inferior": a double negative asserts the claim
+        return not _LITOTES.search(text, span[0] - 12 if span[0] >= 12 else 0)
+    wide = text[:span[0]]
+    return bool(re.search(r"\b(premature|too early|too soon|no evidence|unproven|not clear|unclear)\b",
+                          wide, re.IGNORECASE))
+
+
+def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tuple[int, int] | None]:
+    absolute = [m for m in lex.pattern("strength", "absolute").finditer(text)]
+    causal = _first(lex.pattern("strength", "causal"), text)
+    pred = absolute[0] if absolute else causal
+    span = pred.span() if pred else None
+    terms = tuple(m.group().lower() for m in absolute)
+    if lex.pattern("strength", "correlational").search(text):
+        level = "correlational"
+    elif lex.pattern("strength", "hedged").search(text):
+        level = "hedged"
+    elif absolute:
+        level = "absolute"
+    elif causal:
+        level = "direct"
+    else:
+        level = "none"
+    if absolute and level in ("hedged", "correlational") and not _hedge_before(text, absolute[0].start(), lex):
+        level = "absolute"  # "proven to cure, and may also help" keeps its absolute predicate
+    return level, bool(causal or absolute), terms, span
+
+
+def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:
+    lo = _clause_start(text, pos)
+    seg = text[lo:pos]
+    return bool(lex.pattern("strength", "hedged").search(seg) or lex.pattern("strength", "correlational").search(seg))
+
+
+def _speech_act(text: str, lex: Lexicon) -> str:
+    for act in SPEECH_ORDER:
+        if lex.pattern("speech_act", act).search(text):
+            if act == "quote" and not (_QUOTED.search(text) or re.search(r"\b(said|says|according to|told)\b",
+                                                                        text, re.IGNORECASE)):
+                continue
+            return act
+    return "quote" if _QUOTED.search(text) else "assertion"
+
+
+def _population(text: str, lex: Lexicon) -> str:
+    if lex.pattern("population", "animal").search(text):
+        return "animal"
+    if lex.pattern("population", "cell").search(text):
+        return "cell"
+    return "unspecified"
+
+
+def analyse(text: str, lex: Lexicon | None = None) -> SentenceReading:
+    """Frame attributes of one sentence (see the module docstring)."""
+    lex = lex or load_lexicon()
+    level, causal, terms, span = _strength(text, lex)
+    polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
+    designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
+    return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
+                           speech_act=_speech_act(text, lex), designs=designs,
+                           population=_population(text, lex), predicate=span)
