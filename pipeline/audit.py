@@ -74,7 +74,6 @@ class Auditor:
         clock = _Clock(self.timings)
         work, omap = _normalized(article)  # the pipeline reads a normalised copy; offsets mapped back below
         text = work.text
-        clock("normalize")
         boiler = find_boilerplate(text)
         heads = find_headings(text)
         clock("boilerplate")

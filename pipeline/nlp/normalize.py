@@ -100,8 +100,9 @@ class OffsetMap:
 
 @dataclass(frozen=True)
 class _Table:
-    special: re.Pattern  # one character that is removed or replaced
-    replace: dict[str, str]  # character -> replacement ("" to remove)
+    anything: re.Pattern  # one character that may need a change (the fast test)
+    special: re.Pattern  # one character of the 'remove' and 'nfkc' ranges
+    replace: dict[str, str]  # character -> replacement ("" to remove); absent: left as it is
     homoglyph: re.Pattern  # one look-alike letter
     homoglyph_word: re.Pattern  # a word containing one
     fold: dict[int, str]  # str.translate table of the look-alikes
@@ -125,7 +126,7 @@ def normalize(text: str) -> tuple[str, OffsetMap | None]:
     if text.isascii():
         return text, None
     table = load_table()
-    if table.special.search(text) is None and table.homoglyph.search(text) is None:
+    if table.anything.search(text) is None:
         return text, None
     norm, omap = _replace_special(text, table)
     norm = _fold_homoglyphs(norm, table)
@@ -146,8 +147,10 @@ def _replace_special(text: str, table: _Table) -> tuple[str, OffsetMap]:
     pos = npos = 0
     replace = table.replace
     for m in table.special.finditer(text):
+        repl = replace.get(m.group())
+        if repl is None:  # in an 'nfkc' range but without a compatibility form
+            continue
         i = m.start()
-        repl = replace[m.group()]
         pieces.append(text[pos:i])
         npos += i - pos
         omap.add(npos, npos + len(repl), i, i + 1)
@@ -198,8 +201,10 @@ def compile_table(raw: dict) -> _Table:
     """Check a table (the parsed YAML) and compile it; :func:`load_table` reads the shipped one."""
     if not isinstance(raw, dict) or not isinstance(raw.get("version"), int):
         raise ValueError("normalize.yaml: needs an integer 'version'")
-    replace = {chr(c): "" for c in _code_points(raw.get("remove"), "remove")}
-    for c in _code_points(raw.get("nfkc"), "nfkc"):
+    removed = _code_points(raw.get("remove"), "remove")
+    replace = {chr(c): "" for c in removed}
+    compat = _code_points(raw.get("nfkc"), "nfkc")
+    for c in compat:
         ch = chr(c)
         if ch in replace:
             raise ValueError(f"normalize.yaml: U+{c:04X} is both in 'remove' and in 'nfkc'")
@@ -207,11 +212,12 @@ def compile_table(raw: dict) -> _Table:
         if form != ch:
             replace[ch] = form
     fold = _homoglyphs(raw.get("homoglyphs"))
-    chars = _char_class(replace)
-    glyphs = _char_class(fold)
-    return _Table(special=re.compile(f"[{chars}]"), replace=replace, homoglyph=re.compile(f"[{glyphs}]"),
-                  homoglyph_word=re.compile(rf"\w*[{glyphs}]\w*"),
-                  fold={ord(k): v for k, v in fold.items()})
+    # Whole ranges in the classes (a few ranges search much faster than the scattered characters)
+    ranges = [chr(c) for c in removed + compat]
+    chars, glyphs = _char_class(ranges), _char_class(fold)
+    return _Table(anything=re.compile(f"[{_char_class(ranges + list(fold))}]"), special=re.compile(f"[{chars}]"),
+                  replace=replace, homoglyph=re.compile(f"[{glyphs}]"),
+                  homoglyph_word=re.compile(rf"\w*[{glyphs}]\w*"), fold={ord(k): v for k, v in fold.items()})
 
 
 def _code_points(entries, key: str) -> list[int]:
