@@ -364,7 +364,7 @@ def _is_frame(x) -> bool:
 def _items(inputs, opts) -> Iterator:
     """Articles and input errors from a mixed list of paths, texts, dicts and Articles."""
     from .errors import InputError
-    from .ingest import DEFAULT_MAX_CHARS, article_from_text, check_text, iter_articles
+    from .ingest import DEFAULT_MAX_CHARS, article_from_text, iter_articles
 
     max_chars = opts.max_chars if opts is not None else DEFAULT_MAX_CHARS
     if isinstance(inputs, (str, Path, Article, dict)) or _is_frame(inputs):
@@ -383,10 +383,9 @@ def _items(inputs, opts) -> Iterator:
             if not item.strip():
                 yield InputError("empty text", path=f"text-{n_text}")
                 continue
-            try:
-                check_text(item, path=f"text-{n_text}", max_chars=max_chars)
-            except InputError as e:
-                yield e
+            err = _too_long(item, f"text-{n_text}", max_chars)
+            if err is not None:
+                yield err
                 continue
             yield article_from_text(item, id=f"text-{n_text}")
         elif isinstance(item, dict):
@@ -395,10 +394,9 @@ def _items(inputs, opts) -> Iterator:
             if not isinstance(text, str) or not text.strip():
                 yield InputError("no text", path=id_)
                 continue
-            try:
-                check_text(text, path=id_, max_chars=max_chars)
-            except InputError as e:
-                yield e
+            err = _too_long(text, id_, max_chars)
+            if err is not None:
+                yield err
                 continue
             art = article_from_text(text, id=id_, title=item.get("title") or None, url=item.get("url") or None,
                                     source=item.get("source") if isinstance(item.get("source"), str) else None)
@@ -408,6 +406,18 @@ def _items(inputs, opts) -> Iterator:
             yield art
         else:
             yield InputError(f"cannot audit an object of type {type(item).__name__}", path=f"input-{i + 1}")
+
+
+def _too_long(text: str, path: str, max_chars: int):
+    """The :class:`~pipeline.errors.InputError` of a text over ``max_chars``, or ``None``."""
+    from .errors import InputError
+    from .ingest import check_text
+
+    try:
+        check_text(text, path=path, max_chars=max_chars)
+    except InputError as e:
+        return e
+    return None
 
 
 def audit(inputs, *, overlays: Iterable[str] = (), opts=None, auditor=None, progress: bool = False) -> AuditResult:
