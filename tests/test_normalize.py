@@ -290,3 +290,29 @@ def test_real_articles_with_invisible_characters_map_back(real_articles, auditor
             assert_same_claim(a.text, cc.claim, clean, c0.claim)
         assert_same_scorecard(a.text, res.scorecard, clean, res0.scorecard)
         assert json.loads(json.dumps(article_record(res)))["n_chars"] == len(a.text)
+
+
+def test_written_records_point_into_the_article_text(tmp_path):
+    """Through `overclaim audit`: claims.jsonl and articles.jsonl offsets slice the text as read."""
+    dirty = disguise_article(ARTICLE)
+    src = tmp_path / "in" / "post.txt"
+    src.parent.mkdir()
+    src.write_text(dirty, encoding="utf-8")
+    r = CliRunner().invoke(app, ["audit", str(src.parent), "--out", str(tmp_path / "out"), "-q", "--no-html"])
+    assert r.exit_code == 0, r.output
+    claims = [json.loads(x) for x in (tmp_path / "out" / "claims.jsonl").read_text("utf-8").splitlines()]
+    [art] = [json.loads(x) for x in (tmp_path / "out" / "articles.jsonl").read_text("utf-8").splitlines()]
+    [read] = list(iter_articles([src]))
+    assert read.text == dirty[1:]  # the reader drops the byte-order mark that starts a UTF-8 file
+    dirty = read.text
+    assert art["n_chars"] == len(dirty) and any(c["flagged"] for c in claims)
+    for c in claims:
+        assert dirty[c["start"]:c["end"]] == c["sentence"]
+        for m in (c["drug"], c["condition"]):
+            if m:
+                assert dirty[m["start"]:m["end"]] == m["text"]
+    for b in art["boilerplate"]:
+        assert visible(dirty[b["start"]:b["end"]]).startswith("As an Amazon Associate")
+    for crit in art["scorecard"]["criteria"].values():
+        for ev in crit["evidence"]:
+            assert dirty[ev["start"]:ev["end"]] == ev["text"]
