@@ -84,7 +84,7 @@ class Auditor:
             claims = self.scorer.apply(claims)
             clock("models")
         claims = frame_claims(claims, body_sentences(doc, boiler), article_id=work.id, headings=heads,
-                              conditions=conditions_by_sentence(doc))
+                              mentions=mentions_by_sentence(doc))
         clock("frames")
         checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
@@ -147,13 +147,13 @@ def body_sentences(doc, boilerplate) -> list[tuple[int, int, str]]:
     return out
 
 
-def conditions_by_sentence(doc) -> dict[int, list]:
-    """Sentence start -> the linked condition mentions in it (for frames of unlinked interventions)."""
+def mentions_by_sentence(doc) -> dict[int, list]:
+    """Sentence start -> the linked drug and condition mentions in it (for the frames stage)."""
     out: dict[int, list] = {}
     for e in doc.ents:
-        if e.label_ == "CONDITION" and e.kb_id_:
-            m = Mention(text=e.text, start=e.start_char, end=e.end_char, kind="condition", id=e.kb_id_,
-                        name=None, score=1.0, via="frame")
+        if e.label_ in ("DRUG", "CONDITION") and e.kb_id_:
+            m = Mention(text=e.text, start=e.start_char, end=e.end_char, kind=e.label_.lower(), id=e.kb_id_,
+                        name=None, score=1.0, via="name")
             out.setdefault(e.sent.start_char, []).append(m)
     return out
 

@@ -496,6 +496,8 @@ def predict_claims(texts: dict[str, str], auditor=None) -> list[dict]:
         res = auditor.audit_article(article_from_text(text, id=doc))
         for cc in res.claims:
             c, v = cc.claim, cc.verdict
+            if c.drug is not None and c.drug.id is None:
+                continue  # a frame of an unlinked intervention: outside this gold's scope (drug claims only)
             out.append({"doc": doc, "start": c.start, "end": c.end, "sentence": c.sentence, "type": c.type.value,
                         "drug": c.drug.name if c.drug else None, "drug_id": c.drug.id if c.drug else None,
                         "condition": c.condition.name if c.condition else None,

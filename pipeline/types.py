@@ -128,6 +128,7 @@ class Frame:
     evidence_basis: str
     population: str
     intervention: str | None = None  # the intervention as the text names it (also unlinked ones)
+    conditions_in_sentence: int = 0  # several: which condition a statement about evidence means is unclear
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,7 +26,8 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from .frames.policy import article_evidence_verdict, cure_overstated, load_policy, not_flagged
+from .frames.policy import (article_evidence_verdict, category_verdict, cure_overstated, load_policy,
+                            not_flagged)
 from .reference import Reference, load_reference
 from .types import (Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict, VerdictLabel)
 
@@ -166,16 +167,23 @@ class Verifier:
             return self._reference(claim)  # someone else's claim, reported (usually to refute it)
         if f is not None and f.speech_act in load_policy().unflagged_speech_acts:
             return not_flagged(self._reference(claim), _NOT_A_CLAIM[f.speech_act])
-        if claim.drug is not None and claim.drug.id is None and claim.drug.via == "frame":
+        if claim.drug is not None and claim.drug.via == "frame":
             v = Verdict(VerdictLabel.UNVERIFIABLE, Severity.NONE,
-                        "Not checked: the reference has nothing on this intervention.")
+                        "Not checked: a claim the reference rules do not cover (only the article's own evidence "
+                        "is weighed)." if claim.drug.id else "Not checked: the reference has nothing on this "
+                        "intervention.")
         else:
             v = self._reference(claim)
             if f is not None:
                 v = self._frame_policy(claim, v)
         if not v.flagged:
-            return article_evidence_verdict(claim) or v
+            return category_verdict(claim, self._kinds(claim)) or article_evidence_verdict(claim) or v
         return v
+
+    def _kinds(self, claim: Claim) -> set[str]:
+        """The reference kinds of the claim's intervention (e.g. ``{"supplement"}``)."""
+        d = self.ref.drugs.get(claim.drug.id) if claim.drug is not None and claim.drug.id else None
+        return {d.kind} if d is not None and getattr(d, "kind", None) else set()
 
     def _frame_policy(self, claim: Claim, v: Verdict) -> Verdict:
         """Apply the frame to a reference verdict: "cures" needs more than an approval; hedged
@@ -189,6 +197,12 @@ class Verifier:
             return v
         if f.kind == "cure" and f.polarity == "negative":
             return not_flagged(v, "Not flagged: the article says it is not a cure.")
+        if f.population in ("animal", "cell") and claim.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
+            return not_flagged(v, "Not flagged: the sentence is about research in animals or cells, which the "
+                                  "reference's evidence on people does not judge.")
+        if claim.type == ClaimType.EVIDENCE and v.label == VerdictLabel.CONTRADICTED \
+                and (f.speech_act in ("reported_finding", "quote") or f.conditions_in_sentence > 1):
+            return not_flagged(v, "Not flagged: the article reports a study the reference may not hold yet.")
         if claim.type == ClaimType.USAGE:
             return not_flagged(v, _NOT_A_CLAIM["usage"])
         if f.kind == "comparison":

@@ -215,12 +215,16 @@ def test_claims_eval_scores_every_document(claims_result):
 
 def test_claims_quality_bars(claims_result):
     # measured 2026-11: claims P 0.76-0.80 R 0.56; claim flags P 0.56-0.60 R 0.75;
-    # sentence flags P 0.63-0.64 R 0.77-0.82 (range: with / without the compiled reference)
+    # sentence flags P 0.63-0.64 R 0.77-0.82 (range: with / without the compiled reference).
+    # 2026-12-03 (issue 15, claim frames), curated reference: claims P 0.66 R 0.68 (the frames stage
+    # adds claims for linked interventions in sentences whose only gold claim is about another drug,
+    # e.g. the class in "Baclofen, a muscle relaxant, ..."); claim flags P 0.82 R 0.92; sentence
+    # flags P 0.87 R 0.91.
     c, fc, fs = claims_result["claims"], claims_result["flags_claim"], claims_result["flags_sentence"]
-    assert c["precision"] >= 0.72 and c["recall"] >= 0.52
-    assert fc["precision"] >= 0.50 and fc["recall"] >= 0.70
-    assert fs["precision"] >= 0.58 and fs["recall"] >= 0.72
-    assert claims_result["claim_sentences"]["precision"] >= 0.90
+    assert c["precision"] >= 0.62 and c["recall"] >= 0.60
+    assert fc["precision"] >= 0.75 and fc["recall"] >= 0.85
+    assert fs["precision"] >= 0.80 and fs["recall"] >= 0.85
+    assert claims_result["claim_sentences"]["precision"] >= 0.80  # 0.83 with claim frames (0.90 before)
 
 
 def test_accurate_seeds_have_no_high_severity_flag_and_000_is_flagged(claims_result):

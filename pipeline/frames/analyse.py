@@ -62,25 +62,54 @@ def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
                           wide, re.IGNORECASE))
 
 
+_HOW = re.compile(r"\bhow\s+(\w+\s+){0,2}$", re.IGNORECASE)
+_DETERMINER = re.compile(r"\b(the|a|an|its|their|root|exact|main|leading|major|primary)\s+$", re.IGNORECASE)
+
+
+def _noun_use(text: str, pos: int) -> bool:
+    """ "the exact cause of", "a benefit", "how the protein works": the word names a thing or a
+    mechanism; it does not predicate an effect."""
+    before = text[max(0, pos - 30):pos]
+    return bool(_DETERMINER.search(before[-12:]) or _HOW.search(before))
+
+
+def _clause_end(text: str, pos: int) -> int:
+    m = _CLAUSE.search(text, pos)
+    return m.start() if m else len(text)
+
+
 def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tuple[int, int] | None]:
-    absolute = [m for m in lex.pattern("strength", "absolute").finditer(text)]
-    causal = _first(lex.pattern("strength", "causal"), text)
-    pred = absolute[0] if absolute else causal
+    """The strength of the sentence's main predicate: hedges and correlational wording count in the
+    predicate's own clause ("reverses arthritis, raising hopes of a cure" is direct); without a
+    predicate, anywhere in the sentence."""
+    found = list(lex.pattern("strength", "absolute").finditer(text))
+    absolute = [m for m in found if not _negated(text, m.span(), lex)]  # "there is no cure": nothing absolute
+    denied = [m for m in found if m not in absolute]
+    causal_first = next((m for m in lex.pattern("strength", "causal").finditer(text)
+                         if not _noun_use(text, m.start())), None)
+    if causal_first is not None:  # "reverses arthritis, raising hopes of a cure": the cure is only hoped for
+        absolute = [m for m in absolute if m.start() < causal_first.start() or not _hedge_before(text, m.start(), lex)]
+    causal = causal_first
+    pred = min([m for m in (absolute[0] if absolute else None, causal) if m is not None],
+               key=lambda m: m.start(), default=None)  # the first predicate the sentence states
+    if pred is None and denied:
+        pred = denied[0]  # "X is no cure": a denied predicate (polarity negative)
     span = pred.span() if pred else None
     terms = tuple(m.group().lower() for m in absolute)
-    if lex.pattern("strength", "correlational").search(text):
+    scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
+    if lex.pattern("strength", "correlational").search(scope):
         level = "correlational"
-    elif lex.pattern("strength", "hedged").search(text):
+    elif lex.pattern("strength", "hedged").search(scope):
         level = "hedged"
     elif absolute:
         level = "absolute"
-    elif causal:
+    elif causal or denied:
         level = "direct"
     else:
         level = "none"
     if absolute and level in ("hedged", "correlational") and not _hedge_before(text, absolute[0].start(), lex):
         level = "absolute"  # "proven to cure, and may also help" keeps its absolute predicate
-    return level, bool(causal or absolute), terms, span
+    return level, bool(causal or absolute or denied), terms, span
 
 
 def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:

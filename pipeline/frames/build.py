@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Iterable
 
+from ..claims import load_rules
 from ..types import Claim, ClaimType, Frame, Mention, Strength
 from .analyse import SentenceReading, analyse
 from .design import article_design
@@ -33,9 +35,19 @@ _OUTCOME = re.compile(r"\b(risk|chance|odds|rate|rates|death|deaths|mortality|su
 _SAFETY_ABSOLUTE = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
                               r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_ADVERBS = {"also", "still", "now", "really", "actually", "even", "just", "further", "significantly", "greatly",
+            "dramatically", "substantially", "markedly", "often", "usually", "typically", "clearly"}
+# Verbs that introduce the object an "X that reverses Y" relative clause is about.
+_INTRODUCING = {"discovered", "developed", "found", "created", "identified", "designed", "made", "tested", "is",
+                "announce", "announced", "announces", "unveil", "unveiled", "reveal", "revealed", "report",
+                "reported", "reports", "describe", "described",
+                "are", "was", "were", "has", "have", "had", "offers", "offer", "uses", "use", "a", "an"}
 _AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "may", "might", "would",
-                "should", "does", "do", "did", "also", "not", "be", "been", "made", "makes", "make", "goes", "go",
+                "should", "does", "do", "did", "not", "be", "been", "made", "makes", "make", "goes", "go",
                 "said", "says", "showed", "found", "indicating", "suffering"}
+_INSTITUTION = {"university", "institute", "hospital", "dr", "professor", "prof", "college", "school", "centre",
+                "center", "department", "team", "clinic", "foundation", "society", "association", "agency",
+                "groundbreaking", "before", "after", "when", "since"}
 # A phrase ending in one of these is a fragment, not an intervention ("of a", "save lives or").
 _FUNCTION_END = {"of", "with", "for", "or", "and", "in", "to", "from", "by", "on", "at", "as", "a", "an", "the",
                  "than", "into", "about", "its", "their", "his", "her", "our", "your", "my", "lives"}
@@ -53,6 +65,47 @@ def frame_kind(claim_type: ClaimType | None, text: str, reading: SentenceReading
     if kind == "efficacy" and reading.speech_act == "advice":
         return "advice"
     return kind
+
+
+_SUBGROUP_AFTER = re.compile(r"^\s*(patients|sufferers|survivors|people|women|men|children|adults)\b", re.IGNORECASE)
+_SUBGROUP_BEFORE = re.compile(r"\b(patients|people|women|men|children|adults|those|anyone|individuals|studies of|"
+                              r"among|in)\s+(with|who have|who had|suffering from|living with)?\s*$", re.IGNORECASE)
+
+
+def is_subgroup(sentence: str, m: Mention, sent_start: int) -> bool:
+    """A condition that names the patient group ("hot flashes in breast cancer patients",
+    "people with diabetes", "studies of diabetics") rather than what the claim is about."""
+    a, b = m.start - sent_start, m.end - sent_start
+    after, before = sentence[b:b + 20], sentence[max(0, a - 30):a]
+    if _SUBGROUP_AFTER.match(after):
+        return True
+    surface = sentence[a:b] if 0 <= a < b <= len(sentence) else m.text
+    if surface.lower().endswith("ics") and surface[:1].islower():  # "diabetics", "asthmatics"
+        return True
+    return bool(_SUBGROUP_BEFORE.search(before)) and not re.search(r"\b(in|among)\s*$", before[-6:] or "")
+
+
+def outcome_not_subgroup(c: Claim, conditions: list[Mention]) -> Claim:
+    """When a claim's condition is the patient group and the sentence names another condition,
+    the other one is what the claim is about."""
+    if c.condition is None or not is_subgroup(c.sentence, c.condition, c.start):
+        return c
+    outcomes = set(load_rules().outcomes)  # a symptom of the group ("pain") does not replace it
+    others = [m for m in conditions if m.start != c.condition.start and not is_subgroup(c.sentence, m, c.start)
+              and m.text.lower() not in outcomes]
+    return replace(c, condition=others[0]) if others else c
+
+
+def drop_subgroup_claims(claims: list[Claim]) -> list[Claim]:
+    """Drop a claim whose condition is the patient group when the same sentence has a claim about the
+    same intervention and another condition ("studies of diabetics ... lower rates of cancer")."""
+    def key(c):
+        return (c.start, c.drug.id if c.drug else None)
+    outcomes = set(load_rules().outcomes)  # "pain ... in patients with fibromyalgia": a symptom of the group
+    real = {key(c) for c in claims if c.condition is not None and not is_subgroup(c.sentence, c.condition, c.start)
+            and (c.condition.name or c.condition.text).lower() not in outcomes}
+    return [c for c in claims if c.condition is None or key(c) not in real
+            or not is_subgroup(c.sentence, c.condition, c.start)]
 
 
 def capped_strength(strength: Strength, frame: Frame) -> Strength:
@@ -91,7 +144,12 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
     for pronouns and words that are not interventions ("the study", "researchers")."""
     lex = lex or load_lexicon()
     head = re.split(r"[,;:()\"“”]", sentence[:pred_start])[-1]
-    words = _clip_subject(_WORD.findall(head), lex)
+    words = [w for w in _WORD.findall(head) if w.lower() not in _ADVERBS]
+    if words and words[-1].lower() in ("that", "which"):  # "a new compound that reverses arthritis"
+        words = [w for w in words[:-1]]
+        verbs = [i for i, w in enumerate(words) if w.lower() in _INTRODUCING]
+        words = words[verbs[-1] + 1:] if verbs else words
+    words = _clip_subject(words, lex)
     phrase = " ".join(words).lower().strip()
     if not phrase or phrase in lex.terms[("subject", "pronouns")]:
         return None
@@ -101,69 +159,204 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
         return None
     if not any(len(w) >= 3 and w.lower() not in _FUNCTION_END for w in words):
         return None
+    if _looks_like_a_name(words, sentence) or _fragment(words):
+        return None
     return phrase
 
 
+def _looks_like_a_name(words: list[str], sentence: str) -> bool:
+    """People and institutions ("Peter Donnelly of Oxford University") are not interventions."""
+    if any(w.lower() in _INSTITUTION for w in words):
+        return True
+    first = _WORD.match(sentence.lstrip())
+    caps = [w for w in words if w[:1].isupper() and not w.isupper() and not (first and w == first.group())]
+    return len(caps) >= 2
+
+
+def _fragment(words: list[str]) -> bool:
+    """Two function words in a row ("in of the") mark a broken phrase, not a name."""
+    low = [w.lower() for w in words]
+    return any(a in _FUNCTION_END and b in _FUNCTION_END - {"a", "an", "the"} for a, b in zip(low, low[1:]))
+
+
 def _candidate(text: str, reading: SentenceReading, has_condition: bool) -> bool:
-    """A sentence without a linked claim that states a health effect strongly enough to check."""
+    """A sentence without a linked claim that states a health effect (at any strength: hedged and
+    correlational frames are recorded, and only direct ones can be flagged)."""
     if _SAFETY_ABSOLUTE.search(text) and reading.polarity == "positive":
         return True
-    return (reading.causal and reading.strength in ("direct", "absolute") and reading.predicate is not None
+    return (reading.causal and reading.predicate is not None
             and (has_condition or bool(_OUTCOME.search(text[reading.predicate[1]:]))))
 
 
-def _generic_claim(article_id: str, start: int, text: str, reading: SentenceReading, design: str,
-                   heading: bool, conditions: list[Mention], lex: Lexicon) -> Claim | None:
-    name = guess_intervention(text, reading.predicate[0], lex) if reading.predicate else None
-    if name is None:
-        return None
-    pos = text.lower().find(name)
-    mention = Mention(text=text[pos:pos + len(name)] if pos >= 0 else name, start=start + max(pos, 0),
-                      end=start + max(pos, 0) + len(name), kind="drug", id=None, name=None, score=0.0, via="frame")
-    ctype = ClaimType.SAFETY if _SAFETY_ABSOLUTE.search(text) else ClaimType.EFFICACY
-    kind = "safety" if ctype == ClaimType.SAFETY else frame_kind(ctype, text, reading)
-    cid = hashlib.sha1(f"{article_id}|{start}|frame|{name}".encode()).hexdigest()[:16]
-    return Claim(article_id=article_id, sentence=text, start=start, end=start + len(text), type=ctype,
-                 drug=mention, condition=conditions[0] if conditions else None, polarity=reading.polarity,
+_TYPE_CUES = ((ClaimType.APPROVAL, re.compile(r"\b(approv\w*|licen[cs]\w*|FDA|EMA|cleared)\b")),
+              (ClaimType.DOSAGE, re.compile(r"\b\d+(\.\d+)?\s?(mg|mcg|µg|g|ml|iu|units)\b|\bdos(e|es|age|ing)\b", re.I)),
+              (ClaimType.SAFETY, re.compile(r"\b(side[- ]effects?|adverse|toxic\w*|safe\w*|harm\w*|risks?\b)", re.I)),
+              (ClaimType.EVIDENCE, re.compile(r"\b(stud(y|ies)|trials?|research)\b", re.I)))
+_SIGNAL = re.compile(r"\b(approv\w*|dose|doses|mg|side[- ]effects?|safe\w*|trials?|stud(y|ies)|treat\w*|therap\w*|"
+                     r"prescri\w*|effective\w*|works?|used|recommend\w*|risks?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every frame of one article needs: its design, headings, mentions and topic."""
+
+    article_id: str
+    design: str
+    heads: tuple
+    mentions: dict
+    topic: str | None
+    lex: Lexicon
+
+    def heading(self, start: int) -> bool:
+        return any(h0 <= start < h1 for h0, h1 in self.heads)
+
+    def of(self, start: int, kind: str) -> list[Mention]:
+        return [m for m in self.mentions.get(start, []) if m.kind == kind]
+
+
+def claim_type_of(text: str, reading: SentenceReading) -> ClaimType:
+    """The claim type a sentence's wording suggests for a frame the rules did not extract."""
+    for ctype, pattern in _TYPE_CUES:
+        if pattern.search(text) and not (ctype == ClaimType.EVIDENCE and reading.causal):
+            return ctype
+    return ClaimType.EFFICACY
+
+
+def _frame_claim(ctx: _Context, start: int, text: str, reading: SentenceReading, drug: Mention) -> Claim:
+    ctype = ClaimType.SAFETY if _SAFETY_ABSOLUTE.search(text) else claim_type_of(text, reading)
+    kind = "safety" if _SAFETY_ABSOLUTE.search(text) else frame_kind(ctype, text, reading)
+    conds = [m for m in ctx.of(start, "condition") if not is_subgroup(text, m, start)]
+    name = drug.name or drug.text.lower()
+    cid = hashlib.sha1(f"{ctx.article_id}|{start}|frame|{name}".encode()).hexdigest()[:16]
+    return Claim(article_id=ctx.article_id, sentence=text, start=start, end=start + len(text), type=ctype,
+                 drug=drug, condition=conds[0] if conds else None, polarity=reading.polarity,
                  strength=STRENGTH_OF[reading.strength], id=cid,
-                 frame=make_frame(kind, reading, design, heading, name))
+                 frame=make_frame(kind, reading, ctx.design, ctx.heading(start), name))
+
+
+def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceReading) -> Mention | None:
+    """The intervention read back from the predicate, or the article's topic for a pronoun subject."""
+    if reading.predicate is None:
+        return None
+    name = guess_intervention(text, reading.predicate[0], ctx.lex)
+    generic = name in _GENERIC_NOUNS or (name is None and _GENERIC_RE.search(text) is not None)
+    if ctx.topic and (_anaphor(text, reading.predicate[0], ctx.lex) or generic):
+        # "it", "the drug", "we have a treatment that ...": the article's topic
+        return Mention(text=ctx.topic, start=start, end=start, kind="drug", id=None, name=ctx.topic, score=0.0,
+                       via="frame")
+    if name is None or _names_a_condition(ctx, start, text, name):
+        return None
+    pos = max(text.lower().find(name), 0)
+    return Mention(text=text[pos:pos + len(name)], start=start + pos, end=start + pos + len(name), kind="drug",
+                   id=None, name=None, score=0.0, via="frame")
+
+
+_GENERIC_NOUNS = {"treatment", "compound", "drug", "therapy", "medication", "medicine", "pill", "vaccine",
+                  "procedure", "supplement", "technique", "approach", "device", "injection", "new treatment",
+                  "new drug", "experimental drug", "new compound", "molecule", "breakthrough"}
+_GENERIC_RE = re.compile(r"\b(a|the|this|our|new) (treatment|compound|drug|therapy|medication|medicine|vaccine|"
+                         r"procedure|technique)\b|\bbreakthrough\b", re.IGNORECASE)
+
+
+def _anaphor(text: str, pred_start: int, lex: Lexicon) -> bool:
+    """The predicate's subject is a pronoun or an anaphor ("it", "the drug", "this treatment")."""
+    head = re.split(r"[,;:()\"“”]", text[:pred_start])[-1].strip().lower()
+    head = " ".join(w for w in head.split() if w not in _ADVERBS)
+    return head in lex.terms[("subject", "pronouns")]
+
+
+def _names_a_condition(ctx: _Context, start: int, text: str, name: str) -> bool:
+    """A disease is the subject ("AIDS kills ..."), not an intervention."""
+    low = text.lower()
+    return any(m.text.lower() in name or name in m.text.lower() for m in ctx.of(start, "condition")
+               if m.text.lower() in low)
+
+
+def sentence_frames(ctx: _Context, start: int, text: str, claimed: set) -> list[Claim]:
+    """New frames for one sentence: every linked intervention the rules left without a claim (when
+    the sentence says something checkable), else the intervention read from a causal predicate."""
+    r = analyse(text, ctx.lex)
+    taken = [m for m in ctx.of(start, "drug") if (m.id or m.text.lower()) in claimed]
+    drugs = [m for m in ctx.of(start, "drug") if (m.id or m.text.lower()) not in claimed
+             and not any(abs(m.start - t.end) <= 4 or abs(t.start - m.end) <= 4 for t in taken)]  # "X, a Y" / "Y (X)"
+    if drugs and (r.causal or r.strength != "none" or _SIGNAL.search(text)):
+        seen, out = set(), []
+        for m in drugs:
+            if (m.id or m.text.lower()) not in seen:
+                seen.add(m.id or m.text.lower())
+                out.append(_frame_claim(ctx, start, text, r, replace(m, via="frame")))
+        return out
+    if claimed or not _candidate(text, r, bool(ctx.of(start, "condition"))):
+        return []
+    m = _guessed_mention(ctx, start, text, r)
+    return [_frame_claim(ctx, start, text, r, m)] if m is not None else []
+
+
+def article_topic(claims: list[Claim], mentions: dict) -> str | None:
+    """The intervention an article is about: its most frequent linked drug (at least twice)."""
+    counts: Counter = Counter()
+    for c in claims:
+        if c.drug is not None and c.drug.id:
+            counts[c.drug.name or c.drug.text.lower()] += 1
+    for ms in mentions.values():
+        for m in ms:
+            if m.kind == "drug" and m.id:
+                counts[m.name or m.text.lower()] += 1
+    if not counts:
+        return None
+    name, n = counts.most_common(1)[0]
+    return name if n >= 2 else None
+
+
+def lede_intervention(sentences: list[tuple[int, int, str]], lex: Lexicon) -> str | None:
+    """The first intervention read from a causal predicate in the opening sentences."""
+    for _s, _e, text in sentences:
+        r = analyse(text, lex)
+        if r.predicate is not None and r.causal:
+            name = guess_intervention(text, r.predicate[0], lex)
+            if name:
+                return name
+    return None
+
+
+def _framed(c: Claim, ctx: _Context, r: SentenceReading) -> Claim:
+    c = outcome_not_subgroup(c, ctx.of(c.start, "condition"))
+    name = c.drug.name or c.drug.text if c.drug else None
+    frame = replace(make_frame(frame_kind(c.type, c.sentence, r), r, ctx.design, ctx.heading(c.start), name),
+                    conditions_in_sentence=len({m.id for m in ctx.of(c.start, "condition")}))
+    return replace(c, frame=frame, strength=capped_strength(c.strength, frame))
 
 
 def frame_claims(claims: Iterable[Claim], sentences: list[tuple[int, int, str]], *, article_id: str,
-                 headings: Iterable[tuple[int, int]] = (), conditions: dict[int, list[Mention]] | None = None,
+                 headings: Iterable[tuple[int, int]] = (), mentions: dict[int, list[Mention]] | None = None,
                  lex: Lexicon | None = None) -> list[Claim]:
-    """Frames for an article's claims, plus frames for unlinked sentences that state a health effect.
+    """Frames for an article's claims, plus frames for what the rules left out: linked interventions
+    in sentences that say something checkable, and unlinked ones read from a causal predicate.
 
     Args:
         claims: the claims of :func:`pipeline.claims.extract_claims`, in document order.
         sentences: ``(start, end, text)`` of the article's body sentences (no boilerplate).
         article_id: the article's id (for the new claims' ids).
         headings: character ranges of heading lines (their claims are headlines).
-        conditions: sentence start -> condition mentions in it (for the new claims).
+        mentions: sentence start -> linked drug and condition mentions in it.
 
     Returns:
-        New claims, each with ``frame`` set, in document order.
+        New claims, each with ``frame`` set, in document order; the new frames' drug mentions have
+        ``via="frame"``.
     """
     lex = lex or load_lexicon()
-    design = article_design([t for _, _, t in sentences], lex)
-    heads = [tuple(h[:2]) for h in headings]
+    claims = drop_subgroup_claims(list(claims))
+    mentions = mentions or {}
+    topic = article_topic(claims, mentions) or lede_intervention(sentences[:3], lex)
+    ctx = _Context(article_id, article_design([t for _, _, t in sentences], lex),
+                   tuple(tuple(h[:2]) for h in headings), mentions, topic, lex)
     readings: dict[int, SentenceReading] = {}
-    out: list[Claim] = []
+    out = [_framed(c, ctx, readings.setdefault(c.start, analyse(c.sentence, lex))) for c in claims]
+    claimed: dict[int, set] = {}
     for c in claims:
-        r = readings.setdefault(c.start, analyse(c.sentence, lex))
-        heading = any(h0 <= c.start < h1 for h0, h1 in heads)
-        name = c.drug.name or c.drug.text if c.drug else None
-        frame = make_frame(frame_kind(c.type, c.sentence, r), r, design, heading, name)
-        out.append(replace(c, frame=frame, strength=capped_strength(c.strength, frame)))
-    claimed = {c.start for c in claims}
-    for start, end, text in sentences:
-        if start in claimed:
-            continue
-        r = analyse(text, lex)
-        if _candidate(text, r, bool((conditions or {}).get(start))):
-            heading = any(h0 <= start < h1 for h0, h1 in heads)
-            g = _generic_claim(article_id, start, text, r, design, heading, (conditions or {}).get(start, []), lex)
-            if g is not None:
-                out.append(g)
+        if c.drug is not None:
+            claimed.setdefault(c.start, set()).add(c.drug.id or c.drug.text.lower())
+    for start, _end, text in sentences:
+        out += sentence_frames(ctx, start, text, claimed.get(start, set()))
     out.sort(key=lambda c: (c.start, c.id))
     return out

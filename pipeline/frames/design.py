@@ -35,9 +35,11 @@ def design_counts(sentences: Iterable[str], lex: Lexicon | None = None) -> Count
 def choose_design(counts: Counter) -> str:
     """The article's design from :func:`design_counts`: animal or cell research when it outweighs the
     human designs; else a trial or review; else observational; else ``none``."""
-    ok = {d: n for d, n in counts.items() if n >= MIN_HITS[d]}
-    lab = ok.get("animal", 0) + ok.get("in_vitro", 0)
     human = counts.get("rct", 0) + counts.get("meta_analysis", 0)
+    # Without any human design cue, one sentence about mice makes a mouse study.
+    ok = {d: n for d, n in counts.items()
+          if n >= MIN_HITS[d] or (d in ("animal", "in_vitro") and not human and not counts.get("observational"))}
+    lab = ok.get("animal", 0) + ok.get("in_vitro", 0)
     if lab and lab > human:
         return "animal" if ok.get("animal", 0) >= ok.get("in_vitro", 0) else "in_vitro"
     if "meta_analysis" in ok and counts["meta_analysis"] >= counts.get("rct", 0) / 2:

@@ -20,15 +20,16 @@ from importlib import resources
 
 import yaml
 
-from ..types import Claim, Severity, Strength, Verdict, VerdictLabel
+from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabel
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
-        "lab_designs", "article_voice", "reason_by_type")
+        "lab_designs", "article_voice", "lab_voice", "reason_by_type")
 _CAUSAL_TO_LINK = re.compile(r"\b(reduces|reduced|lowers|lowered|cuts|cut|prevents|prevented|protects|protected|"
                              r"boosts|boosted|increases|increased|causes|caused|raises|raised|improves|improved)\b",
                              re.IGNORECASE)
 _ABSOLUTE_SAFETY = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
                               r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
+_HYPE = re.compile(r"\b(cure[sd]?|breakthrough|miracle|game[- ]changer|revolutionary)\b", re.IGNORECASE)
 _EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice")
 
 
@@ -39,6 +40,7 @@ class Policy:
     correlational_designs: frozenset
     lab_designs: frozenset
     article_voice: frozenset
+    lab_voice: frozenset
     reason_by_type: dict
 
 
@@ -63,6 +65,7 @@ def load_policy() -> Policy:
                   unflagged_speech_acts=frozenset(data["unflagged_speech_acts"]),
                   correlational_designs=frozenset(data["correlational_designs"]),
                   lab_designs=frozenset(data["lab_designs"]), article_voice=frozenset(data["article_voice"]),
+                  lab_voice=frozenset(data["lab_voice"]),
                   reason_by_type=dict(data["reason_by_type"]))
 
 
@@ -108,7 +111,10 @@ def _safety(claim: Claim) -> Verdict:
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
     """A flag from the article's own evidence, or ``None`` when its evidence carries the wording."""
     f, pol = claim.frame, load_policy()
-    if f is None or f.polarity != "positive" or f.speech_act not in pol.article_voice:
+    if f is None or f.polarity != "positive":
+        return None
+    lab = f.evidence_basis in pol.lab_designs and f.population == "unspecified"
+    if f.speech_act not in pol.article_voice and not (lab and f.speech_act in pol.lab_voice):
         return None
     if _ABSOLUTE_SAFETY.search(claim.sentence):
         return _safety(claim)
@@ -117,12 +123,104 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs | pol.correlational_designs
                                      or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
+    if lab and f.strength == "hedged" and _HYPE.search(claim.sentence):
+        return _lab(claim)  # "a breakthrough that could cure arthritis", from a mouse study
     if f.strength not in ("direct", "absolute"):
         return None
-    if f.evidence_basis in pol.lab_designs and f.population == "unspecified":
+    if lab:
         return _lab(claim)
     if f.evidence_basis in pol.correlational_designs:
         return _observational(claim)
+    return None
+
+
+RULE_FIELDS = ("id", "categories", "category_terms", "kinds", "min_strength", "speech_acts", "evidence_bases",
+               "needs_condition", "sentence_terms", "reason", "verdict", "severity", "message", "suggestion",
+               "source")
+STRENGTH_ORDER = ("none", "correlational", "hedged", "direct", "absolute")
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """One rule of ``category_rules.yaml`` (see that file for the fields)."""
+
+    id: str
+    categories: frozenset
+    terms: re.Pattern
+    kinds: frozenset
+    min_strength: int
+    speech_acts: frozenset
+    evidence_bases: frozenset
+    needs_condition: bool
+    sentence_terms: re.Pattern | None
+    reason: str
+    verdict: VerdictLabel
+    severity: Severity
+    message: str
+    suggestion: str
+    source: dict
+
+
+def _words_re(terms: list[str]) -> re.Pattern:
+    body = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+
+def _rule(raw: dict, k: int) -> CategoryRule:
+    where = f"category_rules.yaml: rule {k} ({raw.get('id', '?') if isinstance(raw, dict) else '?'})"
+    if not isinstance(raw, dict) or set(raw) != set(RULE_FIELDS):
+        got = sorted(raw) if isinstance(raw, dict) else raw
+        raise ValueError(f"{where}: expected exactly the fields {list(RULE_FIELDS)}, got {got}")
+    if raw["min_strength"] not in STRENGTH_ORDER or not raw["category_terms"]:
+        raise ValueError(f"{where}: min_strength must be one of {STRENGTH_ORDER} and category_terms non-empty")
+    src = raw["source"]
+    if not isinstance(src, dict) or not {"title", "issuer", "year", "citation_status", "checked"} <= set(src):
+        raise ValueError(f"{where}: source needs title, issuer, year, citation_status and checked")
+    return CategoryRule(id=raw["id"], categories=frozenset(raw["categories"]), terms=_words_re(raw["category_terms"]),
+                        kinds=frozenset(raw["kinds"]), min_strength=STRENGTH_ORDER.index(raw["min_strength"]),
+                        speech_acts=frozenset(raw["speech_acts"]), evidence_bases=frozenset(raw["evidence_bases"]),
+                        needs_condition=bool(raw["needs_condition"]),
+                        sentence_terms=_words_re(raw["sentence_terms"]) if raw["sentence_terms"] else None,
+                        reason=raw["reason"], verdict=VerdictLabel(raw["verdict"]), severity=Severity(raw["severity"]),
+                        message=" ".join(raw["message"].split()), suggestion=raw["suggestion"], source=dict(src))
+
+
+@lru_cache(maxsize=1)
+def load_category_rules() -> tuple[CategoryRule, ...]:
+    """Read and validate ``category_rules.yaml`` (once per process)."""
+    data = yaml.safe_load(resources.files("pipeline.resources").joinpath("category_rules.yaml").read_text("utf-8"))
+    if not isinstance(data, dict) or data.get("version") != 1 or set(data) != {"version", "rules"}:
+        raise ValueError("category_rules.yaml: expected {version: 1, rules: [...]}")
+    return tuple(_rule(r, k) for k, r in enumerate(data["rules"]))
+
+
+def _in_category(rule: CategoryRule, claim: Claim, kinds: set[str]) -> bool:
+    if rule.categories & kinds:
+        return True
+    name = (claim.frame.intervention or "") if claim.frame else ""
+    return bool(rule.terms.search(name) or rule.terms.search(claim.sentence))
+
+
+def _rule_applies(rule: CategoryRule, claim: Claim, kinds: set[str]) -> bool:
+    f = claim.frame
+    return (f.kind in rule.kinds and STRENGTH_ORDER.index(f.strength) >= rule.min_strength
+            and f.polarity == "positive" and f.speech_act in rule.speech_acts
+            and f.evidence_basis in rule.evidence_bases and (claim.condition is not None or not rule.needs_condition)
+            and (rule.sentence_terms is None or bool(rule.sentence_terms.search(claim.sentence)))
+            and _in_category(rule, claim, kinds))
+
+
+def category_verdict(claim: Claim, kinds: set[str]) -> Verdict | None:
+    """The first category rule that covers the claim (``kinds``: the reference kinds of its
+    intervention, e.g. ``{"supplement"}``), as a verdict citing the rule's source."""
+    if claim.frame is None:
+        return None
+    for rule in load_category_rules():
+        if _rule_applies(rule, claim, kinds):
+            ev = EvidenceRef(entry_id=f"category:{rule.id}", kind="category_rule", summary=rule.message,
+                             source=rule.source)
+            return Verdict(rule.verdict, rule.severity, rule.message, [ev], suggestion=rule.suggestion,
+                           allowed_strength=Strength.NO_CLAIM, reason=rule.reason)
     return None
 
 
@@ -135,7 +233,8 @@ def not_flagged(v: Verdict, why: str) -> Verdict:
 def cure_overstated(claim: Claim, v: Verdict) -> Verdict | None:
     """An approval or good evidence supports "effective for", never "cures" a chronic condition."""
     f = claim.frame
-    if f is None or f.kind != "cure" or f.polarity != "positive" or v.label != VerdictLabel.SUPPORTED:
+    if f is None or f.kind != "cure" or f.strength != "absolute" or f.polarity != "positive" \
+            or v.label != VerdictLabel.SUPPORTED:
         return None
     cond = (claim.condition.name or claim.condition.text) if claim.condition else ""
     if load_policy().curable.search(cond or ""):
