@@ -4,7 +4,9 @@
 (or what ``overclaim reference fetch`` downloaded) and writes tables ``drugs``, ``drug_names``,
 ``drug_classes``, ``conditions``, ``condition_names``, ``approvals``, ``indications``,
 ``fda_products``, ``label_facts``, ``trials``, ``trial_conditions``, ``trial_interventions``,
-``rejected_names``, ``sources`` and ``meta``. Every row carries ``source``, ``source_version`` and
+``evidence`` (NCI statements, EMA monographs, repoDB futility stops), ``herbal_assessments`` (EMA
+HMPC), ``ae_signals`` (DDSAE), ``rejected_names``, ``sources`` and ``meta``. Drugs carry a ``kind``:
+``drug`` or an intervention type (:mod:`pipeline.reference.interventions`). Every row carries ``source``, ``source_version`` and
 ``licence``. Sources marked ``commercial_use: false`` are never read.
 
 Example:
@@ -29,15 +31,21 @@ from ..config import cache_dir
 from ..errors import ReferenceDataError
 from .importers import conditions as cond_imp
 from .importers import ctgov as ctgov_imp
+from .importers import ddsae as ddsae_imp
 from .importers import drugs as drug_imp
+from .importers import ema_herbal as herbal_imp
 from .importers import facts as facts_imp
+from .importers import nci as nci_imp
 from .importers import openfda as openfda_imp
+from .importers import repodb as repodb_imp
 from .importers.common import NameFilter, load_filter_rules, load_sources
+from .importers.curated_names import curated_name_index
 from .importers.state import CompileState
+from .interventions import classify_substance
 from .store import normalise_name
 
 COMPILED_NAME = "reference.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def default_compiled_path() -> Path:
@@ -62,7 +70,7 @@ class BuildReport:
 
 
 _TABLES: dict[str, list[str]] = {
-    "drugs": ["id", "name", "kind", "rxcui", "drugbank", "unii", "mesh", "umls", "drugcentral_id"],
+    "drugs": ["id", "name", "kind", "rxcui", "drugbank", "unii", "mesh", "umls", "drugcentral_id", "ingredients"],
     "drug_names": ["drug_id", "name", "key", "name_type", "case_sensitive", "ambiguous"],
     "drug_classes": ["drug_id", "class_type", "class_id", "class_name", "class_source"],
     "conditions": ["id", "name", "doid", "mesh", "mesh_unverified", "mesh_tree", "umls", "icd10", "parents"],
@@ -75,10 +83,16 @@ _TABLES: dict[str, list[str]] = {
     "label_facts": ["drug_id", "set_id", "route", "brand", "application", "product_type", "effective_time",
                     "indications", "dosage", "max_daily_dose", "max_daily_dose_unit", "boxed_warning",
                     "pregnancy", "mechanism", "interactions", "citation"],
-    "trials": ["nct_id", "title", "official_title", "status", "why_stopped", "start_date", "completion_date",
+    "trials": ["nct_id", "title", "official_title", "status", "why_stopped", "stop_reason", "start_date",
+               "completion_date",
                "study_type", "phases", "allocation", "enrollment", "has_results", "primary_outcomes", "results"],
     "trial_conditions": ["nct_id", "name", "mesh_id", "condition_id"],
     "trial_interventions": ["nct_id", "type", "name", "other_names", "mesh_id", "drug_id"],
+    "evidence": ["drug_id", "condition_id", "outcome", "direction", "grade", "n_rcts", "summary", "citation", "url",
+                 "citation_status", "date_checked"],
+    "herbal_assessments": ["drug_id", "latin_name", "common_name", "botanical_name", "combination",
+                           "therapeutic_area", "outcome", "status", "last_updated", "url"],
+    "ae_signals": ["drug_id", "subject", "subject_type", "event", "count", "methods", "statistics", "wording"],
     "rejected_names": ["kind", "concept_id", "name", "name_type", "reason"],
 }
 _INDEXES = [
@@ -93,6 +107,9 @@ _INDEXES = [
     "CREATE INDEX ix_drug_classes_drug ON drug_classes(drug_id)",
     "CREATE INDEX ix_trial_int_drug ON trial_interventions(drug_id)",
     "CREATE INDEX ix_trial_cond ON trial_conditions(condition_id)",
+    "CREATE INDEX ix_evidence_drug ON evidence(drug_id)",
+    "CREATE INDEX ix_herbal_drug ON herbal_assessments(drug_id)",
+    "CREATE INDEX ix_ae_signals_drug ON ae_signals(drug_id)",
 ]
 
 
@@ -199,6 +216,30 @@ def _import_labels_and_trials(st: CompileState, src: Path) -> None:
     st.counts["trials"] = len(st.trials)
 
 
+def _type_substances(st: CompileState) -> None:
+    """Give compiled substances that are not prescription medicines their intervention type
+    (rules in ``pipeline/resources/intervention_types.yaml``)."""
+    n = 0
+    for d in st.drugs.values():
+        if d["kind"] == "drug":
+            kind = classify_substance(d["name"])
+            if kind:
+                d["kind"] = kind
+                n += 1
+    st.counts["substances typed as non-drug interventions"] = n
+
+
+def _import_interventions_and_evidence(st: CompileState, src: Path) -> None:
+    """The sources on supplements, herbs and alternative therapies (issue 16) and repoDB."""
+    curated = curated_name_index()
+    _type_substances(st)
+    herbal_imp.import_ema_herbal(st, src, curated)
+    nci_imp.import_cam_summaries(st, src, curated)
+    nci_imp.import_drug_pages(st, src, curated)
+    ddsae_imp.import_ddsae(st, src)
+    repodb_imp.import_repodb(st, src)
+
+
 def compile_sources(sources_dir: str | Path) -> CompileState:
     """Run every importer over ``sources_dir``; returns the in-memory tables."""
     src = Path(sources_dir)
@@ -210,7 +251,8 @@ def compile_sources(sources_dir: str | Path) -> CompileState:
     registry = load_sources()
     assert all(registry[s].commercial_use for s in
                ("rxnorm", "drugcentral", "unii", "drug_ner", "disease_ontology", "mesh_dictionary",
-                "labeledin", "pharmacotherapydb", "drugsatfda", "ema_epar", "openfda_label", "ctgov"))
+                "labeledin", "pharmacotherapydb", "drugsatfda", "ema_epar", "openfda_label", "ctgov", "repodb",
+                "nci_cancer_gov", "ema_hmpc_herbal", "ddsae"))
     # Vocabulary.
     drug_imp.import_drug_backbone(st, src)
     drug_imp.import_rxnorm_brands(st)
@@ -227,6 +269,7 @@ def compile_sources(sources_dir: str | Path) -> CompileState:
     facts_imp.import_labeledin(st, src)
     facts_imp.import_drugcentral_indications(st, src)
     facts_imp.import_pharmacotherapydb(st, src)
+    _import_interventions_and_evidence(st, src)
     _finalise_names(st)
     _import_labels_and_trials(st, src)
     _dedupe_approvals(st)

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReferenceDataError
-from .model import Approval, Condition, Drug, LabelFacts, Source
+from .model import Approval, Condition, Drug, Evidence, LabelFacts, Source
 from .store import NameEntry
 
 _KIND = {"labeledin": "database", "ema_epar": "regulator", "openfda_label": "label", "drugsatfda": "regulator",
-         "drugcentral": "database", "pharmacotherapydb": "database", "ctgov": "trial_registry"}
+         "drugcentral": "database", "pharmacotherapydb": "database", "ctgov": "trial_registry",
+         "repodb": "trial_registry", "nci_cancer_gov": "review", "ema_hmpc_herbal": "regulator", "ddsae": "database"}
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -78,13 +79,17 @@ def load_compiled(ref, path: str | Path) -> dict[str, Any]:
                 index[key].append(NameEntry(kind, cid, name_type, bool(cs), bool(amb), src))
                 if name_type != "name":
                     names[cid][name_type].append(name)
-        for did, name, kind, rxcui, drugbank, unii, mesh, umls, src in con.execute(
-                "SELECT id, name, kind, rxcui, drugbank, unii, mesh, umls, source FROM drugs"):
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        drug_cols = {r[1] for r in con.execute("PRAGMA table_info(drugs)")}
+        ing_col = "ingredients" if "ingredients" in drug_cols else "NULL"  # files built before schema 2
+        for did, name, kind, rxcui, drugbank, unii, mesh, umls, ingredients, src in con.execute(
+                f"SELECT id, name, kind, rxcui, drugbank, unii, mesh, umls, {ing_col}, source FROM drugs"):
             n = names.get(did, {})
             xrefs = {k: v for k, v in (("rxcui", rxcui), ("drugbank", drugbank), ("unii", unii),
                                        ("mesh", mesh), ("umls", umls)) if v}
             ref.drugs[did] = Drug(did, name, kind, synonyms=n.get("synonym", []), brands=n.get("brand", []),
-                                  abbreviations=n.get("abbreviation", []), xrefs=xrefs, origin=src)
+                                  abbreviations=n.get("abbreviation", []), xrefs=xrefs,
+                                  ingredients=ingredients.split("|") if ingredients else [], origin=src)
         for cid, name, doid, mesh, mesh_unv, umls, icd10, parents, src in con.execute(
                 "SELECT id, name, doid, mesh, mesh_unverified, umls, icd10, parents, source FROM conditions"):
             n = names.get(cid, {})
@@ -118,8 +123,26 @@ def load_compiled(ref, path: str | Path) -> dict[str, Any]:
                                      route=route, max_daily_dose=mdd, max_daily_dose_unit=unit,
                                      boxed_warning=boxed, pregnancy=preg, mechanism=mech,
                                      interactions=[inter] if inter else [], origin=src))
+        if "evidence" in tables:
+            _load_evidence(ref, con, sources)
     finally:
         con.close()
     ref.compiled_path = str(path)
     ref.compiled_meta = meta
     return meta
+
+
+def _load_evidence(ref, con: sqlite3.Connection, sources: dict[str, Source]) -> None:
+    """Evidence rows of the open sources (NCI statements, EMA monographs, repoDB futility stops),
+    each with its own citation, URL and date checked."""
+    for i, row in enumerate(con.execute(
+            "SELECT drug_id, condition_id, outcome, direction, grade, n_rcts, summary, citation, url, "
+            "citation_status, date_checked, source FROM evidence")):
+        did, cid, outcome, direction, grade, n_rcts, summary, citation, url, cstatus, checked, src = row
+        base = sources[src]
+        s = Source(kind=base.kind, title=citation or base.title, issuer=base.issuer, url=url,
+                   citation_status=cstatus or "unverified", licence=base.licence, version=base.version,
+                   note=f"compiled from {src}")
+        ref.add_evidence(Evidence(id=f"evidence:{src}:{did}:{cid}:{outcome or 'any'}:{i}", drug=did, condition=cid,
+                                  direction=direction, grade=grade, source=s, date_checked=checked,
+                                  outcome=outcome, n_rcts=n_rcts, summary=summary, origin=src))

@@ -48,7 +48,9 @@ class Source:
 class Drug:
     id: str
     name: str
-    kind: str = "drug"  # drug | supplement | class | form
+    # drug | class | form (medicines), or an intervention type from
+    # pipeline/resources/intervention_types.yaml (supplement, herb, vitamin_mineral, food, diet, ...)
+    kind: str = "drug"
     synonyms: list[str] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
     abbreviations: list[str] = field(default_factory=list)
@@ -56,6 +58,8 @@ class Drug:
     parent: str | None = None  # for a form (intrathecal baclofen): the ingredient id
     route: str | None = None
     xrefs: dict[str, str] = field(default_factory=dict)
+    # For a product or preparation: its active ingredients, ids or names ("turmeric" -> curcumin).
+    ingredients: list[str] = field(default_factory=list)
     origin: str = "curated"
 
     def to_dict(self) -> dict[str, Any]:

@@ -571,9 +571,22 @@ def _fold_compiled(ref: Reference) -> None:
     for a in ref.approvals:
         if a.condition in al:
             a.condition = al[a.condition]
+    _remap_evidence(ref, al)
     for c in ref.conditions.values():
         if any(p in al for p in c.parents):
             c.parents = [al.get(p, p) for p in c.parents]
+
+
+def _remap_evidence(ref: Reference, al: dict[str, str]) -> None:
+    """Compiled evidence rows whose condition was folded into a curated entry follow it."""
+    moved = [e for e in ref.evidence if e.condition in al]
+    if not moved:
+        return
+    for e in moved:
+        rows = ref._evidence_by_pair.get((e.drug, e.condition), [])
+        rows[:] = [x for x in rows if x is not e]
+        e.condition = al[e.condition]
+        ref._evidence_by_pair[(e.drug, e.condition)].append(e)
 
 
 def _read_checked_overlays(paths: Iterable[str | Path], ref: Reference | None) -> list[tuple[str, dict]]:

@@ -40,6 +40,16 @@ REQUIRED = {
 CHOICES = {"status": APPROVAL_STATUSES, "direction": DIRECTIONS, "grade": GRADES}
 ID_FORMS = {"drugs": re.compile(r"^(rxcui:\d+|oc:[a-z0-9][a-z0-9-]*)$"),
             "conditions": re.compile(r"^(doid:\d+|mesh:[CD]\d+|meshterm:[a-z0-9-]+|oc:[a-z0-9][a-z0-9-]*)$")}
+
+
+def drug_kinds() -> tuple[str, ...]:
+    """Allowed ``kind`` values of a drug entry: the medicine kinds and the intervention types
+    (``pipeline/resources/intervention_types.yaml``)."""
+    from .interventions import MEDICINE_KINDS, intervention_types
+
+    return (*MEDICINE_KINDS, *intervention_types())
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NOT_FIELDS = {"origin"}  # set by the loader, never by a file
 
@@ -163,6 +173,9 @@ def _check_field(table: str, name: str, annotation: str, v: Any) -> str | None:
         return None if ok else f"must be a date YYYY-MM-DD, got {v!r}"
     if name in CHOICES and table in ("approvals", "evidence"):
         return None if v in CHOICES[name] else f"must be one of {', '.join(CHOICES[name])}, got {v!r}"
+    if name == "kind" and table == "drugs":
+        kinds = drug_kinds()
+        return None if v in kinds else f"must be one of {', '.join(kinds)}, got {v!r}"
     return _check_type(annotation, v)
 
 
@@ -263,7 +276,8 @@ def _unknown_names(path: str, table: str, i: int, raw: dict, ref, own: dict, key
 # ---------------------------------------------------------------------------------------------
 # Reading overlay files, collecting every problem
 
-LIST_FIELDS = {"synonyms", "brands", "abbreviations", "classes", "parents", "interactions", "adverse_effects"}
+LIST_FIELDS = {"synonyms", "brands", "abbreviations", "classes", "parents", "interactions", "adverse_effects",
+               "ingredients"}
 _INT_FIELDS, _FLOAT_FIELDS = ("year", "n_rcts"), ("max_daily_dose",)
 
 

@@ -33,6 +33,9 @@ class CompileState:
     trials: list[dict[str, Any]] = field(default_factory=list)
     trial_conditions: list[dict[str, Any]] = field(default_factory=list)
     trial_interventions: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    herbal_assessments: list[dict[str, Any]] = field(default_factory=list)
+    ae_signals: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # indexes
