@@ -125,6 +125,47 @@ def test_migrations_match_models(url):
     rdb.open_engine(url).dispose()  # upgrading again is a no-op
 
 
+def test_migration_0002_upgrades_a_0001_database_and_backfills_who_decided(url):
+    """A database made by the first release upgrades in place: decisions keep their history, and
+    who confirmed (not who edited last) becomes the deciding editor."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(rdb.db_url(url))
+    cfg = Config()
+    cfg.set_main_option("script_location", "pipeline.review:migrations")
+    t0, t1, t2 = "2026-01-01 10:00:00", "2026-01-02 10:00:00", "2026-01-03 10:00:00"
+    with eng.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        for i, name in ((1, "ana"), (2, "bob")):
+            conn.execute(text("insert into editors (id, username, password_hash, active, created_at) "
+                              "values (:i, :n, 'x', true, :t)"), {"i": i, "n": name, "t": t0})
+        conn.execute(text("insert into runs (id, started_at, status, overlays, n_articles, n_claims, n_flagged, "
+                          "n_errors, n_changed) values (1, :t, 'complete', '[]', 1, 1, 1, 0, 0)"), {"t": t0})
+        conn.execute(text("insert into articles (id, key, text, findings, boilerplate, n_claims, n_flagged, "
+                          "first_run_id, last_run_id, updated_at) values (1, 'a', 'x', '[]', '[]', 1, 1, 1, 1, :t)"),
+                     {"t": t0})
+        conn.execute(text("insert into claims (id, article_id, sentence, start, \"end\", type, verdict, flagged, "
+                          "severity, rationale, evidence, record, verdict_key, present, first_run_id, last_run_id) "
+                          "values ('c1', 1, 'x', 0, 1, 'efficacy', 'overstated', true, 'medium', '', '[]', '{}', "
+                          "'k', true, 1, 1)"))
+        conn.execute(text("insert into decisions (claim_id, status, editor_id, updated_at, verdict_key, stale, "
+                          "version) values ('c1', 'confirmed', 2, :t, 'k', false, 2)"), {"t": t2})
+        for i, ed, action, t in ((1, 1, "confirm", t1), (2, 2, "edit", t2)):
+            conn.execute(text("insert into decision_history (id, claim_id, editor_id, action, verdict_key, version, "
+                              "created_at) values (:i, 'c1', :e, :a, 'k', :i, :t)"), {"i": i, "e": ed, "a": action,
+                                                                                    "t": t})
+    eng.dispose()
+    d = ReviewDB(url)  # opening the database upgrades it to the newest migration
+    with d.Session() as s:
+        dec = s.get(rdb.Decision, "c1")
+        assert (dec.decided_by_id, dec.decided_at.isoformat(sep=" "), dec.editor_id) == (1, t1, 2)
+        assert s.execute(select(rdb.Editor.removed_at)).scalars().all() == [None, None]
+    d.dispose()
+
+
 def test_sink_stores_run_articles_claims_and_errors(url, seed000):
     summary = store(url, seed000, errors=[InputError("not UTF-8", path="bad.txt")])
     d = ReviewDB(url)

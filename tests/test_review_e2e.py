@@ -2,8 +2,10 @@
 
 Starts uvicorn on 127.0.0.1 (a free port) over a fresh database holding the audited baclofen
 fibromyalgia seed, signs in, confirms one flag with the ``c`` key and dismisses the next with
-``d`` + a reason, reloads, sees both persisted, and exports ClaimReview JSON-LD. A screenshot is
-kept in ``test-artifacts/review-e2e.png``.
+``d`` + a reason, reloads, sees both persisted, and exports ClaimReview JSON-LD. Then signs out (a
+copy of the cookie no longer opens the app) and types ten wrong passwords: the right one is then
+refused with the lockout message. Screenshots are kept in ``test-artifacts/review-e2e.png`` and
+``test-artifacts/review-e2e-lockout.png``.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ def server(tmp_path):
 
     from pipeline.audit import Auditor
     from pipeline.review.app import create_app
+    from pipeline.review.signin import SignInPolicy
     from pipeline.review.store import ReviewSink
 
     art = seed_article(data_dir(required=False), "000")
@@ -53,7 +56,8 @@ def server(tmp_path):
     sink.add(res)
     sink.close()
     add_editor(url, "ana", "ana-password-1")
-    app = create_app(url, overlay=tmp_path / "overlay.yaml")
+    # The default sign-in limits (10 failures a minute lock for 5 minutes), without backoff waits.
+    app = create_app(url, overlay=tmp_path / "overlay.yaml", signin_policy=SignInPolicy(backoff_cap=0.0))
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     th = threading.Thread(target=srv.run, daemon=True)
@@ -127,5 +131,32 @@ def test_editor_triages_the_baclofen_seed_in_chromium(server, tmp_path):
             assert data[0]["@type"] == "ClaimReview"
             assert data[0]["reviewRating"]["alternateName"] == flagged[first].verdict.label.value.capitalize()
             assert not errors, errors  # no script errors, no CSP violations
+
+            # Sign out: the session ends, and a copy of its cookie no longer opens the articles.
+            saved = ctx.cookies()
+            with page.expect_navigation():
+                page.click("header form.inline button[type=submit]")
+            assert page.url == f"{base}/login"
+            thief = browser.new_context()
+            thief.add_cookies(saved)
+            tp = thief.new_page()
+            tp.goto(f"{base}/articles")
+            assert "/login" in tp.url and tp.locator("input[name=password]").count() == 1
+            thief.close()
+
+            # Ten wrong passwords lock sign-in; the right password is then refused, with a message.
+            def submit(password: str) -> str:
+                page.fill("input[name=username]", "ana")
+                page.fill("input[name=password]", password)
+                with page.expect_navigation():
+                    page.click("form.login button[type=submit]")
+                return page.inner_text("#signin-error")
+
+            for _ in range(10):
+                assert "Wrong username or password" in submit("not-the-password")
+            msg = submit("ana-password-1")
+            assert page.locator("#signin-error.locked").count() == 1
+            assert "Too many failed sign-ins" in msg and "even with the right password" in msg
+            page.screenshot(path=str(ARTIFACTS / "review-e2e-lockout.png"), full_page=False)
         finally:
             browser.close()

@@ -237,7 +237,7 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         nxt = _safe_next(str(form.get("next", "/articles")))
         res = await guard.sign_in(username, password, _client(request))
         if res.status != "ok":
-            await asyncio.sleep(res.delay)  # backoff: waits in the event loop, holds no thread
+            await _backoff(res.delay)
             return _refused(request, res, nxt)
         token = await run_in_threadpool(_start_session, res.editor_id, request)
         request.session.clear()  # a new session on sign-in (no fixation)
@@ -363,6 +363,26 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
             return RedirectResponse(f"/articles/{c.article_id}?{urlencode({'claim': cid, 'show': show})}#c-{cid}",
                                     status_code=303)
 
+    def correct_reference(s, c: Claim, me: dict, version: int, form: dict) -> tuple[dict | None, str]:
+        """Write an editor's correction of a reference entry to the overlay (ValueError, never a
+        500, when the form or the overlay is wrong) and record it in the claim's history."""
+        entry_id, field, value = (str(form.get(k, "")).strip() for k in ("entry_id", "field", "value"))
+        reason = str(form.get("reason", "")).strip()
+        if not app.state.overlay:
+            raise ValueError("no editor overlay configured: start the server with --overlay PATH")
+        if entry_id not in {e.get("entry_id") for e in c.evidence}:
+            raise ValueError("that reference entry is not among this claim's evidence")
+        if not reason:
+            raise ValueError("say what is wrong with the entry")
+        if field not in CORRECTABLE[table_of(entry_id)]:
+            raise ValueError(f"{field or 'the field'} cannot be corrected on {entry_id}")
+        written = write_correction(app.state.overlay, entry_id, {field: value}, reason=reason,
+                                   editor=me["username"], claim_id=c.id, base_overlays=tuple(base_overlays))
+        cur = store.decide(s, c.id, me["id"], "reference_wrong", version, reason=reason,
+                           reference_entry=entry_id, correction={field: written.get(field)})
+        return cur, (f"Reference entry {entry_id} corrected in {app.state.overlay}; the next audit with "
+                     f"--overlay {app.state.overlay} uses it.")
+
     @app.post("/claims/{cid}/action")
     async def claim_action(request: Request, cid: str):
         me = editor(request)
@@ -379,23 +399,7 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
             aid = c.article_id
             try:
                 if action == "reference_wrong":
-                    entry_id, field, value = (str(form.get(k, "")).strip() for k in ("entry_id", "field", "value"))
-                    reason = str(form.get("reason", "")).strip()
-                    if not app.state.overlay:
-                        raise ValueError("no editor overlay configured: start the server with --overlay PATH")
-                    if entry_id not in {e.get("entry_id") for e in c.evidence}:
-                        raise ValueError("that reference entry is not among this claim's evidence")
-                    if not reason:
-                        raise ValueError("say what is wrong with the entry")
-                    if field not in CORRECTABLE[table_of(entry_id)]:
-                        raise ValueError(f"{field or 'the field'} cannot be corrected on {entry_id}")
-                    written = write_correction(app.state.overlay, entry_id, {field: value}, reason=reason,
-                                               editor=me["username"], claim_id=cid,
-                                               base_overlays=tuple(base_overlays))
-                    cur = store.decide(s, cid, me["id"], "reference_wrong", version, reason=reason,
-                                       reference_entry=entry_id, correction={field: written.get(field)})
-                    msg = (f"Reference entry {entry_id} corrected in {app.state.overlay}; the next audit with "
-                           f"--overlay {app.state.overlay} uses it.")
+                    cur, msg = correct_reference(s, c, me, version, form)
                 else:
                     cur = store.decide(s, cid, me["id"], action, version, reason=form.get("reason"),
                                        wording=form.get("wording"), note=form.get("note"),
@@ -454,6 +458,12 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
 
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
+
+
+async def _backoff(seconds: float) -> None:
+    """Wait before answering a failed sign-in (in the event loop: holds no thread)."""
+    if seconds > 0:
+        await asyncio.sleep(seconds)
 
 
 def _client(request: Request) -> str:

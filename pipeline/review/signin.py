@@ -86,7 +86,7 @@ class Outcome:
 
 def _duration(seconds: int) -> str:
     m, s = divmod(max(0, int(seconds)), 60)
-    return f"{m} min {s} s" if m else f"{s} s"
+    return (f"{m} min {s} s" if s else f"{m} min") if m else f"{s} s"
 
 
 class SignInGuard:
@@ -104,6 +104,7 @@ class SignInGuard:
         self.policy = policy or SignInPolicy()
         self.now: Callable[[], dt.datetime] = utcnow
         self._gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._queued = 0  # sign-ins checking or waiting to check (changed in the event loop only)
 
     def _gate(self) -> anyio.CapacityLimiter:
         loop = asyncio.get_running_loop()  # one limiter per event loop (production has one)
@@ -118,11 +119,14 @@ class SignInGuard:
         lock = await anyio.to_thread.run_sync(self._refusal, username, client)
         if lock is not None:
             return lock
-        gate = self._gate()
-        if gate.statistics().tasks_waiting >= self.policy.max_waiting:
+        if self._queued >= self.policy.concurrent + self.policy.max_waiting:
             await anyio.to_thread.run_sync(self._record, username, client, "busy", None)
             return Outcome("busy", retry_after=5)
-        return await anyio.to_thread.run_sync(self._check, username, password, client, limiter=gate)
+        self._queued += 1
+        try:
+            return await anyio.to_thread.run_sync(self._check, username, password, client, limiter=self._gate())
+        finally:
+            self._queued -= 1
 
     def _check(self, username: str, password: str, client: str) -> Outcome:
         """In a gated worker thread: the lockout again (it may have started while this attempt
