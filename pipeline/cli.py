@@ -88,6 +88,7 @@ def audit_cmd(
     """
     from .errors import OutputError, OverclaimError, ReferenceError_
     from .ingest import IngestOptions
+    from .reference.autobuild import reference_notice
     from .runner import run_audit
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
@@ -98,6 +99,9 @@ def audit_cmd(
     if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
         _err("--engine must be local, or dask together with --scheduler ADDRESS")
         raise typer.Exit(EXIT_USAGE)
+    notice = None if quiet else reference_notice()
+    if notice:
+        typer.echo(notice, err=True)
     try:
         sinks = []
         if db:

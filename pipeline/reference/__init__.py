@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
                     Drug, Evidence, LabelFacts, Source)
-from .store import Reference, load_reference, normalise_name
+from .loader import load_reference
+from .store import Reference, normalise_name
 
 __all__ = [
     "Approval", "Condition", "Drug", "Evidence", "LabelFacts", "Source", "Reference",

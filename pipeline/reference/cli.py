@@ -31,8 +31,10 @@ def _fail(e: Exception) -> None:
 
 
 def _compiled_opt(path: Optional[Path]):
-    from .store import _DEFAULT_COMPILED
-    return _DEFAULT_COMPILED if path is None else path
+    """The compiled file a command reads: the given one, else the cache's (built first when the
+    data directory has the sources; ``None`` without it: the curated files alone)."""
+    from .autobuild import ensure_compiled
+    return ensure_compiled() if path is None else path
 
 
 @reference_app.command("build")

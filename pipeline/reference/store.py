@@ -74,6 +74,9 @@ class Reference:
     # Compiled ids folded into a curated entry (same xref or same preferred name): old -> new.
     aliases: dict[str, str] = field(default_factory=dict)
     _layer: str = "curated"
+    # A hash of the inputs it was loaded from (set by pipeline.reference.loader): equal keys, equal
+    # contents -- caches derived from the reference (the linker vocabulary) are filed under it.
+    content_key: str | None = None
 
     # -- building -------------------------------------------------------------------------
     def add_drug(self, d: Drug) -> None:
@@ -548,7 +551,7 @@ def _fold_compiled(ref: Reference) -> None:
             mt = meshterm_by_name.get(normalise_name(surface))
             if mt:
                 targets.add(mt)
-        for old in targets:
+        for old in sorted(targets):  # sorted: the same merge in every process (a set's order is not)
             oc = ref.conditions.get(old)
             if oc is None or oc.origin == "curated":
                 continue
