@@ -10,7 +10,8 @@ weights in ``models/``) then
   replaces the rules' default, and each such claim carries ``strength_prob`` (the model's
   probability of the final strength) and, when changed, the model's cue words.
 
-Models load lazily on first use (never at import time) and are cached per process.
+Models load lazily when a claim first needs them (never at import time) and are cached per
+process; the scikit-learn models are scored with numpy (:mod:`pipeline.ml.fast`).
 
 Example:
     >>> from pipeline.claims import extract_claims_from_text
@@ -24,6 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import ModelError
+from .ml.encoder import load_encoder
+from .ml.fast import load_fast_model
 from .types import Claim, ClaimType, Cue, Strength
 
 STRENGTH_TYPES = (ClaimType.EFFICACY, ClaimType.EVIDENCE)
@@ -51,37 +55,49 @@ class ScorerConfig:
 class ClaimScorer:
     """Applies the check-worthiness and strength models to extracted claims.
 
+    Each model loads when a claim first needs it (the check-worthiness model for the first
+    efficacy claim, the strength model for the first plainly stated one, the cue words of the
+    scikit-learn strength model when a strength changes); the scikit-learn models are scored with
+    numpy (:func:`pipeline.ml.fast.load_fast_model`: the same probabilities, without importing
+    scikit-learn).
+
     Args:
         config: :class:`ScorerConfig`.
         model_dir: folder with the weights (default: the installed ``models/``).
+
+    Raises:
+        ModelError: an unknown ``config.strength_model``.
     """
 
     def __init__(self, config: ScorerConfig | None = None, model_dir=None) -> None:
         self.config = config or ScorerConfig()
         self.model_dir = model_dir
+        if self.config.strength_model not in ("strength", "strength-encoder"):
+            raise ModelError(f"unknown strength model {self.config.strength_model!r}; "
+                             "choose 'strength' or 'strength-encoder'")
         self._strength = None
         self._checkworthy = None
         self._cues = None
 
-    def _models(self):
+    def _checkworthy_model(self):
+        """The check-worthiness model, or ``None`` when the filter is off."""
+        if self._checkworthy is None and self.config.checkworthy_threshold > 0:
+            self._checkworthy = load_fast_model("checkworthy", model_dir=self.model_dir)
+        return self._checkworthy
+
+    def _strength_model(self):
         if self._strength is None:
-            from .ml import load_model
-
-            self._cues = load_model("strength", model_dir=self.model_dir)
             if self.config.strength_model == "strength-encoder":
-                from .ml.encoder import load_encoder
-
                 self._strength = load_encoder("strength-encoder", model_dir=self.model_dir)
-            elif self.config.strength_model == "strength":
-                self._strength = self._cues
             else:
-                from .errors import ModelError
+                self._strength = self._cue_model()
+        return self._strength
 
-                raise ModelError(f"unknown strength model {self.config.strength_model!r}; "
-                                 "choose 'strength' or 'strength-encoder'")
-            if self.config.checkworthy_threshold > 0:
-                self._checkworthy = load_model("checkworthy", model_dir=self.model_dir)
-        return self._strength, self._checkworthy
+    def _cue_model(self):
+        """The scikit-learn strength model, whose word weights name the cue words."""
+        if self._cues is None:
+            self._cues = load_fast_model("strength", model_dir=self.model_dir)
+        return self._cues
 
     def apply(self, claims: list[Claim]) -> list[Claim]:
         """Filter and re-score claims in place; returns the claims kept.
@@ -94,23 +110,23 @@ class ClaimScorer:
         """
         if not claims:
             return claims
-        strength_model, cw_model = self._models()
         cfg = self.config
         keep = claims
+        sents = sorted({c.sentence for c in claims if c.type in cfg.checkworthy_types})
+        cw_model = self._checkworthy_model() if sents else None
         if cw_model is not None:
-            sents = sorted({c.sentence for c in claims if c.type in cfg.checkworthy_types})
-            if sents:
-                proba = cw_model.predict_proba(sents)
-                col = list(cw_model.classes_).index(1)
-                p_cw = dict(zip(sents, proba[:, col]))
-                keep = [c for c in claims if c.type not in cfg.checkworthy_types
-                        or p_cw.get(c.sentence, 1.0) >= cfg.checkworthy_threshold]
+            proba = cw_model.predict_proba(sents)
+            col = list(cw_model.classes_).index(1)
+            p_cw = dict(zip(sents, proba[:, col]))
+            keep = [c for c in claims if c.type not in cfg.checkworthy_types
+                    or p_cw.get(c.sentence, 1.0) >= cfg.checkworthy_threshold]
         # Only plainly stated claims (no hedge, booster or correlational cue found by the rules) can
         # change; cued claims keep the rules' strength and are not scored (saves time).
         targets = [c for c in keep if c.type in STRENGTH_TYPES
                    and not any(cue.kind in ("booster", "hedge", "correlational") for cue in c.cues)]
         sents = sorted({c.sentence for c in targets})
         if sents:
+            strength_model = self._strength_model()
             proba = strength_model.predict_proba(sents)
             classes = [int(k) for k in strength_model.classes_]
             by_sent = dict(zip(sents, proba))
@@ -122,7 +138,7 @@ class ClaimScorer:
                         and c.polarity == "positive":
                     c.strength = Strength(best)
                     if c.sentence not in top:
-                        top[c.sentence] = self._cues.top_cues([c.sentence], classes=[best], k=2)[0]
+                        top[c.sentence] = self._cue_model().top_cues([c.sentence], classes=[best], k=2)[0]
                     for phrase in top[c.sentence]:
                         i = c.sentence.lower().find(phrase.lower())
                         if i >= 0:

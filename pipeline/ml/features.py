@@ -1,4 +1,5 @@
-"""Feature extraction for the claim models: tokens, cue lexicons and scikit-learn transformers.
+"""Feature extraction for the claim models: scikit-learn transformers over the cue text of
+:mod:`pipeline.ml.cuetext` (tokens, cue lexicons, cue counts; re-exported here).
 
 The lexicons live in ``pipeline/resources/ml_cues.yaml``. Each transformer copies the
 lexicon into itself when fitted, so a saved model keeps working (and gives the same
@@ -12,122 +13,14 @@ Example:
 """
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from importlib import resources
-
 import numpy as np
 import scipy.sparse as sp
-import yaml
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ..errors import ModelError
-
-LEXICON_RESOURCE = "ml_cues.yaml"
-CATEGORIES = ("correlational", "causal", "hedge", "booster", "modal", "negation", "advice", "study")
-
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|n't|[^\sa-z0-9]")
-_FUNCTION_WORDS = frozenset(
-    "the a an of in on to and or with for by at as is are was were be been being has have had "
-    "that this these those it its than from into after before during between among which who "
-    "there their they than".split()
-)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens; ``"doesn't"`` becomes ``["does", "n't"]``.
-
-    Example:
-        >>> tokenize("It doesn't CURE pain.")
-        ['it', 'does', "n't", 'cure', 'pain', '.']
-    """
-    t = text.lower().replace("\u2019", "'")
-    t = re.sub(r"(\w)n't\b", r"\1 n't", t)
-    return _TOKEN_RE.findall(t)
-
-
-@lru_cache(maxsize=4)
-def load_lexicon(resource: str = LEXICON_RESOURCE) -> dict[str, tuple[str, ...]]:
-    """Load the cue lexicon (category -> phrases) from ``pipeline/resources``.
-
-    Raises:
-        ModelError: the file is missing or malformed.
-    """
-    try:
-        text = resources.files("pipeline.resources").joinpath(resource).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (FileNotFoundError, yaml.YAMLError) as e:
-        raise ModelError(f"cue lexicon pipeline/resources/{resource} cannot be read: {e}") from e
-    out = {}
-    for cat in CATEGORIES:
-        phrases = data.get(cat)
-        if not isinstance(phrases, list):
-            raise ModelError(f"cue lexicon pipeline/resources/{resource}: category {cat!r} missing or not a list")
-        out[cat] = tuple(str(p).lower() for p in phrases)
-    return out
-
-
-def _index(lexicon: dict) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    idx: dict[str, list] = {}
-    for cat, phrases in lexicon.items():
-        for p in phrases:
-            toks = tuple(tokenize(p))
-            if toks:
-                idx.setdefault(toks[0], []).append((cat, toks))
-    return idx
-
-
-_INDEX_CACHE: dict[int, dict] = {}
-
-
-def match_cues(tokens: list[str], lexicon: dict) -> list[tuple[int, int, str, str]]:
-    """All cue matches in a token list as ``(start, end, category, phrase)``.
-
-    Several categories can match the same words ("may" is a hedge and a modal).
-    """
-    key = id(lexicon)
-    idx = _INDEX_CACHE.get(key)
-    if idx is None or idx[0] is not lexicon:
-        idx = (lexicon, _index(lexicon))
-        _INDEX_CACHE[key] = idx
-    index = idx[1]
-    res = []
-    for i, w in enumerate(tokens):
-        for cat, t in index.get(w, ()):
-            if tuple(tokens[i:i + len(t)]) == t:
-                res.append((i, i + len(t), cat, " ".join(t)))
-    return res
-
-
-def abstract_sequence(tokens: list[str], lexicon: dict) -> str:
-    """Rewrite a sentence as a sequence of cue categories and function words.
-
-    Content words collapse to ``W``; causal and correlational cues to their category, other
-    cues to ``CATEGORY_word``. N-grams over this sequence generalise patterns such as
-    "W may CAUSAL W" across drugs and outcomes.
-
-    Example:
-        >>> abstract_sequence(tokenize("Baclofen may reduce pain"), load_lexicon())
-        'W hedge_may causal W'
-    """
-    labels: list[str | None] = [None] * len(tokens)
-    order = {c: i for i, c in enumerate(CATEGORIES)}
-    for s, e, c, _ in sorted(match_cues(tokens, lexicon), key=lambda m: (-(m[1] - m[0]), order[m[2]])):
-        if all(labels[k] is None for k in range(s, e)):
-            for k in range(s, e):
-                labels[k] = c
-    out: list[str] = []
-    for w, lab in zip(tokens, labels):
-        if lab:
-            out.append(lab if lab in ("causal", "correlational") else f"{lab}_{w}")
-        elif w in _FUNCTION_WORDS:
-            out.append(w)
-        elif not out or out[-1] != "W":
-            out.append("W")
-    return " ".join(out)
+from .cuetext import (CATEGORIES, CUE_FEATURES, LEXICON_RESOURCE, abstract_sequence, cue_counts,  # noqa: F401
+                      hash_index, load_lexicon, match_cues, tokenize)
 
 
 class CueSequence(BaseEstimator, TransformerMixin):
@@ -155,31 +48,12 @@ class CueCounts(BaseEstimator, TransformerMixin):
         return self
 
     def feature_names(self) -> list[str]:
-        names = [f"n_{c}" for c in CATEGORIES] + [f"has_{c}" for c in CATEGORIES] + [f"pos_{c}" for c in CATEGORIES]
-        names += ["hedge&causal", "causal_unhedged", "corr_only", "booster&causal", "negation&causal",
-                  "corr&causal", "hedge&corr", "no_relation_cue", "modal&causal", "advice&modal",
-                  "length", "question", "colon", "number"]
-        return names
+        return list(CUE_FEATURES)
 
     def transform(self, X):
-        rows = np.zeros((len(X), len(self.feature_names())), dtype=np.float64)
+        rows = np.zeros((len(X), len(CUE_FEATURES)), dtype=np.float64)
         for r, x in enumerate(X):
-            toks = tokenize(x)
-            n = max(len(toks), 1)
-            cnt = dict.fromkeys(CATEGORIES, 0)
-            first = dict.fromkeys(CATEGORIES, 1.0)
-            for s, _e, c, _p in match_cues(toks, self.lexicon_):
-                cnt[c] += 1
-                first[c] = min(first[c], s / n)
-            has = {c: cnt[c] > 0 for c in CATEGORIES}
-            v = [min(cnt[c], 3) / 3 for c in CATEGORIES] + [float(has[c]) for c in CATEGORIES]
-            v += [first[c] for c in CATEGORIES]
-            h, ca, co, b, ng, md, ad = (has[k] for k in ("hedge", "causal", "correlational", "booster",
-                                                          "negation", "modal", "advice"))
-            v += [h and ca, ca and not h and not co, co and not ca, b and ca, ng and ca, co and ca,
-                  h and co, not (ca or co), md and ca, ad and md]
-            v += [min(n, 60) / 60, x.strip().endswith("?"), ":" in x, bool(re.search(r"\d", x))]
-            rows[r] = v
+            rows[r] = cue_counts(x, self.lexicon_)
         return sp.csr_matrix(rows)
 
 
@@ -204,15 +78,6 @@ def build_features(*, word_ngrams=(1, 3), char_ngrams=(2, 5), word_bits: int = 1
                              ("tfidf", tfidf(16, ngram_range=(1, 4), token_pattern=r"\S+", lowercase=False))])),
         ("cues", CueCounts()),
     ], transformer_weights={"cueseq": cue_weight, "cues": cue_weight})
-
-
-def hash_index(grams: list[str], n_features: int) -> np.ndarray:
-    """Column index of each n-gram in a ``HashingVectorizer`` with ``n_features`` columns."""
-    if not grams:
-        return np.zeros(0, dtype=int)
-    m = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False).transform(
-        [[g] for g in grams]).tocsr()
-    return m.indices[m.indptr[:-1]]
 
 
 def strip_for_saving(estimator) -> None:

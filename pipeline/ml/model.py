@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelError
-from .features import hash_index, match_cues, tokenize
+from .cuetext import cue_phrases, hash_index, tokenize
 
 MODEL_NAMES = ("strength", "advice", "hedge", "checkworthy")
 
@@ -39,6 +39,7 @@ TRUSTED_TYPES = [
     "pipeline.ml.features.CueCounts",
     "pipeline.ml.features.CueSequence",
     "pipeline.ml.features.tokenize",
+    "pipeline.ml.cuetext.tokenize",  # where tokenize lives now (models saved since record this name)
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -183,50 +184,8 @@ class ClaimModel:
             cols = hash_index(grams, hasher.n_features)
             w = coef[cls_index[classes[r]]]
             contrib = np.asarray(X[r, cols].todense()).ravel() * w[cols]
-            order = np.argsort(-contrib)
-            toks = tokenize(s)
-            is_cue = [False] * len(toks)
-            for a, b, cat, _ in match_cues(toks, lexicon):
-                if cat != "study":
-                    is_cue[a:b] = [True] * (b - a)
-            spans: list[list] = []  # [start, end, score]
-            for j in order[: 4 * k]:
-                if contrib[j] <= 0:
-                    break
-                gram = tuple(grams[j].split(" "))
-                if all(not any(ch.isalnum() for ch in g) for g in gram):
-                    continue
-                n = len(gram)
-                for i in range(len(toks) - n + 1):
-                    if tuple(toks[i:i + n]) == gram:
-                        spans.append([i, i + n, float(contrib[j])])
-                        break
-            spans.sort()
-            merged: list[list] = []
-            for sp_ in spans:
-                if merged and sp_[0] <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], sp_[1])
-                    merged[-1][2] += sp_[2]
-                else:
-                    merged.append(list(sp_))
-            merged.sort(key=lambda m: -m[2])
-            # trim words at the edges that are not cues ("has been shown to reduce pain" ->
-            # "has been shown to reduce"); keep the span if it has no cue at all
-            phrases = []
-            for a, b, _ in merged:
-                aa, bb = a, b
-                while aa < bb and not is_cue[aa]:
-                    aa += 1
-                while bb > aa and not is_cue[bb - 1]:
-                    bb -= 1
-                if aa < bb:
-                    a, b = aa, bb
-                phrase = " ".join(toks[a:b])
-                if phrase not in phrases:
-                    phrases.append(phrase)
-            out.append(phrases[:k])
+            out.append(cue_phrases(s, grams, contrib, lexicon, k))
         return out
-
 
     def cue_matches(self, sentence: str, *, min_rate: float = 0.0) -> list[dict]:
         """Cue phrases of the model's learned cue lexicon found in a sentence (hedge model).

@@ -8,7 +8,12 @@ article's context decides it — an abbreviation defined in the text (scispacy's
 detector), or another candidate-specific name elsewhere in the article — and otherwise left
 unlinked, in ``doc.spans["unlinked"]``, with its candidates.
 
-The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``.
+The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``. A large
+vocabulary (the compiled reference's) is saved into the cache once, as memory-mapped
+:mod:`packed tables <pipeline.packed>` filed under a hash of the reference's inputs and of the
+tokenizer, and loaded from there without being rebuilt: opening it reads no names, and a lookup
+decodes only the name it needs. :meth:`EntityLinker.set_reference` (the plain build from the
+reference) stays the oracle: the loaded vocabulary links the same mentions (``tests/test_nlp.py``).
 """
 from __future__ import annotations
 
@@ -32,8 +37,13 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..packed import LazyDict, PackedTable, prune_folders, write_packed
+from ..reference.interventions import MEDICINE_KINDS
 from .extensions import LINKS, register_extensions
 
+_VOCAB_FORMAT = 3  # layout of to_disk; part of the cache key
+_KEEP_VOCABS = 3  # vocabularies kept in the cache (the newest; one per recent reference)
+_MODES = ("lower", "exact")  # the case-insensitive and the case-sensitive tables
 _PLAIN = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)*$")
 NAME_SCORES = {"name": 1.0, "synonym": 0.95, "brand": 0.95, "abbreviation": 0.8}
 
@@ -160,12 +170,13 @@ class EntityLinker:
             self._set_reference(reference)
 
     def _set_reference(self, reference) -> None:
-        self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        self.lower, self.exact, self.first_lower, self.first_exact = {}, {}, {}, {}
+        self.canonical, self.kinds = {}, {}
         self._lens.clear()
         self._starts.clear()
         for d in reference.drugs.values():
             self.canonical[d.id] = d.name
-            self.kinds[d.id] = "drug"
+            self.kinds[d.id] = d.kind or "drug"  # drug, class, form or an intervention type
         for c in reference.conditions.values():
             self.canonical[c.id] = c.name
             self.kinds[c.id] = "condition"
@@ -353,6 +364,7 @@ class EntityLinker:
         doc.user_data[LINKS] = links = {(k.start, k.end): links[(k.start, k.end)] for k in kept}
         for k in kept:
             k._.link_score, k._.link_via = links[(k.start, k.end)]
+            k._.intervention_type = self._intervention_type(k)
         left, seen = [], set()
         for u, ids, score in unlinked:
             if (u.start, u.end) in seen or any(u.start < k.end and k.start < u.end for k in kept):
@@ -363,6 +375,12 @@ class EntityLinker:
             left.append(u)
         doc.spans["unlinked"] = left
         return doc
+
+    def _intervention_type(self, span: Span) -> str | None:
+        """The intervention type of a linked drug-like span (herb, diet, device, ...), ``None`` for
+        a medicine (drug, class, form) or a condition."""
+        kind = self.kinds.get(span.kb_id_) if span.label_ == "DRUG" else None
+        return None if kind in MEDICINE_KINDS else kind
 
     def _choose(self, doc: Doc, i: int, j: int, hits: list[VocabEntry], defined: dict[str, Span],
                 context_ids: set[str], long_forms: dict | None = None) -> tuple[VocabEntry | None, float, str | None]:
@@ -408,73 +426,110 @@ class EntityLinker:
 
     @staticmethod
     def fingerprint(reference) -> str:
-        """A hash of everything the vocabulary is built from (names, ids, flags, canonical names)."""
-        h = hashlib.sha1()
-        for key, e in reference.iter_names():
-            h.update(f"{key}\t{e.kind}\t{e.id}\t{e.name_type}\t{e.case_sensitive:d}"
-                     f"{bool(getattr(e, 'ambiguous', False)):d}\n".encode("utf-8"))
-        h.update(str(len(reference.drugs) + len(reference.conditions)).encode())
+        """A hash of everything the vocabulary is built from (names, ids, flags, canonical names):
+        the reference's ``content_key`` when the loader set one (a hash of its inputs), else a
+        hash of its names."""
+        h = hashlib.sha1(f"vocab {_VOCAB_FORMAT}\n".encode())
+        if getattr(reference, "content_key", None):
+            h.update(f"reference {reference.content_key}\n".encode())
+        else:
+            for key, e in reference.iter_names():
+                h.update(f"{key}\t{e.kind}\t{e.id}\t{e.name_type}\t{e.case_sensitive:d}"
+                         f"{bool(getattr(e, 'ambiguous', False)):d}\n".encode("utf-8"))
+            h.update(str(len(reference.drugs) + len(reference.conditions)).encode())
         h.update("\n".join(sorted(stoplist())).encode())
         return h.hexdigest()[:20]
 
+    def cache_path(self, reference, cache_dir: Path) -> Path:
+        """Where :meth:`set_reference_cached` files the vocabulary of ``reference``."""
+        key = hashlib.sha1(f"{self.fingerprint(reference)}\n{_tokenizer_key(self.nlp.tokenizer)}".encode())
+        return Path(cache_dir) / f"linker{_VOCAB_FORMAT}-{key.hexdigest()[:20]}-{self.max_tokens}"
+
     def set_reference_cached(self, reference, cache_dir: Path | None) -> None:
-        """:meth:`set_reference`, reusing a vocabulary saved under ``cache_dir`` for the same reference."""
+        """:meth:`set_reference`, reusing a vocabulary saved under ``cache_dir`` for the same
+        reference and tokenizer (saved there the first time; a damaged one is rebuilt)."""
         if cache_dir is None:
             self.set_reference(reference)
             return
-        path = Path(cache_dir) / f"linker-{self.fingerprint(reference)}-{self.max_tokens}"
-        if (path / "vocab.msgpack").is_file():
+        path = self.cache_path(reference, cache_dir)
+        if (path / "cfg.json").is_file():
             try:
                 self.from_disk(path)
                 return
-            except Exception:  # a corrupt cache is rebuilt, never fatal
+            except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt, never fatal
                 pass
         self.set_reference(reference)
-        try:
-            tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-            self.to_disk(tmp)
-            if path.exists():  # another process saved the same vocabulary meanwhile
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
-        except OSError:
-            pass
+        _save_atomically(self, path)
 
     # -- serialisation --------------------------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the vocabulary as packed tables (per table: names, first words, lengths, start
+        bits) plus ``canonical``/``kinds``; ``cfg.json`` is written last."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        data = {
-            "format": 2,
-            "lower": [[list(k), [[e.kind, e.id, e.name_type, e.ambiguous] for e in v]] for k, v in self.lower.items()],
-            "exact": [[list(k), [[e.kind, e.id, e.name_type, e.ambiguous] for e in v]] for k, v in self.exact.items()],
-            "canonical": self.canonical,
-            "kinds": self.kinds,
-        }
-        srsly.write_msgpack(path / "vocab.msgpack", data)
-        srsly.write_json(path / "cfg.json", {"threshold": self.threshold, "max_tokens": self.max_tokens})
+        for mode in _MODES:
+            table = getattr(self, mode)
+            long_lens, two = self._lengths(table)
+            write_packed(path / f"{mode}.pack", ((k, [list(e) for e in v]) for k, v in table.items()),
+                         tuple_keys=True)
+            write_packed(path / f"first_{mode}.pack", getattr(self, f"first_{mode}").items())
+            write_packed(path / f"lens_{mode}.pack", ((k, list(v)) for k, v in long_lens.items()), tuple_keys=True)
+            write_packed(path / f"two_{mode}.pack", ((w, 1) for w in sorted(two)))
+            numpy.save(path / f"bits_{mode}.npy", self._start_bits(table, mode == "lower"))
+        write_packed(path / "canonical.pack", self.canonical.items())
+        write_packed(path / "kinds.pack", self.kinds.items())
+        srsly.write_json(path / "cfg.json", {"format": _VOCAB_FORMAT, "threshold": self.threshold,
+                                             "max_tokens": self.max_tokens})
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "EntityLinker":
-        with _gc_paused():
-            return self._from_disk(Path(path))
-
-    def _from_disk(self, path: Path) -> "EntityLinker":
-        data = srsly.read_msgpack(path / "vocab.msgpack")
-        self.lower.clear(), self.exact.clear(), self.first_lower.clear(), self.first_exact.clear()
+        """Open a vocabulary saved by :meth:`to_disk` (memory-mapped; nothing is decoded yet)."""
+        path = Path(path)
+        cfg = srsly.read_json(path / "cfg.json")
+        if cfg.get("format") != _VOCAB_FORMAT:
+            raise ValueError(f"{path}: linker vocabulary of format {cfg.get('format')}, not {_VOCAB_FORMAT}")
         self._lens.clear()
         self._starts.clear()
-        if data.get("format") != 2:
-            raise ValueError(f"{path}: unknown linker vocabulary format")
-        for table, first, key in ((self.lower, self.first_lower, "lower"), (self.exact, self.first_exact, "exact")):
-            for words, entries in data[key]:
-                k = tuple(words)
-                table[k] = [VocabEntry._make(e) for e in entries]
-                n = len(k)
-                if first.get(k[0], 0) < n:
-                    first[k[0]] = n
-        self.canonical = dict(data["canonical"])
-        self.kinds = dict(data["kinds"])
+        for mode in _MODES:
+            table = LazyDict(PackedTable(path / f"{mode}.pack"), _vocab_entries)
+            lens = (LazyDict(PackedTable(path / f"lens_{mode}.pack"), tuple),
+                    LazyDict(PackedTable(path / f"two_{mode}.pack")))
+            setattr(self, mode, table)
+            setattr(self, f"first_{mode}", LazyDict(PackedTable(path / f"first_{mode}.pack")))
+            self._lens[id(table)] = (len(table), lens)
+            self._starts[id(table)] = (len(table), numpy.load(path / f"bits_{mode}.npy", mmap_mode="r"))
+        self.canonical = LazyDict(PackedTable(path / "canonical.pack"))
+        self.kinds = LazyDict(PackedTable(path / "kinds.pack"))
         return self
+
+
+def _vocab_entries(rows: list) -> list[VocabEntry]:
+    return [VocabEntry._make(r) for r in rows]
+
+
+def _tokenizer_key(tokenizer) -> str:
+    """What tokenising the names depends on: the tokenizer's patterns and special cases."""
+    parts = []
+    for attr in ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match"):
+        fn = getattr(tokenizer, attr, None)
+        parts.append(str(getattr(getattr(fn, "__self__", None), "pattern", fn is not None)))
+    parts += sorted(getattr(tokenizer, "rules", None) or {})
+    return hashlib.sha1("\x1e".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _save_atomically(linker: EntityLinker, path: Path) -> None:
+    """Save into a temporary folder renamed into place (a process that lost the race keeps the
+    other's copy); a full or read-only cache is not an error."""
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        linker.to_disk(tmp)
+        os.replace(tmp, path)
+        prune_folders(path.parent, f"linker{_VOCAB_FORMAT}-*", _KEEP_VOCABS, spare=path)
+        prune_folders(path.parent, "linker-*", 0)  # the msgpack vocabularies of format 2
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @Language.factory(

@@ -51,9 +51,14 @@ def build_cmd(
 
       overclaim reference build --sources ~/overclaim-sources --out /tmp/reference.sqlite --json
     """
+    from ..warm import warm_cache
+    from .autobuild import note_manual_build
     from .build import build_reference
     try:
         rep = build_reference(sources, out)
+        note_manual_build(sources, rep.out_path)
+        if out is None:  # the default file: prepare what a fast start reads from the cache too
+            warm_cache()
     except OverclaimError as e:
         _fail(e)
     if json_out:
