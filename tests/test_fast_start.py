@@ -221,3 +221,21 @@ def test_audit_outputs_are_those_of_the_plain_pipeline(compiled_path, tmp_cache,
     assert set(got) >= {"claims.jsonl", "articles.jsonl", "claims.csv", "report.html", "summary.json"}
     assert got == want
     assert len(res.claims) > 500 and res.claims.flagged.sum() > 10
+
+
+# -- the measurement ---------------------------------------------------------------------------
+def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
+    from pipeline.scale.bench import format_check_start
+
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "1", "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    c = json.loads(r.stdout)
+    assert c["reps"] == 1 and len(c["check_runs"]) == len(c["bare_runs"]) == 1
+    assert c["ratio"] == pytest.approx(c["check_seconds"] / c["bare_spacy_seconds"], abs=0.01)
+    assert c["check_peak_rss_mb"] > c["bare_spacy_peak_rss_mb"] > 30  # the check loads spaCy and more
+    line = format_check_start(c)
+    assert f"{c['check_seconds']:.2f}s" in line and f"{c['bare_spacy_seconds']:.2f}s" in line and "ratio" in line
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--reps" in bad.stderr

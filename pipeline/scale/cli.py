@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
                                     "verify, scorecard)."),
         strength_model: str = typer.Option("fast", "--strength-model", help="fast (the audit's default) or "
                                            "encoder: which strength model the audit measured here uses."),
+        check_start: bool = typer.Option(False, "--check-start", help="Instead: only the start of `overclaim "
+                                         "check \"...\"` against a bare spaCy pipeline's (medians of --reps fresh "
+                                         "processes each, their ratio, peak memory)."),
+        reps: int = typer.Option(5, "--reps", min=1, help="With --check-start: runs of each command."),
     ) -> None:
         """Measure audit throughput against the tokenizer floor, peak memory and start-up time.
 
@@ -42,12 +46,21 @@ def register(app: typer.Typer) -> None:
           overclaim bench --limit 500 --stages --no-startup
 
           overclaim bench --limit 500 --no-startup --strength-model encoder
+
+          overclaim bench --check-start --reps 7
         """
         import json
 
         from ..errors import OverclaimError
 
         try:
+            if check_start:
+                from .bench import check_start as run_check_start
+                from .bench import format_check_start
+
+                c = run_check_start(reps)
+                typer.echo(json.dumps(c, indent=2) if as_json else format_check_start(c))
+                return
             if batch:
                 from .bench import format_batch, run_batch
 
@@ -61,7 +74,7 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(2)
             r = run_bench(path, limit=limit, workers=workers, startup=not no_startup, stages=stages,
                           strength_model=strength_model)
-        except (OverclaimError, ValueError) as e:
+        except (OverclaimError, ValueError, RuntimeError) as e:
             typer.echo(f"overclaim: {e}", err=True)
             raise typer.Exit(2)
         typer.echo(json.dumps(r, indent=2) if as_json else format_bench(r))
