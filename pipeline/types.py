@@ -129,6 +129,8 @@ class Frame:
     population: str
     intervention: str | None = None  # the intervention as the text names it (also unlinked ones)
     conditions_in_sentence: int = 0  # several: which condition a statement about evidence means is unclear
+    subject: bool = True  # the intervention is the subject of the sentence's main predicate
+    lede: bool = False  # one of the article's first two body sentences (with the headline, its main claims)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

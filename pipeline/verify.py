@@ -200,8 +200,9 @@ class Verifier:
         if f.population in ("animal", "cell") and claim.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
             return not_flagged(v, "Not flagged: the sentence is about research in animals or cells, which the "
                                   "reference's evidence on people does not judge.")
+        implicit = claim.condition is not None and claim.condition.via in ("context", "topic", "pronoun")
         if claim.type == ClaimType.EVIDENCE and v.label == VerdictLabel.CONTRADICTED \
-                and (f.speech_act in ("reported_finding", "quote") or f.conditions_in_sentence > 1):
+                and (f.speech_act in ("reported_finding", "quote") or f.conditions_in_sentence > 1 or implicit):
             return not_flagged(v, "Not flagged: the article reports a study the reference may not hold yet.")
         if claim.type == ClaimType.USAGE:
             return not_flagged(v, _NOT_A_CLAIM["usage"])
@@ -379,7 +380,8 @@ class Verifier:
             return Verdict(VerdictLabel.UNVERIFIABLE, Severity.LOW,
                            f"The reference has no evidence entry for {dname} in {cname}.", ev_refs)
         e = evidence[0]
-        if e.direction in ("no_benefit", "harm") and strength >= Strength.HEDGED:
+        if e.direction in ("no_benefit", "harm") and (strength >= Strength.DIRECT or (
+                strength >= Strength.HEDGED and e.grade in ("high", "moderate"))):  # "may help" vs weak evidence
             sev = Severity.HIGH if strength >= Strength.DIRECT else Severity.MEDIUM
             return Verdict(VerdictLabel.CONTRADICTED, sev,
                            f"The article claims benefit ({words}), but the evidence for {dname} in {cname} shows "

@@ -50,7 +50,7 @@ def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
     generate_batch(tmp_path, 20, real_fraction=0, seed=3)
     r = run_bench(tmp_path, limit=20, startup=False, stages=True)
     auditor = _auditor()
-    expected = {"boilerplate", "tokenizer", "claims", "models", "verify", "scorecard"} | set(auditor.nlp.pipe_names)
+    expected = {"boilerplate", "tokenizer", "claims", "models", "frames", "verify", "scorecard"} | set(auditor.nlp.pipe_names)
     assert set(r["stages"]) == expected
     assert all(v >= 0 for v in r["stages"].values()) and sum(r["stages"].values()) > 0
     assert "CPU seconds by stage" in format_bench(r) and "overclaim_linker" in format_bench(r)

@@ -119,6 +119,8 @@ def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:
 
 
 def _speech_act(text: str, lex: Lexicon) -> str:
+    if text.lstrip()[:1] in "\"“'‘" and len(text.strip()) > 1:
+        return "quote"  # a quoted sentence is the speaker's, whatever it says
     for act in SPEECH_ORDER:
         if lex.pattern("speech_act", act).search(text):
             if act == "quote" and not (_QUOTED.search(text) or re.search(r"\b(said|says|according to|told)\b",
@@ -128,11 +130,16 @@ def _speech_act(text: str, lex: Lexicon) -> str:
     return "quote" if _QUOTED.search(text) else "assertion"
 
 
-def _population(text: str, lex: Lexicon) -> str:
+def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:
+    """Animals or cells named anywhere qualify the sentence; people count only in the predicate's
+    clause ("reverses arthritis, raising hopes for the millions of people ..." is not about people)."""
     if lex.pattern("population", "animal").search(text):
         return "animal"
     if lex.pattern("population", "cell").search(text):
         return "cell"
+    scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
+    if lex.pattern("population", "human").search(scope):
+        return "human"
     return "unspecified"
 
 
@@ -144,4 +151,4 @@ def analyse(text: str, lex: Lexicon | None = None) -> SentenceReading:
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
                            speech_act=_speech_act(text, lex), designs=designs,
-                           population=_population(text, lex), predicate=span)
+                           population=_population(text, lex, span), predicate=span)

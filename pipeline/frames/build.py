@@ -29,6 +29,8 @@ KIND_OF_TYPE = {ClaimType.EFFICACY: "efficacy", ClaimType.APPROVAL: "approval", 
                 ClaimType.USAGE: "usage"}
 _CURE = re.compile(r"\b(cure[sd]?|curing|a cure)\b", re.IGNORECASE)
 _PREVENT = re.compile(r"\b(prevent\w*|risk|protect\w*|ward\w* off)\b", re.IGNORECASE)
+_PROTECTIVE = re.compile(r"\b(reduc\w*|lower\w*|cut\w*|prevent\w*|protect\w*|ward\w* off|halv\w*|slash\w*|"
+                         r"decreas\w*)\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(than|compared (with|to)|versus|vs\.?)\b", re.IGNORECASE)
 _OUTCOME = re.compile(r"\b(risk|chance|odds|rate|rates|death|deaths|mortality|survival|symptoms?|pain|disease|"
                       r"cancer|weight|blood pressure|cholesterol|memory|heart|brain|health|levels?)\b", re.IGNORECASE)
@@ -60,8 +62,8 @@ def frame_kind(claim_type: ClaimType | None, text: str, reading: SentenceReading
         return "cure"
     if kind == "efficacy" and _COMPARE.search(text) and reading.causal:
         return "comparison"
-    if kind == "efficacy" and _PREVENT.search(text):
-        return "prevention"
+    if kind in ("efficacy", "safety") and _PREVENT.search(text) and _PROTECTIVE.search(text):
+        return "prevention"  # "cuts the risk of stroke" is a benefit, even where the rules saw a risk
     if kind == "efficacy" and reading.speech_act == "advice":
         return "advice"
     return kind
@@ -117,14 +119,14 @@ def capped_strength(strength: Strength, frame: Frame) -> Strength:
 
 
 def make_frame(kind: str, reading: SentenceReading, design: str, heading: bool,
-               intervention: str | None) -> Frame:
+               intervention: str | None, lede: bool = False) -> Frame:
     """A :class:`Frame` from a sentence reading and the article's design."""
     basis = reading.designs[0] if reading.designs else design
     if reading.population == "animal" and basis not in ("animal",):
         basis = "animal"
     return Frame(kind=kind, polarity=reading.polarity, strength=reading.strength,
                  speech_act="headline" if heading else reading.speech_act, evidence_basis=basis,
-                 population=reading.population, intervention=intervention)
+                 population=reading.population, intervention=intervention, lede=lede)
 
 
 def _clip_subject(words: list[str], lex: Lexicon) -> list[str]:
@@ -206,6 +208,7 @@ class _Context:
     mentions: dict
     topic: str | None
     lex: Lexicon
+    ledes: frozenset = frozenset()
 
     def heading(self, start: int) -> bool:
         return any(h0 <= start < h1 for h0, h1 in self.heads)
@@ -228,10 +231,26 @@ def _frame_claim(ctx: _Context, start: int, text: str, reading: SentenceReading,
     conds = [m for m in ctx.of(start, "condition") if not is_subgroup(text, m, start)]
     name = drug.name or drug.text.lower()
     cid = hashlib.sha1(f"{ctx.article_id}|{start}|frame|{name}".encode()).hexdigest()[:16]
+    frame = replace(make_frame(kind, reading, ctx.design, ctx.heading(start), name, start in ctx.ledes),
+                    subject=is_subject(text, start, drug, reading))
     return Claim(article_id=ctx.article_id, sentence=text, start=start, end=start + len(text), type=ctype,
                  drug=drug, condition=conds[0] if conds else None, polarity=reading.polarity,
-                 strength=STRENGTH_OF[reading.strength], id=cid,
-                 frame=make_frame(kind, reading, ctx.design, ctx.heading(start), name))
+                 strength=STRENGTH_OF[reading.strength], id=cid, frame=frame)
+
+
+_CONTRAST = re.compile(r"\b(but|however|while|whereas|although|though|which|who)\b|;", re.IGNORECASE)
+
+
+def is_subject(text: str, sent_start: int, m: Mention | None, reading: SentenceReading) -> bool:
+    """Whether the intervention is what the main predicate is about: named before it in the same
+    clause ("Fiber, the study found, feeds gut bacteria"), or read from the predicate itself
+    (guessed and topic mentions, which have no span of their own in the text)."""
+    if m is None or reading.predicate is None:
+        return False
+    if m.via in ("frame", "pronoun", "topic", "context") and m.start == m.end:
+        return True
+    a, b, p = m.start - sent_start, m.end - sent_start, reading.predicate[0]
+    return 0 <= a < p and p - b <= 80 and not _CONTRAST.search(text, b, p)
 
 
 def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceReading) -> Mention | None:
@@ -322,8 +341,11 @@ def lede_intervention(sentences: list[tuple[int, int, str]], lex: Lexicon) -> st
 def _framed(c: Claim, ctx: _Context, r: SentenceReading) -> Claim:
     c = outcome_not_subgroup(c, ctx.of(c.start, "condition"))
     name = c.drug.name or c.drug.text if c.drug else None
-    frame = replace(make_frame(frame_kind(c.type, c.sentence, r), r, ctx.design, ctx.heading(c.start), name),
-                    conditions_in_sentence=len({m.id for m in ctx.of(c.start, "condition")}))
+    implicit = c.drug is not None and c.drug.via in ("pronoun", "topic", "context")
+    frame = replace(make_frame(frame_kind(c.type, c.sentence, r), r, ctx.design, ctx.heading(c.start), name,
+                               c.start in ctx.ledes),
+                    conditions_in_sentence=len({m.id for m in ctx.of(c.start, "condition")}),
+                    subject=implicit or is_subject(c.sentence, c.start, c.drug, r))
     return replace(c, frame=frame, strength=capped_strength(c.strength, frame))
 
 
@@ -348,8 +370,10 @@ def frame_claims(claims: Iterable[Claim], sentences: list[tuple[int, int, str]],
     claims = drop_subgroup_claims(list(claims))
     mentions = mentions or {}
     topic = article_topic(claims, mentions) or lede_intervention(sentences[:3], lex)
-    ctx = _Context(article_id, article_design([t for _, _, t in sentences], lex),
-                   tuple(tuple(h[:2]) for h in headings), mentions, topic, lex)
+    heads = tuple(tuple(h[:2]) for h in headings)
+    body = [s for s in sentences if not any(h0 <= s[0] < h1 for h0, h1 in heads)]
+    ctx = _Context(article_id, article_design([t for _, _, t in sentences], lex), heads, mentions, topic, lex,
+                   frozenset(s[0] for s in body[:2]))
     readings: dict[int, SentenceReading] = {}
     out = [_framed(c, ctx, readings.setdefault(c.start, analyse(c.sentence, lex))) for c in claims]
     claimed: dict[int, set] = {}

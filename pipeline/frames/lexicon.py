@@ -20,7 +20,7 @@ SCHEMA = {
     "strength": ("absolute", "hedged", "correlational", "causal", "negation"),
     "speech_act": ("caveat", "usage", "advice", "quote", "reported_finding"),
     "evidence_basis": ("meta_analysis", "rct", "observational", "animal", "in_vitro"),
-    "population": ("animal", "cell"),
+    "population": ("human", "animal", "cell"),
     "subject": ("boundaries", "drop_leading", "pronouns", "not_interventions"),
 }
 
@@ -30,9 +30,8 @@ class LexiconError(ValueError):
 
 
 def _term_regex(term: str) -> str:
-    if term.endswith("*"):
-        return re.escape(term[:-1]) + r"\w*"
-    return re.escape(term)
+    body = re.escape(term[:-1] if term.endswith("*") else term).replace("'", "['\u2019]")  # straight or curly
+    return body + r"\w*" if term.endswith("*") else body
 
 
 def compile_terms(terms: list[str]) -> re.Pattern:

@@ -21,6 +21,7 @@ from importlib import resources
 import yaml
 
 from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabel
+from .analyse import analyse
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
         "lab_designs", "article_voice", "lab_voice", "reason_by_type")
@@ -108,6 +109,11 @@ def _safety(claim: Claim) -> Verdict:
                    "not mean safe at any dose.", allowed_strength=Strength.NO_CLAIM, reason="safety_absolute")
 
 
+def _designs(claim: Claim) -> tuple[str, ...]:
+    """The study designs the sentence itself names."""
+    return analyse(claim.sentence).designs
+
+
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
     """A flag from the article's own evidence, or ``None`` when its evidence carries the wording."""
     f, pol = claim.frame, load_policy()
@@ -120,7 +126,9 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         return _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
-    if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs | pol.correlational_designs
+    if not f.subject:
+        return None  # the predicate is about something else in the sentence
+    if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs
                                      or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
     if lab and f.strength == "hedged" and _HYPE.search(claim.sentence):
@@ -129,8 +137,9 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         return None
     if lab:
         return _lab(claim)
-    if f.evidence_basis in pol.correlational_designs:
-        return _observational(claim)
+    main_claim = f.lede or f.speech_act in ("reported_finding", "headline") or "observational" in _designs(claim)
+    if f.evidence_basis in pol.correlational_designs and main_claim:
+        return _observational(claim)  # the study's finding, not background knowledge stated in passing
     return None
 
 

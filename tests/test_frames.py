@@ -1,0 +1,205 @@
+"""Claim frames (pipeline/frames): sentence readings, the article's own evidence, the flag policy.
+
+One test per failure pattern of issue 15 (real news read by a health-news reviewer), on sentences of
+the same shape written for these tests, plus the bundled samples, the seeds and the real-article
+dev split read from the shared folder.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import check
+from pipeline.audit import Auditor
+from pipeline.frames.analyse import analyse
+from pipeline.frames.design import article_design
+from pipeline.frames.lexicon import LexiconError, load_lexicon, validate
+from pipeline.frames.policy import load_category_rules, load_policy
+from pipeline.ingest import iter_articles
+
+SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
+
+
+def flagged(text: str) -> list:
+    return [cc for cc in check(text).claims if cc.verdict.flagged]
+
+
+# -- readings ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence,strength,polarity", [
+    ("Vitamin C also appeared to prevent colds.", "hedged", "positive"),
+    ("Magnesium may help insomnia.", "hedged", "positive"),
+    ("Eribulin, meanwhile, is no cure.", "direct", "negative"),
+    ("Formoterol was not less effective than salmeterol.", "direct", "positive"),
+    ("Coffee drinkers had a lower risk of stroke.", "correlational", "positive"),
+    ("The compound reverses arthritis, raising hopes of a cure.", "direct", "positive"),
+    ("Turmeric has been proven to cure arthritis.", "absolute", "positive"),
+    ("Researchers have not yet found a cure.", "direct", "negative"),
+])
+def test_strength_and_polarity_of_the_main_predicate(sentence, strength, polarity):
+    r = analyse(sentence)
+    assert (r.strength, r.polarity) == (strength, polarity)
+
+
+@pytest.mark.parametrize("sentence,act", [
+    ("Many people currently take fish oil supplements to decrease their risk for heart disease.", "usage"),
+    ("It would certainly be premature to suggest that aspirin prevents cancer.", "caveat"),
+    ("More research is needed before doctors recommend it.", "caveat"),
+    ("The study found that walking lowered blood pressure.", "reported_finding"),
+    ('"This is a game-changer," said Professor Reid.', "quote"),
+])
+def test_speech_acts(sentence, act):
+    assert analyse(sentence).speech_act == act
+
+
+def test_the_cause_of_is_a_noun_not_a_causal_claim():
+    assert analyse("The exact cause of fibromyalgia is unknown.").causal is False
+
+
+def test_article_design_needs_more_than_one_stray_cue():
+    assert article_design(["Mice given the drug lived longer.", "The mice were leaner."]) == "animal"
+    assert article_design(["In a randomised trial of 400 adults, the drug lowered pain.",
+                           "Participants were randomly assigned to the drug or placebo.",
+                           "Earlier work in mice had suggested the effect."]) == "rct"
+
+
+# -- verdicts: the failure patterns of issue 15 ------------------------------------------------
+
+def test_no_cure_is_not_contradicted_by_an_approval():
+    res = check("Duloxetine is no cure for fibromyalgia.")
+    assert not any(cc.verdict.flagged for cc in res.claims)
+
+
+def test_not_less_effective_than_is_not_a_denial_of_the_comparator():
+    res = check("Formoterol was not less effective than salmeterol for asthma.")
+    assert not any(cc.verdict.flagged for cc in res.claims)
+
+
+def test_premature_to_suggest_is_not_a_strong_claim():
+    assert not flagged("It would certainly be premature to suggest that aspirin prevents cancer.")
+
+
+def test_hedged_claim_where_trials_are_inconclusive_is_not_flagged():
+    assert not flagged("Magnesium may help insomnia.")
+
+
+def test_appeared_to_caps_the_strength():
+    res = check("Vitamin C also appeared to prevent colds.")
+    assert res.claims and all(int(cc.claim.strength) <= 2 for cc in res.claims)
+    assert all("stated as fact" not in cc.verdict.rationale for cc in res.claims)
+
+
+def test_description_of_usage_is_not_flagged():
+    assert not flagged("Many people currently take fish oil supplements to decrease their risk for heart disease.")
+
+
+def test_trial_arm_dose_is_not_a_label_contradiction():
+    assert not flagged("In the trial, patients were randomly assigned to 80 mg of atorvastatin a day or placebo.")
+
+
+def test_patient_group_is_not_the_condition():
+    res = check("Duloxetine reduced hot flashes in breast cancer patients.")
+    assert all(cc.claim.condition is None or "breast" not in (cc.claim.condition.name or "") for cc in res.claims)
+
+
+def test_approval_never_licenses_cures():
+    f = flagged("Melatonin cures insomnia.")
+    assert f and f[0].verdict.reason == "absolute_claim"
+
+
+def test_generic_arthritis_and_proven_cure_is_flagged():
+    assert flagged("Turmeric has been proven to cure arthritis.")
+
+
+def test_statins_cause_muscle_pain_is_not_a_usage_verdict():
+    res = check("Statins cause muscle pain in most people who take them.")
+    assert all("discouraged" not in cc.verdict.rationale for cc in res.claims if cc.verdict.flagged)
+
+
+def test_causal_wording_for_an_observational_finding_is_flagged_and_linked_wording_is_not():
+    bad = flagged("Drinking coffee cuts the risk of stroke, a survey of 20,000 adults found.")
+    assert bad and bad[0].verdict.reason == "causal_from_observational"
+    assert "linked to" in (bad[0].verdict.suggestion or "")
+    assert not flagged(bad[0].verdict.suggestion)  # the rewording passes its own check
+    assert not flagged("Drinking coffee was linked to a lower risk of stroke, a survey of 20,000 adults found.")
+
+
+def test_mouse_result_told_as_human_is_flagged_and_in_mice_is_not():
+    text = ("Mice with arthritis that were given the compound had less joint swelling than untreated mice.\n\n"
+            "Scientists say the compound reverses arthritis.")
+    res = check(text)
+    assert [cc.verdict.reason for cc in res.claims if cc.verdict.flagged] == ["animal_to_human"]
+    ok = check("Mice with arthritis that were given the compound had less joint swelling than untreated mice.\n\n"
+               "Scientists say the compound reverses arthritis in mice.")
+    assert not any(cc.verdict.flagged for cc in ok.claims)
+
+
+def test_supplement_disease_claim_cites_dshea_and_homeopathy_cites_nhmrc():
+    f = flagged("This breakthrough supplement protects your brain from Alzheimer's disease.")
+    assert f and f[0].verdict.reason == "supplement_disease_claim"
+    assert "DSHEA" in f[0].verdict.rationale and f[0].verdict.evidence[0].kind == "category_rule"
+    h = flagged("Homeopathic remedies can help with eczema.")
+    assert h and h[0].verdict.evidence[0].entry_id == "category:homeopathy_no_effect"
+
+
+def test_reported_claim_of_a_website_is_not_an_absolute_claim():
+    assert not flagged("Some websites claim that baclofen has been proven to cure fibromyalgia.")
+
+
+# -- resources --------------------------------------------------------------------------------
+
+def test_lexicon_and_policy_tables_load_and_a_misspelt_section_is_an_error():
+    assert load_lexicon().pattern("strength", "hedged").search("it may help")
+    assert load_policy().article_voice and len(load_category_rules()) >= 3
+    with pytest.raises(LexiconError, match="unknown section"):
+        validate({"version": 1, "strenght": {}})
+
+
+# -- bundled samples and seeds (the issue's done criteria) -------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_results():
+    au = Auditor()
+    return {a.id: au.audit_article(a) for a in iter_articles([SAMPLES])}
+
+
+def _flag_starts(res) -> set:
+    return {cc.claim.start for cc in res.claims if cc.verdict.flagged}
+
+
+def test_turmeric_sample_every_overclaim_flagged(sample_results):
+    res = sample_results["turmeric_joint_pain_miracle.md"]
+    text = res.article.text
+    for phrase in ("Miracle Cure", "proven to cure arthritis", "as much as you like", "protects your brain"):
+        pos = text.index(phrase)
+        assert any(cc.verdict.flagged and cc.claim.start <= pos < cc.claim.end for cc in res.claims), phrase
+
+
+def test_mouse_sample_every_overclaim_flagged(sample_results):
+    res = sample_results["arthritis_mouse_breakthrough_release.md"]
+    text = res.article.text
+    for phrase in ("reverses arthritis", "actually repairs the joint"):
+        pos = text.index(phrase)
+        hits = [cc for cc in res.claims if cc.verdict.flagged and cc.claim.start <= pos < cc.claim.end]
+        assert hits and hits[0].verdict.reason == "animal_to_human", phrase
+
+
+@pytest.mark.parametrize("name", ["gabapentin_sciatica_evidence.md", "duloxetine_fibromyalgia_trial_news.md"])
+def test_accurate_samples_have_no_flag(sample_results, name):
+    assert not _flag_starts(sample_results[name])
+
+
+def test_seeds_003_and_004_have_no_flag_and_000_is_flagged(seed_results):
+    assert not _flag_starts(seed_results["003"]) and not _flag_starts(seed_results["004"])
+    assert len(_flag_starts(seed_results["000"])) >= 8
+
+
+def test_real_dev_split_flags_are_mostly_right(shared_dir):
+    """On the real-article dev split (random real news), a flag is right far more often than not.
+    Measured 2026-12-03, curated reference: 2 of 2 flags right (recall 2 of 81)."""
+    from pipeline.eval.realrun import evaluate_split
+
+    res = evaluate_split("dev", base=str(shared_dir))
+    fs = res["flags_sentence"]
+    assert fs["n_pred"] >= 2 and fs["precision"] >= 0.6, res["false_flags"]
