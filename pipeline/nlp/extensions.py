@@ -7,6 +7,9 @@ Extensions:
     Span._.link_score (float): confidence of the entity link (0 when unlinked).
     Span._.link_via (str): how it was linked: name, synonym, brand, abbreviation, context.
     Span._.candidates (list[str]): reference ids considered (for ambiguous, unlinked mentions).
+    Span._.intervention_type (str | None): for a linked drug-like mention that is not a medicine,
+        its intervention type (supplement, herb, vitamin_mineral, food, diet, complementary, device,
+        procedure, behaviour; ``pipeline/resources/intervention_types.yaml``).
     Span._.cue_kind (str): hedge | booster | negation | correlational | attribution | evidence_limited.
     Span._.cue_strength (int | None): strength a hedge/booster cue implies.
     Span._.scope (tuple[int, int] | None): token range [start, end) the cue governs.
@@ -38,6 +41,7 @@ def register_extensions() -> None:
     Span.set_extension("link_score", default=0.0, force=True)
     Span.set_extension("link_via", default=None, force=True)
     Span.set_extension("candidates", default=None, force=True)
+    Span.set_extension("intervention_type", default=None, force=True)
     Span.set_extension("cue_kind", default=None, force=True)
     Span.set_extension("cue_strength", default=None, force=True)
     Span.set_extension("scope", default=None, force=True)

@@ -120,10 +120,17 @@ class Reference:
         if not key:
             return
         entries = self.names[key]
-        if any(e.id == id_ and e.kind == kind for e in entries):
-            return
         layer = self._layer
         rank = _precedence(layer)
+        same = [e for e in entries if e.id == id_ and e.kind == kind]
+        if same:
+            # A higher layer naming an entry a lower layer already gave this name still shadows the
+            # lower layers' other meanings of it (curated "ginger" -> its id only, not UNII's others).
+            if _precedence(same[0].source) > rank:
+                entries[:] = [e for e in entries if not (e.kind == kind and e.id != id_ and _precedence(e.source) > rank)]
+                same[0].source = layer  # its meaning is now this layer's: no longer ambiguous by collision
+                same[0].ambiguous = case_sensitive and key in _ambiguous_abbreviations()
+            return
         # A higher layer claiming a surface form shadows what lower layers said it means
         # (curated wins over compiled; an editor overlay wins over both).
         if any(_precedence(e.source) > rank and e.kind == kind for e in entries):

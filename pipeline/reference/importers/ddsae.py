@@ -13,6 +13,8 @@ Example:
     True
     >>> clean_name("Turmeric"), clean_name("ALLIUM SATIVUM")
     ('turmeric', 'allium sativum')
+    >>> clean_name("TOTAL CARBOHYDRATES") is None, clean_name("Calories from Fat") is None
+    (True, True)
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ from .state import CompileState
 METHODS = {"PRR": "PRR05", "ROR": "ROR05", "BCPNN": "IC025", "GPS": "EB05"}
 _NOT_AN_INGREDIENT = re.compile(r"\b(system|blend|complex|formula|proprietary|matrix|other|natural flavors?|"
                                 r"ingredients?|capsule|gelatin|cellulose|stearate|silicon dioxide|water)\b")
+# Nutrition-facts lines that CAERS lists as "ingredients" (calories, total fat, sugars, ...).
+_NUTRITION_LINE = re.compile(r"^(total |added |free )?(calories( from fat)?|carbohydrates?|fats?|protein|sugars?|sodium|"
+                             r"dietary fiber|cholesterol|(poly|mono)?unsaturated fat|saturated fat)$|^(with|mixed|micronized) ")
 _CLEAN = re.compile(r"^[a-z][a-z '\-]{2,40}$")
 
 
@@ -36,7 +41,7 @@ def clean_name(raw: str) -> str | None:
     """A CAERS ingredient string as a lower-case name, or ``None`` when it is a product string,
     an HTML fragment, a systematic chemical name or a filler."""
     n = normalise_name(raw)
-    if not _CLEAN.match(n) or len(n.split()) > 4 or _NOT_AN_INGREDIENT.search(n):
+    if not _CLEAN.match(n) or len(n.split()) > 4 or _NOT_AN_INGREDIENT.search(n) or _NUTRITION_LINE.search(n):
         return None
     return n
 
@@ -77,6 +82,10 @@ def _ingredient_id(st: CompileState, raw: str, created: dict[str, str]) -> str |
         return did
     if name in created:
         return created[name]
+    # A name the vocabulary already gives several meanings, or an everyday English word ("wine",
+    # "lemon"), is not made a new entry: its signals stay under the raw product string.
+    if st.drug_index.get(name) or (" " not in name and st.filter.is_common_word(name)):
+        return None
     did = f"oc:ddsae-{slug(name)}"
     st.drugs[did] = {"id": did, "name": name, "kind": classify_substance(name) or "supplement", "rxcui": None,
                      "drugbank": None, "unii": None, "mesh": None, "umls": None, "drugcentral_id": None,
