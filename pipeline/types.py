@@ -131,6 +131,7 @@ class Frame:
     conditions_in_sentence: int = 0  # several: which condition a statement about evidence means is unclear
     subject: bool = True  # the intervention is the subject of the sentence's main predicate
     lede: bool = False  # one of the article's first two body sentences (with the headline, its main claims)
+    hype: bool = False  # "breakthrough", "game changer", "100 per cent accurate", asserted (not denied)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

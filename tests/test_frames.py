@@ -197,9 +197,17 @@ def test_seeds_003_and_004_have_no_flag_and_000_is_flagged(seed_results):
 
 def test_real_dev_split_flags_are_mostly_right(shared_dir):
     """On the real-article dev split (random real news), a flag is right far more often than not.
-    Measured 2026-12-03, curated reference: 2 of 2 flags right (recall 2 of 81)."""
+    Measured 2026-12-03, curated reference: 8 of 8 flags right (recall 8 of 81)."""
     from pipeline.eval.realrun import evaluate_split
 
     res = evaluate_split("dev", base=str(shared_dir))
     fs = res["flags_sentence"]
-    assert fs["n_pred"] >= 2 and fs["precision"] >= 0.6, res["false_flags"]
+    assert fs["n_pred"] >= 5 and fs["precision"] >= 0.75, res["false_flags"]
+
+
+def test_hype_is_flagged_unless_denied_or_from_a_large_study():
+    text = ("The saliva test was developed by the team.\n\n"
+            "We now have a simple test that shows whether a person is destined to develop Alzheimer's disease.")
+    assert [cc.verdict.reason for cc in check(text).claims if cc.verdict.flagged] == ["absolute_claim"]
+    assert not flagged("Not everyone considers the drug to be a miracle cure for arthritis.")
+    assert not flagged("A study of 16,000 volunteers showed for the first time that a vaccine could prevent HIV.")

@@ -34,6 +34,7 @@ class SentenceReading:
     designs: tuple[str, ...]  # study designs the sentence itself names
     population: str  # human | animal | cell | unspecified
     predicate: tuple[int, int] | None  # span of the first causal or absolute term
+    hype: tuple[str, ...] = ()  # hype terms the sentence asserts (not denied: "not a miracle drug")
 
 
 def _first(p: re.Pattern, text: str, start: int = 0) -> re.Match | None:
@@ -53,7 +54,7 @@ def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
     lo = _clause_start(text, span[0])
     window = text[lo:span[0]]
     words = window.split()
-    near = " ".join(words[-8:]) if words else ""
+    near = " ".join(words[-10:]) if words else ""
     if lex.pattern("strength", "negation").search(near):
         # "not less effective", "no worse than", "not inferior": a double negative asserts the claim
         return not _LITOTES.search(text, span[0] - 12 if span[0] >= 12 else 0)
@@ -149,6 +150,8 @@ def analyse(text: str, lex: Lexicon | None = None) -> SentenceReading:
     level, causal, terms, span = _strength(text, lex)
     polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
+    hype = tuple(m.group().lower() for m in lex.pattern("strength", "hype").finditer(text)
+                 if not _negated(text, m.span(), lex))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
                            speech_act=_speech_act(text, lex), designs=designs,
-                           population=_population(text, lex, span), predicate=span)
+                           population=_population(text, lex, span), predicate=span, hype=hype)

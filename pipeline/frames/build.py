@@ -47,6 +47,8 @@ _INTRODUCING = {"discovered", "developed", "found", "created", "identified", "de
 _AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "may", "might", "would",
                 "should", "does", "do", "did", "not", "be", "been", "made", "makes", "make", "goes", "go",
                 "said", "says", "showed", "found", "indicating", "suffering"}
+# A phrase with one of these inside is a clause, not a name ("defenses by triggering responses").
+_INNER_STOP = {"by", "through", "via", "whose", "whom", "because", "despite"}
 _INSTITUTION = {"university", "institute", "hospital", "dr", "professor", "prof", "college", "school", "centre",
                 "center", "department", "team", "clinic", "foundation", "society", "association", "agency",
                 "groundbreaking", "before", "after", "when", "since"}
@@ -126,7 +128,7 @@ def make_frame(kind: str, reading: SentenceReading, design: str, heading: bool,
         basis = "animal"
     return Frame(kind=kind, polarity=reading.polarity, strength=reading.strength,
                  speech_act="headline" if heading else reading.speech_act, evidence_basis=basis,
-                 population=reading.population, intervention=intervention, lede=lede)
+                 population=reading.population, intervention=intervention, lede=lede, hype=bool(reading.hype))
 
 
 def _clip_subject(words: list[str], lex: Lexicon) -> list[str]:
@@ -150,7 +152,9 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
     if words and words[-1].lower() in ("that", "which"):  # "a new compound that reverses arthritis"
         words = [w for w in words[:-1]]
         verbs = [i for i, w in enumerate(words) if w.lower() in _INTRODUCING]
-        words = words[verbs[-1] + 1:] if verbs else words
+        if not verbs or len(words) - verbs[-1] - 1 > 4:
+            return None  # no "discovered / developed / a ..." before it: the clause's head is unclear
+        words = words[verbs[-1] + 1:]
     words = _clip_subject(words, lex)
     phrase = " ".join(words).lower().strip()
     if not phrase or phrase in lex.terms[("subject", "pronouns")]:
@@ -161,7 +165,7 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
         return None
     if not any(len(w) >= 3 and w.lower() not in _FUNCTION_END for w in words):
         return None
-    if _looks_like_a_name(words, sentence) or _fragment(words):
+    if _looks_like_a_name(words, sentence) or _fragment(words) or any(w.lower() in _INNER_STOP for w in words):
         return None
     return phrase
 
@@ -184,7 +188,7 @@ def _fragment(words: list[str]) -> bool:
 def _candidate(text: str, reading: SentenceReading, has_condition: bool) -> bool:
     """A sentence without a linked claim that states a health effect (at any strength: hedged and
     correlational frames are recorded, and only direct ones can be flagged)."""
-    if _SAFETY_ABSOLUTE.search(text) and reading.polarity == "positive":
+    if (_SAFETY_ABSOLUTE.search(text) and reading.polarity == "positive") or reading.hype:
         return True
     return (reading.causal and reading.predicate is not None
             and (has_condition or bool(_OUTCOME.search(text[reading.predicate[1]:]))))
@@ -256,6 +260,11 @@ def is_subject(text: str, sent_start: int, m: Mention | None, reading: SentenceR
 def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceReading) -> Mention | None:
     """The intervention read back from the predicate, or the article's topic for a pronoun subject."""
     if reading.predicate is None:
+        generic = _GENERIC_RE.search(text)
+        name = ctx.topic or ((generic.group(1) or generic.group(0)).lower() if generic else None)
+        if reading.hype and name:  # "Our discovery is a game changer."; "a simple test ... destined to"
+            return Mention(text=name, start=start, end=start, kind="drug", id=None, name=name, score=0.0,
+                           via="frame")
         return None
     name = guess_intervention(text, reading.predicate[0], ctx.lex)
     generic = name in _GENERIC_NOUNS or (name is None and _GENERIC_RE.search(text) is not None)
@@ -273,8 +282,8 @@ def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceRead
 _GENERIC_NOUNS = {"treatment", "compound", "drug", "therapy", "medication", "medicine", "pill", "vaccine",
                   "procedure", "supplement", "technique", "approach", "device", "injection", "new treatment",
                   "new drug", "experimental drug", "new compound", "molecule", "breakthrough"}
-_GENERIC_RE = re.compile(r"\b(a|the|this|our|new) (treatment|compound|drug|therapy|medication|medicine|vaccine|"
-                         r"procedure|technique)\b|\bbreakthrough\b", re.IGNORECASE)
+_GENERIC_RE = re.compile(r"\b(?:a|the|this|our|new|simple) (treatment|compound|drug|therapy|medication|medicine|"
+                         r"vaccine|procedure|technique|test)\b|\bbreakthrough\b", re.IGNORECASE)
 
 
 def _anaphor(text: str, pred_start: int, lex: Lexicon) -> bool:

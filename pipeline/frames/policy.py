@@ -103,6 +103,19 @@ def _absolute(claim: Claim) -> Verdict:
                    "can carry.", allowed_strength=Strength.HEDGED, reason="absolute_claim")
 
 
+_LARGE_STUDY = re.compile(r"\b\d{1,3}(,\d{3})+\s+(volunteers|participants|patients|people|women|men|adults|"
+                          r"children)\b", re.IGNORECASE)
+
+
+def _hype(claim: Claim) -> Verdict:
+    certain = re.search(r"accurate|destined|fated", claim.sentence, re.IGNORECASE)
+    return Verdict(VerdictLabel.OVERSTATED, Severity.MEDIUM,
+                   "Hype: the wording (\u201cbreakthrough\u201d, \u201cgame changer\u201d, \u201c100 per cent "
+                   "accurate\u201d) sells one result as settled; say what the study found, in whom, and how sure "
+                   "it is.", allowed_strength=Strength.HEDGED,
+                   reason="absolute_claim" if certain else "proven_from_small_trial")
+
+
 def _safety(claim: Claim) -> Verdict:
     return Verdict(VerdictLabel.OVERSTATED, Severity.HIGH,
                    "An absolute safety claim: every active treatment has side effects, and \u201cnatural\u201d does "
@@ -126,17 +139,19 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         return _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
+    hype = f.hype and f.speech_act not in ("caveat", "usage") and f.evidence_basis != "meta_analysis" \
+        and not _LARGE_STUDY.search(claim.sentence)
     if not f.subject:
-        return None  # the predicate is about something else in the sentence
+        return _hype(claim) if hype else None  # the predicate is about something else in the sentence
     if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs
                                      or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
-    if lab and f.strength == "hedged" and _HYPE.search(claim.sentence):
-        return _lab(claim)  # "a breakthrough that could cure arthritis", from a mouse study
+    if lab and (f.strength in ("direct", "absolute") or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
+        return _lab(claim)  # also "a breakthrough that could cure arthritis", from a mouse study
+    if hype:
+        return _hype(claim)
     if f.strength not in ("direct", "absolute"):
         return None
-    if lab:
-        return _lab(claim)
     main_claim = f.lede or f.speech_act in ("reported_finding", "headline") or "observational" in _designs(claim)
     if f.evidence_basis in pol.correlational_designs and main_claim:
         return _observational(claim)  # the study's finding, not background knowledge stated in passing
