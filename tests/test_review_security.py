@@ -188,6 +188,16 @@ def test_enable_and_remove_keep_the_history_of_an_editor_who_decided(app, url, a
     assert cli("editors", "remove", "nobody", "--db", url, "--yes").exit_code == 2
 
 
+def test_signing_in_again_ends_the_previous_session_of_the_browser(app):
+    with TestClient(app) as c:
+        login(c)
+        saved = dict(c.cookies)
+        login(c, "bob")
+        assert "Signed in as <strong>bob</strong>" in c.get("/articles").text
+        with TestClient(app, cookies=saved) as old:
+            assert refused(old)
+
+
 def test_an_expired_session_is_refused(app, url):
     with TestClient(app) as c:
         login(c)

@@ -239,6 +239,9 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         if res.status != "ok":
             await _backoff(res.delay)
             return _refused(request, res, nxt)
+        old = request.session.get("sid")
+        if old:  # signing in again ends the session this browser had
+            await run_in_threadpool(_end_session, old, "replaced")
         token = await run_in_threadpool(_start_session, res.editor_id, request)
         request.session.clear()  # a new session on sign-in (no fixation)
         request.session.update(sid=token, csrf=auth.new_token(), notice=res.notice)
@@ -266,9 +269,9 @@ def create_app(db_url: str, *, overlay: str | Path | None = None, base_overlays:
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
-    def _end_session(token: str) -> None:
+    def _end_session(token: str, reason: str = "signed out") -> None:
         with db.Session.begin() as s:
-            sessions.revoke(s, token, "signed out")
+            sessions.revoke(s, token, reason)
 
     @app.get("/healthz")
     def healthz():

@@ -25,12 +25,13 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from .db import Editor, EditorSession, utcnow
 
 TOUCH_EVERY = dt.timedelta(seconds=60)  # how often last_seen_at is refreshed (not on every request)
+KEEP_ENDED = dt.timedelta(days=30)  # ended sessions are deleted this long after they expired
 
 
 def _key(token: str) -> str:
@@ -42,6 +43,7 @@ def create(s: Session, editor_id: int, *, hours: float, client: str | None = Non
     """Start a session for ``editor_id`` lasting ``hours``; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    s.execute(delete(EditorSession).where(EditorSession.expires_at < now - KEEP_ENDED))
     s.add(EditorSession(id=_key(token), editor_id=editor_id, created_at=now, last_seen_at=now,
                         expires_at=now + dt.timedelta(hours=hours), client=(client or "")[:64] or None,
                         user_agent=(user_agent or "")[:255] or None))
