@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from .errors import InputError
 from .frames.build import frame_claims
+from .verify import one_flag_per_reason
 from .nlp.boilerplate import find_boilerplate, find_headings
 from .nlp.normalize import normalize, normalize_string
 from .types import Article, ArticleResult, CheckedClaim, Mention
@@ -86,7 +87,7 @@ class Auditor:
         claims = frame_claims(claims, body_sentences(doc, boiler), article_id=work.id, headings=heads,
                               mentions=mentions_by_sentence(doc))
         clock("frames")
-        checked = [CheckedClaim(c, self.verifier(c)) for c in claims]
+        checked = one_flag_per_reason([CheckedClaim(c, self.verifier(c)) for c in claims])
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler)
         clock("verify")

@@ -29,7 +29,8 @@ from dataclasses import replace
 from .frames.policy import (article_evidence_verdict, category_verdict, cure_overstated, load_policy,
                             not_flagged)
 from .reference import Reference, load_reference
-from .types import (Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict, VerdictLabel)
+from .types import (CheckedClaim, Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict,
+                    VerdictLabel)
 
 # What each evidence grade/direction allows a benefit claim to say.
 ALLOWED = {
@@ -687,6 +688,31 @@ _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertis
 def reported_claim(sentence: str) -> bool:
     """The article reports someone else's claim ("a website said…", "Q: …") rather than making it."""
     return bool(_REPORTED.search(sentence))
+
+
+def one_flag_per_reason(checked: list) -> list:
+    """One flag per sentence and reason: a sentence that names three drugs for one overclaim is one
+    thing for an editor to fix. Later claims with the same sentence and reason keep their verdict,
+    unflagged, with a pointer to the claim that carries the flag.
+
+    Args:
+        checked: :class:`~pipeline.types.CheckedClaim` records of one article, in document order.
+
+    Returns:
+        New records (the input is not changed).
+    """
+    seen: dict[tuple, str] = {}
+    out = []
+    for cc in checked:
+        v = cc.verdict
+        key = (cc.claim.start, v.reason or v.label.value)
+        if v.flagged and key in seen:
+            v = replace(v, flagged_override=False, severity=Severity.LOW if v.severity != Severity.NONE else v.severity,
+                        rationale=f"Same flag as claim {seen[key]} in this sentence. {v.rationale}")
+        elif v.flagged:
+            seen[key] = cc.claim.id
+        out.append(CheckedClaim(cc.claim, v))
+    return out
 
 
 def verify_claim(claim: Claim, reference: Reference | None = None) -> Verdict:

@@ -211,3 +211,36 @@ def test_hype_is_flagged_unless_denied_or_from_a_large_study():
     assert [cc.verdict.reason for cc in check(text).claims if cc.verdict.flagged] == ["absolute_claim"]
     assert not flagged("Not everyone considers the drug to be a miracle cure for arthritis.")
     assert not flagged("A study of 16,000 volunteers showed for the first time that a vaccine could prevent HIV.")
+
+
+def test_one_flag_per_sentence_and_reason():
+    res = check("Gabapentin and pregabalin have been proven to cure tinnitus.")
+    flags = [cc for cc in res.claims if cc.verdict.flagged]
+    assert len(flags) == 1 and any("Same flag as claim" in cc.verdict.rationale for cc in res.claims)
+
+
+def test_suggested_rewordings_pass_their_own_check(sample_results):
+    """Every suggestion a flag offers on the samples is itself left unflagged."""
+    suggestions = [cc.verdict.suggestion for r in sample_results.values() for cc in r.claims
+                   if cc.verdict.flagged and cc.verdict.suggestion]
+    assert suggestions
+    for s in suggestions:
+        assert not flagged(s), s
+
+
+def test_prefiltered_lexicon_reads_real_sentences_like_the_plain_one(shared_dir):
+    """The Aho-Corasick prefilter and trie-shaped patterns are an optimisation: on 3,000 real
+    sentences they give exactly the readings of the plain lexicon (every list, plain alternations)."""
+    import itertools
+    import json
+
+    from pipeline.eval.realgold import split_sentences
+    from pipeline.frames.analyse import _analyse
+
+    path = shared_dir / "articles" / "fakehealth" / "content_HealthRelease.jsonl"
+    with open(path, encoding="utf-8") as f:
+        texts = [json.loads(line).get("text") or "" for line in itertools.islice(f, 150)]
+    sents = [t[a:b] for t in texts for a, b in split_sentences(t)][:3000]
+    fast, plain = load_lexicon(), load_lexicon(prefilter=False)
+    assert len(sents) > 1000
+    assert [_analyse(s, fast) for s in sents] == [_analyse(s, plain) for s in sents]

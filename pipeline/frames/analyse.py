@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import Lexicon, load_lexicon
 
@@ -145,8 +146,20 @@ def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:
 
 
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceReading:
-    """Frame attributes of one sentence (see the module docstring)."""
-    lex = lex or load_lexicon()
+    """Frame attributes of one sentence (see the module docstring). Readings with the shipped
+    lexicon are cached by text (the frames stage and the verifier read the same sentences)."""
+    if lex is None or lex is load_lexicon():
+        return _analyse_cached(text)
+    return _analyse(text, lex)
+
+
+@lru_cache(maxsize=8192)
+def _analyse_cached(text: str) -> SentenceReading:
+    return _analyse(text, load_lexicon())
+
+
+def _analyse(text: str, lex: Lexicon) -> SentenceReading:
+    lex = lex.scoped(text)  # only the term lists with a literal in the sentence are searched
     level, causal, terms, span = _strength(text, lex)
     polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))

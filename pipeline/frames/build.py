@@ -300,9 +300,20 @@ def _names_a_condition(ctx: _Context, start: int, text: str, name: str) -> bool:
                if m.text.lower() in low)
 
 
+_EFFECT_LISTS = frozenset({("strength", "causal"), ("strength", "absolute"), ("strength", "hype")})
+
+
+def _may_state_an_effect(text: str, lex: Lexicon) -> bool:
+    """Cheap test (the lexicon's prefilter) that a sentence can be a frame candidate at all."""
+    cand = lex.candidates(text)
+    return cand is None or bool(cand & _EFFECT_LISTS) or bool(_SAFETY_ABSOLUTE.search(text))
+
+
 def sentence_frames(ctx: _Context, start: int, text: str, claimed: set) -> list[Claim]:
     """New frames for one sentence: every linked intervention the rules left without a claim (when
     the sentence says something checkable), else the intervention read from a causal predicate."""
+    if not claimed and not ctx.of(start, "drug") and not _may_state_an_effect(text, ctx.lex):
+        return []  # nothing to frame: no intervention named and no effect, absolute or hype term
     r = analyse(text, ctx.lex)
     taken = [m for m in ctx.of(start, "drug") if (m.id or m.text.lower()) in claimed]
     drugs = [m for m in ctx.of(start, "drug") if (m.id or m.text.lower()) not in claimed

@@ -26,9 +26,8 @@ def design_counts(sentences: Iterable[str], lex: Lexicon | None = None) -> Count
     lex = lex or load_lexicon()
     counts: Counter = Counter()
     for s in sentences:
-        for d in DESIGNS:
-            if lex.pattern("evidence_basis", d).search(s):
-                counts[d] += 1
+        scoped = lex.scoped(s)
+        counts.update(d for d in DESIGNS if scoped.pattern("evidence_basis", d).search(s))
     return counts
 
 

@@ -22,6 +22,7 @@ import yaml
 
 from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabel
 from .analyse import analyse
+from .lexicon import load_lexicon
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
         "lab_designs", "article_voice", "lab_voice", "reason_by_type")
@@ -87,13 +88,19 @@ def _observational(claim: Claim) -> Verdict:
                    reason="causal_from_observational")
 
 
+def _dehype(text: str) -> str:
+    """The sentence without hype words ("a revolutionary new compound" -> "a new compound")."""
+    out = load_lexicon().pattern("strength", "hype").sub("", text)
+    return re.sub(r"\s{2,}", " ", re.sub(r"\s+([,.;:])", r"\1", out)).strip()
+
+
 def _lab(claim: Claim) -> Verdict:
     f = claim.frame
     where = "animals" if f.evidence_basis == "animal" else "cells in the laboratory"
     return Verdict(VerdictLabel.OVERSTATED, Severity.MEDIUM,
                    f"The article's evidence comes from research in {where}, but the sentence states the effect "
                    f"without saying so: readers will take it to apply to people.",
-                   suggestion=f"In a study in {where}, " + claim.sentence[:1].lower() + claim.sentence[1:],
+                   suggestion=f"In a study in {where}, " + _dehype(claim.sentence[:1].lower() + claim.sentence[1:]),
                    allowed_strength=Strength.HEDGED, reason="animal_to_human")
 
 
