@@ -68,3 +68,18 @@ def test_article_record_scorecard_validates_and_bad_rating_fails(result):
     bad["scorecard"]["criteria"][crit]["rating"] = "great"
     with pytest.raises(Exception):
         validate_record(bad, "article")
+
+
+def test_report_shows_the_frame_beside_the_reason(tmp_path):
+    """Issue 15: a flag shows who claims what, on what evidence, and the flag's reason."""
+    text = ("Mice with arthritis that were given the compound had less joint swelling than untreated mice.\n\n"
+            "Scientists say the compound reverses arthritis.")
+    w = AuditWriter(tmp_path)
+    w.add(Auditor().audit_article(article_from_text(text, id="mouse.txt")))
+    w.close()
+    html = (tmp_path / "report.html").read_text()
+    assert 'class="frame"' in html and "evidence the article gives: animal" in html
+    assert "flag reason: animal to human" in html
+    rec = json.loads((tmp_path / "claims.jsonl").read_text().splitlines()[-1])
+    validate_record(rec, "claim")
+    assert rec["frame"]["evidence_basis"] == "animal" and rec["reason"] == "animal_to_human"

@@ -437,6 +437,7 @@ def test_article_page_highlights_claims_in_text(url, client, seed000):
     if first.verdict.suggestion:
         assert "Suggested rewording" in html
     assert "Source:" in html
+    assert 'class="frame"' in html and "evidence the article gives" in html  # the frame beside the reason
 
 
 # -- exports ---------------------------------------------------------------------------------
