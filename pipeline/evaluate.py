@@ -621,6 +621,37 @@ def evaluate_linking(*, data: Path | None = None, gold_path: Path | None = None,
     return result
 
 
+def claim_intervention_type(ref, claim) -> str:
+    """What a claim is about, for coverage by type: an intervention type (herb, diet, device, ...),
+    ``drug`` for a medicine, ``unlinked`` for an intervention the linker did not know, ``none``
+    for a claim without one.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> from pipeline.reference import load_reference
+        >>> ref = load_reference(compiled=None)
+        >>> claim_intervention_type(ref, NS(drug=NS(id=ref.drug_by_name("yoga").id)))
+        'behaviour'
+        >>> claim_intervention_type(ref, NS(drug=NS(id=None))), claim_intervention_type(ref, NS(drug=None))
+        ('unlinked', 'none')
+    """
+    from .reference.interventions import intervention_type
+
+    drug = getattr(claim, "drug", None)
+    if drug is None:
+        return "none"
+    if not drug.id or drug.id not in ref.drugs:
+        return "unlinked"
+    return intervention_type(ref, drug.id) or "drug"
+
+
+def _type_row(c) -> dict[str, Any]:
+    n = sum(c.values())
+    checked = n - c.get("unverifiable", 0)
+    return {"claims": n, "checked": checked, "checked_share": round(checked / n, 3) if n else None,
+            "verdicts": dict(c)}
+
+
 def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
                       source: str = "articles/fakehealth/content_HealthStory.jsonl") -> dict[str, Any]:
     """How much of real health news the reference can check: verdict counts on the same articles
@@ -633,8 +664,10 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
         source: a JSONL/CSV file under the data folder.
 
     Returns:
-        ``{"task", "articles", "layers": {name: {claims, articles_with_claims, verdicts, unverifiable_share}},
-        "same_claims": {n, unverifiable_core, unverifiable_full}}``.
+        ``{"task", "articles", "layers": {name: {claims, articles_with_claims, verdicts, unverifiable_share,
+        by_intervention_type: {type: {claims, checked, checked_share, verdicts}}}},
+        "same_claims": {n, unverifiable_core, unverifiable_full}}``; a claim's type is
+        :func:`claim_intervention_type` (checked = a verdict other than unverifiable).
     """
     import itertools
     from collections import Counter
@@ -662,17 +695,21 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
     for name, ref in layers.items():
         au = Auditor(reference=ref)
         counts: Counter = Counter()
+        by_type: dict[str, Counter] = {}
         with_claims = 0
         seen: dict[str, str] = {}
         for a in arts:
             res = au.audit_article(a)
             with_claims += bool(res.claims)
             for cc in res.claims:
-                counts[cc.verdict.label.value] += 1
-                seen[cc.claim.id] = cc.verdict.label.value
+                label = cc.verdict.label.value
+                counts[label] += 1
+                seen[cc.claim.id] = label
+                by_type.setdefault(claim_intervention_type(ref, cc.claim), Counter())[label] += 1
         n = sum(counts.values())
         out["layers"][name] = {"claims": n, "articles_with_claims": with_claims, "verdicts": dict(counts),
-                               "unverifiable_share": round(counts["unverifiable"] / n, 3) if n else None}
+                               "unverifiable_share": round(counts["unverifiable"] / n, 3) if n else None,
+                               "by_intervention_type": {t: _type_row(c) for t, c in sorted(by_type.items())}}
         verdict_by_layer[name] = seen
     last = list(layers)[-1]
     common = set(verdict_by_layer["seed core"]) & set(verdict_by_layer[last])
@@ -758,6 +795,12 @@ def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
             share = f"{v.get('unverifiable', 0)} ({m['unverifiable_share']:.0%})" if m["claims"] else "0"
             lines.append(f"{name:<22} {m['claims']:>7} {m['articles_with_claims']:>9} {v.get('supported', 0):>10} "
                          f"{flagged:>9} {share:>13}")
+        for name, m in result["layers"].items():
+            rows = m.get("by_intervention_type") or {}
+            if rows:
+                lines.append(f"{name}: share of claims with a verdict other than unverifiable, by intervention type")
+                lines += [f"  {t:<16} {r['checked']:>6} / {r['claims']:<6} {r['checked_share']:.0%}"
+                          for t, r in sorted(rows.items(), key=lambda kv: -kv[1]["claims"])]
         sc = result["same_claims"]
         lines.append(f"same claims found with both the seed core and the {sc['compared'][1]} reference: {sc['n']}; "
                      f"unverifiable {sc['unverifiable_core']} -> {sc['unverifiable_full']}")

@@ -146,3 +146,27 @@ def test_consistency_report_lists_disagreements(ref):
     assert f"disagreements {len(rep['disagreements'])}" in text
     for d in rep["disagreements"]:
         assert d["problem"] and d["drug_id"].startswith("rxcui:")
+
+
+def test_new_sources_are_compiled(built, db, ref):
+    """Issue 16 sources: repoDB trials, NCI statements and drug pages, EMA herbs, DDSAE signals."""
+    from pipeline.reference.cli import coverage_stats
+    report, _ = built
+    for table in ("evidence", "herbal_assessments", "ae_signals"):
+        assert report.counts[table] > 0, table
+    assert db.execute("SELECT COUNT(*) FROM trials WHERE source='repodb' AND nct_id LIKE 'NCT%'").fetchone()[0] > 1000
+    # Stopped trials are evidence of no benefit only when they stopped for futility.
+    reasons = {r[0] for r in db.execute("SELECT t.stop_reason FROM evidence e JOIN trials t ON "
+                                        "e.url LIKE '%' || t.nct_id WHERE e.source='repodb'")}
+    assert reasons == {"futility"}
+    laetrile = [e for e in ref.evidence_for(ref.drug_by_name("vitamin b17").id, ref.condition_by_name("cancer").id)
+                if e.origin == "nci_cancer_gov"]
+    assert laetrile and laetrile[0].direction == "no_benefit"
+    assert laetrile[0].source.title == "NCI cancer.gov summary on Laetrile/Amygdalin, updated 2022-06-14"
+    assert not laetrile[0].source.pmid and laetrile[0].source.citation_status == "verified"
+    assert all(" associate " in w and "cause" not in w.split("not evidence")[0]
+               for (w,) in db.execute("SELECT wording FROM ae_signals"))
+    st = coverage_stats(ref)
+    assert st["non_drug_interventions"] >= 1500
+    assert set(st["interventions_by_type"]) >= {"herb", "supplement", "vitamin_mineral", "diet", "complementary",
+                                                "device", "procedure", "behaviour", "food"}

@@ -250,7 +250,7 @@ def eval_cmd(
     task: str = typer.Argument("claims", help="claims | linking | scorecard (gold in corpora/gold), or a model "
                                               "task: strength | advice | hedge | checkworthy | exaggeration."),
     data: Optional[Path] = typer.Option(None, "--data", help="Shared data folder for model tasks (default $OVERCLAIM_DATA_DIR or ../shared)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Model tasks: evaluate on a stratified sample of at most N sentences per dataset (quick check)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Model tasks: evaluate on a stratified sample of at most N sentences per dataset (quick check); coverage: the number of real articles audited (default 200)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     split: Optional[str] = typer.Option(None, "--split", help="claims: score the real-article gold "
                                         "(corpora/gold/real) instead of the hand-written gold: dev or test."),
@@ -276,6 +276,8 @@ def eval_cmd(
       overclaim eval advice --limit 1000
 
       overclaim eval exaggeration --json
+
+      overclaim eval coverage --limit 1000     # verdict shares by reference layer and intervention type
     """
     from ..errors import OverclaimError
 
@@ -293,7 +295,9 @@ def eval_cmd(
             _err(f"unknown evaluation {task!r}{why}; choose one of {', '.join(gold_tasks + MODEL_TASKS)}")
             raise typer.Exit(EXIT_USAGE)
         try:
-            result = gold.run(task)
+            # coverage audits real articles from the data folder: --limit articles (default 200)
+            extra = {k: v for k, v in (("limit", limit), ("data", data)) if v is not None} if task == "coverage" else {}
+            result = gold.run(task, **extra)
         except KeyError as e:
             _err(str(e))
             raise typer.Exit(EXIT_USAGE)

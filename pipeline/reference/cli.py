@@ -238,9 +238,28 @@ def _rss_mb() -> float | None:
         return None
 
 
+def _compiled_counts(path) -> dict[str, int]:
+    """Rows of the compiled tables that stay in SQLite (trials, herbal assessments, signals)."""
+    if not path:
+        return {}
+    import sqlite3
+
+    from .compiled import query
+    out = {}
+    for table in ("trials", "herbal_assessments", "ae_signals", "indications"):
+        try:
+            out[table] = query(path, f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+        except sqlite3.OperationalError:  # a file built before the table existed
+            out[table] = 0
+    return out
+
+
 def coverage_stats(ref) -> dict:
-    """Coverage figures of a loaded reference, overall and by origin."""
+    """Coverage figures of a loaded reference, overall and by origin (and non-drug interventions
+    by type, :mod:`pipeline.reference.interventions`)."""
     from collections import Counter
+
+    from .interventions import is_dietary_supplement, is_intervention
     names = list(ref.iter_names())
     by_origin: dict[str, Counter] = {}
 
@@ -255,6 +274,8 @@ def coverage_stats(ref) -> dict:
     count("evidence", (e.origin for e in ref.evidence))
     count("label_facts", (lf.origin for rows in ref.labels.values() for lf in rows))
     pairs = {(e.drug, e.condition) for e in ref.evidence}
+    kinds = Counter(d.kind for d in ref.drugs.values() if is_intervention(d.kind))
+    kind_of = {did: ref.drugs[did].kind for did, _ in pairs if did in ref.drugs}
     return {
         "drugs": len(ref.drugs), "conditions": len(ref.conditions), "names": len(names),
         "ambiguous_names": sum(1 for _, e in names if e.ambiguous),
@@ -264,6 +285,11 @@ def coverage_stats(ref) -> dict:
         "distinct_drugs_with_evidence": len({d for d, _ in pairs}),
         "label_facts": sum(len(v) for v in ref.labels.values()),
         "drugs_with_label_facts": len(ref.labels),
+        "non_drug_interventions": sum(kinds.values()),
+        "interventions_by_type": dict(sorted(kinds.items())),
+        "evidence_pairs_non_drug": sum(1 for k in kind_of.values() if is_intervention(k)),
+        "evidence_pairs_supplement_herb": sum(1 for k in kind_of.values() if is_dietary_supplement(k)),
+        "compiled_tables": _compiled_counts(ref.compiled_path),
         "compiled": ref.compiled_path,
         "by_origin": {o: dict(c) for o, c in sorted(by_origin.items())},
     }
@@ -302,14 +328,48 @@ def stats_cmd(
         typer.echo(json.dumps(st, indent=2))
         return
     for k, v in st.items():
-        if k != "by_origin":
+        if k not in ("by_origin", "interventions_by_type", "compiled_tables"):
             typer.echo(f"{k:45s} {v}")
+    typer.echo("interventions by type: " + ", ".join(f"{k} {v}" for k, v in st["interventions_by_type"].items()))
+    typer.echo("compiled tables: " + ", ".join(f"{k} {v}" for k, v in st["compiled_tables"].items()))
     cols = ["drugs", "conditions", "names", "approvals", "evidence", "label_facts"]
     typer.echo("\n" + f"{'origin':32s}" + "".join(f"{c:>12s}" for c in cols))
     for o, c in st["by_origin"].items():
         typer.echo(f"{o[:32]:32s}" + "".join(f"{c.get(k, 0):12d}" for k in cols))
     typer.echo("(load time: time.perf_counter around load_reference; memory: resident set size "
                "from /proc/self/statm before and after)")
+
+
+@reference_app.command("gaps")
+def gaps_cmd(
+    paths: List[Path] = typer.Argument(None, help="Article files or folders (default: every article file under <data>/articles)."),
+    out: Path = typer.Option(Path("corpora/reference/gaps.tsv"), "--out", help="Where to write the ranked list (TSV)."),
+    top: int = typer.Option(25, "--top", help="Pairs to print."),
+) -> None:
+    """Rank the intervention-condition pairs whose claims end unverifiable, by how often real
+    articles make them: the curation to-do list. Stores reference ids, names and counts only.
+
+    Examples:
+
+      overclaim reference gaps                      # all of $OVERCLAIM_DATA_DIR/articles -> corpora/reference/gaps.tsv
+
+      overclaim reference gaps posts/ --out /tmp/gaps.tsv --top 50
+    """
+    from .gaps import rank_gaps, write_gaps_tsv
+    if top < 0:
+        typer.echo("error: --top must be 0 or more", err=True)
+        raise typer.Exit(2)
+    try:
+        rep = rank_gaps(paths or None, progress=lambda n: typer.echo(f"  {n} articles audited", err=True))
+    except OverclaimError as e:
+        _fail(e)
+    cmd = "overclaim reference gaps" + "".join(f" {p}" for p in (paths or [])) + f" --out {out}"
+    write_gaps_tsv(rep, out, command=cmd)
+    typer.echo(f"{rep.n_articles} articles, {rep.n_claims} claims, {rep.n_unverifiable} unverifiable; "
+               f"{len(rep.rows)} pairs written to {out}")
+    for r in rep.rows[:top]:
+        typer.echo(f"{r['rank']:4d} {r['claims']:5d} claims {r['articles']:4d} articles  {r['intervention']} "
+                   f"({r['intervention_type']}) -> {r['condition']}")
 
 
 @reference_app.command("lookup")

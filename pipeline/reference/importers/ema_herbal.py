@@ -44,7 +44,7 @@ def binomials(botanical: str) -> list[str]:
     for part in (botanical or "").split(";"):
         words = _AUTHOR.sub(" ", part).split()
         if len(words) >= 2 and words[0][:1].isupper() and words[1][:1].islower():
-            name = words[:4] if len(words) >= 3 and words[1] == "x" else words[:2]
+            name = words[:3] if len(words) >= 3 and words[1] == "x" else words[:2]
             out.append(" ".join(name).lower().rstrip("."))
     return list(dict.fromkeys(out))
 

@@ -1,0 +1,26 @@
+"""The curation to-do list: unverifiable intervention-condition pairs ranked by frequency."""
+from __future__ import annotations
+
+from pipeline.ingest import article_from_text
+from pipeline.reference import load_reference
+from pipeline.reference.gaps import COLUMNS, rank_gaps, write_gaps_tsv
+
+TEXTS = {
+    "a1": "Yoga has been proven to cure arthritis, the instructor said. Yoga also cures migraine.",
+    "a2": "A new blog claims yoga cures arthritis in weeks.",
+}
+
+
+def test_gaps_rank_pairs_by_frequency_and_store_no_article_text(tmp_path):
+    ref = load_reference(compiled=None)
+    rep = rank_gaps(articles=[article_from_text(t, id=k) for k, t in TEXTS.items()], reference=ref)
+    assert rep.n_articles == 2 and rep.n_unverifiable >= len(rep.rows) >= 1
+    top = rep.rows[0]
+    assert (top["intervention"], top["condition"]) == ("yoga", "arthritis")
+    assert top["claims"] >= 2 and top["articles"] == 2 and top["intervention_type"] == "behaviour"
+    assert [r["rank"] for r in rep.rows] == list(range(1, len(rep.rows) + 1))
+    out = write_gaps_tsv(rep, tmp_path / "gaps.tsv", command="overclaim reference gaps test")
+    text = out.read_text()
+    assert "# Made by: overclaim reference gaps test" in text
+    assert "\t".join(COLUMNS) in text
+    assert "instructor" not in text and "blog" not in text  # ids, names and counts only
