@@ -64,6 +64,8 @@ def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
                           wide, re.IGNORECASE))
 
 
+_ADJECTIVE = re.compile(r"(effective|beneficial|protective|safer|better|more effective|less effective)\b",
+                        re.IGNORECASE)
 _HOW = re.compile(r"\bhow\s+(\w+\s+){0,2}$", re.IGNORECASE)
 _DETERMINER = re.compile(r"\b(the|a|an|its|their|root|exact|main|leading|major|primary)\s+$", re.IGNORECASE)
 
@@ -72,6 +74,8 @@ def _noun_use(text: str, pos: int) -> bool:
     """ "the exact cause of", "a benefit", "how the protein works": the word names a thing or a
     mechanism; it does not predicate an effect."""
     before = text[max(0, pos - 30):pos]
+    if _ADJECTIVE.match(text, pos):
+        return bool(_HOW.search(before))  # "an effective treatment" still predicates an effect
     return bool(_DETERMINER.search(before[-12:]) or _HOW.search(before))
 
 
@@ -140,7 +144,8 @@ def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:
     if lex.pattern("population", "cell").search(text):
         return "cell"
     scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
-    if lex.pattern("population", "human").search(scope):
+    first = text[:_clause_end(text, 0)]  # the subject clause: "Both groups of people lost ..."
+    if lex.pattern("population", "human").search(scope) or lex.pattern("population", "human").search(first):
         return "human"
     return "unspecified"
 

@@ -32,7 +32,7 @@ _CAUSAL_TO_LINK = re.compile(r"\b(reduces|reduced|lowers|lowered|cuts|cut|preven
 _ABSOLUTE_SAFETY = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
                               r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _HYPE = re.compile(r"\b(cure[sd]?|breakthrough|miracle|game[- ]changer|revolutionary)\b", re.IGNORECASE)
-_EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice")
+_EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice", "evidence")
 
 
 @dataclass(frozen=True)
