@@ -220,11 +220,17 @@ class LazyDict(MutableMapping):
         return v
 
     def get(self, key, default=None):
-        v = self._lookup(key)
+        try:  # the common case first: a key looked up before
+            v = self._got[key]
+        except (KeyError, TypeError):
+            v = self._lookup(key)
         return default if v is _MISSING else v
 
     def __contains__(self, key) -> bool:
-        return self._lookup(key) is not _MISSING
+        try:
+            return self._got[key] is not _MISSING
+        except (KeyError, TypeError):
+            return self._lookup(key) is not _MISSING
 
     def __setitem__(self, key, value) -> None:
         self._dict()[key] = value

@@ -97,9 +97,8 @@ def _current(path: Path, key: str) -> bool:
     return rec is None or rec == key
 
 
-def _build(sources: Path, path: Path, key: str) -> Path | None:
+def _build_locked(sources: Path, path: Path, key: str) -> Path | None:
     """Build under the lock; the one progress line goes to standard error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         if fcntl is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -120,6 +119,20 @@ def _build(sources: Path, path: Path, key: str) -> Path | None:
     return path
 
 
+def _build(sources: Path, path: Path, key: str) -> Path | None:
+    try:
+        return _build_locked(sources, path, key)
+    except OSError:  # a cache folder that cannot be written: use what is there
+        return path if path.exists() else None
+
+
+def _default_path() -> Path | None:
+    try:
+        return default_compiled_path()
+    except OSError:  # no cache folder can be made (read-only home): no compiled reference
+        return None
+
+
 def ensure_compiled() -> Path | None:
     """The compiled reference to use by default, built or rebuilt first when needed.
 
@@ -127,10 +140,10 @@ def ensure_compiled() -> Path | None:
         ``cache_dir()/reference.sqlite`` when it exists or could be built, else ``None`` (no
         sources and no compiled file: the curated reference alone).
     """
-    path = default_compiled_path()
+    path = _default_path()
     src = sources_dir() if auto_build_enabled() else None
-    if src is None:
-        return path if path.exists() else None
+    if path is None or src is None:
+        return path if path is not None and path.exists() else None
     key = inputs_key(src)
     if _current(path, key):
         return path
@@ -141,7 +154,8 @@ def note_manual_build(sources: Path, out: Path) -> None:
     """After ``overclaim reference build``: a build of the data directory's sources into the
     default file is kept up to date automatically from now on; one from other sources is left
     alone (its inputs record is removed)."""
-    if Path(out).resolve() != default_compiled_path().resolve():
+    path = _default_path()
+    if path is None or Path(out).resolve() != path.resolve():
         return
     src = sources_dir()
     same = src is not None and Path(sources).resolve() == src.resolve()
@@ -150,8 +164,8 @@ def note_manual_build(sources: Path, out: Path) -> None:
 
 def reference_notice() -> str | None:
     """The one line an audit prints when it runs on the curated reference alone, else ``None``."""
-    src = sources_dir()
-    if default_compiled_path().exists() or (src is not None and auto_build_enabled()):
+    src, path = sources_dir(), _default_path()
+    if (path is not None and path.exists()) or (src is not None and auto_build_enabled()):
         return None
     why = "automatic builds are off" if src is not None else "no reference_sources/ in the data directory"
     return (f"overclaim: using the curated reference only ({why}); for the full reference run "
