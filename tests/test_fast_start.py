@@ -122,7 +122,7 @@ def test_snapshot_key_follows_the_curated_files_and_the_compiled_file(tmp_path):
     files = curated_files()
     key = snapshot.snapshot_key(None, files)
     assert key == snapshot.snapshot_key(None, curated_files())
-    edited = [(n, t.replace("baclofen", "baclofen ", 1)) if i == 0 else (n, t) for i, (n, t) in enumerate(files)]
+    edited = [(n, t + "\n# edited\n") if i == 0 else (n, t) for i, (n, t) in enumerate(files)]
     assert snapshot.snapshot_key(None, edited) != key
     db = tmp_path / "reference.sqlite"
     db.write_bytes(b"x")
