@@ -203,7 +203,7 @@ class Verifier:
                                   "reference's evidence on people does not judge.")
         implicit = claim.condition is not None and claim.condition.via in ("context", "topic", "pronoun")
         if claim.type == ClaimType.EVIDENCE and v.label == VerdictLabel.CONTRADICTED \
-                and (f.speech_act in ("reported_finding", "quote") or f.conditions_in_sentence > 1 or implicit):
+                and (_A_STUDY.search(claim.sentence) or f.conditions_in_sentence > 1 or implicit):
             return not_flagged(v, "Not flagged: the article reports a study the reference may not hold yet.")
         if claim.type == ClaimType.USAGE:
             return not_flagged(v, _NOT_A_CLAIM["usage"])
@@ -669,6 +669,11 @@ class Verifier:
                        + " (not flagged: describes practice, not efficacy).", ev_refs)
 
 
+# A specific study the article reports (the reference may not hold it yet), not an appeal to
+# "studies" in general ("some studies have shown").
+_A_STUDY = re.compile(r"\b(a|the|this|that|their|our|his|her) (new |recent |latest |small |large |pilot |clinical )*"
+                      r"(study|trial|analysis|review)\b|\bresearchers (found|report\w*|say)|\bpublished in\b",
+                      re.IGNORECASE)
 _NOT_A_CLAIM = {"usage": "Not flagged: the sentence describes how something is used, not that it works.",
                 "caveat": "Not flagged: the sentence qualifies the evidence."}
 

@@ -124,11 +124,14 @@ def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:
     return bool(lex.pattern("strength", "hedged").search(seg) or lex.pattern("strength", "correlational").search(seg))
 
 
-def _speech_act(text: str, lex: Lexicon) -> str:
+def _speech_act(text: str, lex: Lexicon, span: tuple[int, int] | None = None) -> str:
+    """The sentence's speech act; a caveat counts only in the main predicate's own clause ("while X
+    can be an effective treatment, it is important to ..." asserts the treatment works)."""
     if text.lstrip()[:1] in "\"“'‘" and len(text.strip()) > 1:
         return "quote"  # a quoted sentence is the speaker's, whatever it says
+    scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
     for act in SPEECH_ORDER:
-        if lex.pattern("speech_act", act).search(text):
+        if lex.pattern("speech_act", act).search(scope if act == "caveat" else text):
             if act == "quote" and not (_QUOTED.search(text) or re.search(r"\b(said|says|according to|told)\b",
                                                                         text, re.IGNORECASE)):
                 continue
@@ -171,5 +174,5 @@ def _analyse(text: str, lex: Lexicon) -> SentenceReading:
     hype = tuple(m.group().lower() for m in lex.pattern("strength", "hype").finditer(text)
                  if not _negated(text, m.span(), lex))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
-                           speech_act=_speech_act(text, lex), designs=designs,
+                           speech_act=_speech_act(text, lex, span), designs=designs,
                            population=_population(text, lex, span), predicate=span, hype=hype)

@@ -100,6 +100,11 @@ def outcome_not_subgroup(c: Claim, conditions: list[Mention]) -> Claim:
     return replace(c, condition=others[0]) if others else c
 
 
+def _outcome_names() -> set:
+    """Generic outcomes of the claim rules ("pain", "sleep"): symptoms, not conditions of their own."""
+    return set(load_rules().outcomes)
+
+
 def drop_subgroup_claims(claims: list[Claim]) -> list[Claim]:
     """Drop a claim whose condition is the patient group when the same sentence has a claim about the
     same intervention and another condition ("studies of diabetics ... lower rates of cancer")."""
@@ -364,7 +369,8 @@ def _framed(c: Claim, ctx: _Context, r: SentenceReading) -> Claim:
     implicit = c.drug is not None and c.drug.via in ("pronoun", "topic", "context")
     frame = replace(make_frame(frame_kind(c.type, c.sentence, r), r, ctx.design, ctx.heading(c.start), name,
                                c.start in ctx.ledes),
-                    conditions_in_sentence=len({m.id for m in ctx.of(c.start, "condition")}),
+                    conditions_in_sentence=len({m.id for m in ctx.of(c.start, "condition")
+                                                if m.text.lower() not in _outcome_names()}),
                     subject=implicit or is_subject(c.sentence, c.start, c.drug, r))
     return replace(c, frame=frame, strength=capped_strength(c.strength, frame))
 

@@ -147,7 +147,7 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     if f.kind not in _EFFECT_KINDS:
         return None
     hype = f.hype and f.speech_act not in ("caveat", "usage") and f.evidence_basis != "meta_analysis" \
-        and not _LARGE_STUDY.search(claim.sentence)
+        and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?")
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
     if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs
