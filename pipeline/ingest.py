@@ -190,8 +190,9 @@ def read_html(html: str, *, id: str, source: str, max_chars: int = DEFAULT_MAX_C
     d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     text = d.get("text") or ""
     check_text(text, path=source, row=None, max_chars=max_chars)
+    meta = {k: d[k] for k in ("sitename", "author") if d.get(k)}
     return Article(id=id, text=text, title=d.get("title"), url=d.get("url"), date=d.get("date"),
-                   source=source, meta={"sitename": d.get("sitename")} if d.get("sitename") else {})
+                   source=source, meta=meta)
 
 
 def _row_article(row: dict, *, n: int, path: str, rel: str, opts: IngestOptions) -> Article:
@@ -223,9 +224,26 @@ def _row_article(row: dict, *, n: int, path: str, rel: str, opts: IngestOptions)
     title = pick(opts.title_field, opts.extra_title_fields)
     url = row.get(opts.url_field)
     date = pick(opts.date_field, opts.extra_date_fields)
+    meta: dict = {"row": n}
+    author = row_author(row)
+    if author:
+        meta["author"] = author
     return Article(id=aid, text=clean_text(text), title=clean_text(str(title)) if title else None,
                    url=clean_text(str(url)) if url else None, date=clean_text(str(date)) if date else None,
-                   source=path, meta={"row": n})
+                   source=path, meta=meta)
+
+
+def row_author(row: dict) -> str | None:
+    """The author(s) of a JSONL/CSV row (``author`` or ``authors``, a string or a list of names),
+    joined with "; ", for the ClaimReview export.
+
+    >>> row_author({"authors": ["Steven Reinberg", "HealthDay"]})
+    'Steven Reinberg; HealthDay'
+    """
+    v = row.get("author") or row.get("authors")
+    if isinstance(v, list):
+        v = "; ".join(str(x).strip() for x in v if isinstance(x, str) and x.strip())
+    return clean_text(v.strip()) if isinstance(v, str) and v.strip() else None
 
 
 def _jsonl_row(line: str, *, n: int, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:

@@ -78,3 +78,16 @@ def test_html_page_fixture_is_read_with_the_installed_cleaner():
     assert a.title.startswith("Baclofen for fibromyalgia") and a.url == "https://blog.example.org/baclofen-fibromyalgia"
     assert "has been shown to be effective for fibromyalgia" in a.text
     assert "Popular posts" not in a.text and "baclofen cures everything" not in a.text
+
+
+def test_authors_are_kept_for_the_claimreview_export(tmp_path):
+    """Issue 17 follow-up: itemReviewed.author needs the article's author from ingest."""
+    from pathlib import Path
+
+    (tmp_path / "a.jsonl").write_text('{"id": "p1", "text": "Baclofen helps spasticity.", "authors": ["Sam Rivera", "X"]}\n'
+                                      '{"id": "p2", "text": "Baclofen helps spasticity."}\n')
+    arts, errs = collect([tmp_path / "a.jsonl"])
+    assert not errs and arts[0].meta["author"] == "Sam Rivera; X" and "author" not in arts[1].meta
+    page = Path(__file__).parent / "fixtures" / "pages" / "baclofen_blog.html"
+    (html,), _ = collect([page])
+    assert html.meta.get("author") == "Sam Rivera"
