@@ -11,7 +11,7 @@ Commands (annotators and curators)::
     python -m pipeline.eval.realgold show DOC          # numbered sentences of one article, with offsets
     python -m pipeline.eval.realgold validate FILE     # check one annotator's file
     python -m pipeline.eval.realgold assemble          # annotator files -> dev.jsonl / test.jsonl (validated)
-    python -m pipeline.eval.realgold verify            # hashes of texts and the frozen test split
+    python -m pipeline.eval.realgold agreement         # second annotator vs the gold (annotations_agreement/)
 
 Example:
     >>> split_sentences("Aspirin helps. It may cause bleeding.\\n\\nSee a doctor")
@@ -291,6 +291,56 @@ def _cmd_validate(path: Path) -> int:
     return 1 if errors else 0
 
 
+def _unit_labels(ann: dict, n_units: int) -> tuple[list[int], list[int]]:
+    """Per annotation unit (sentence of :func:`split_sentences`): makes a claim, and should be seen."""
+    claim, see = [0] * n_units, [0] * n_units
+    for s in ann.get("sentences", []):
+        ids = s["sid"] if isinstance(s["sid"], list) else [s["sid"]]
+        for i in range(min(ids), max(ids) + 1):
+            if 0 <= i < n_units:
+                claim[i] = 1
+                see[i] = max(see[i], int(any(f.get("see") for f in s.get("frames", []))))
+    return claim, see
+
+
+def kappa(a: list[int], b: list[int]) -> float | None:
+    """Cohen's kappa of two binary labelings.
+
+    >>> kappa([1, 0, 1, 0], [1, 0, 0, 0])
+    0.5
+    """
+    n = len(a)
+    if n == 0:
+        return None
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return None if pe == 1 else round((po - pe) / (1 - pe), 3)
+
+
+def agreement(first: list[dict], second: list[dict]) -> dict:
+    """Sentence-level agreement of two annotators on the articles both annotated: Cohen's kappa for
+    "makes a claim" and "an editor should see it", and the counts of seen sentences."""
+    by_doc = {a["doc"]: a for a in first}
+    ca, cb, sa, sb, docs = [], [], [], [], 0
+    for b in second:
+        a = by_doc.get(b["doc"])
+        if a is None:
+            continue
+        n = len(split_sentences(load_text(b["doc"])))
+        (c1, s1), (c2, s2) = _unit_labels(a, n), _unit_labels(b, n)
+        ca += c1; cb += c2; sa += s1; sb += s2; docs += 1  # noqa: E702
+    return {"articles": docs, "sentences": len(ca), "claim_kappa": kappa(ca, cb), "see_kappa": kappa(sa, sb),
+            "see_first": sum(sa), "see_second": sum(sb), "see_both": sum(x and y for x, y in zip(sa, sb))}
+
+
+def _cmd_agreement() -> int:
+    first = [r for p in sorted((real_dir() / "annotations").glob("*.jsonl")) for r in read_jsonl(p)]
+    second = [r for p in sorted((real_dir() / "annotations_agreement").glob("*.jsonl")) for r in read_jsonl(p)]
+    print(json.dumps(agreement(first, second), indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     cmd = args[0] if args else "help"
@@ -305,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if cmd == "assemble":
         return _cmd_assemble()
+    if cmd == "agreement":
+        return _cmd_agreement()
     if cmd == "validate" and len(args) == 2:
         return _cmd_validate(Path(args[1]))
     print(__doc__)
