@@ -20,7 +20,8 @@ SPEECH_ORDER = ("caveat", "usage", "advice", "reported_finding", "quote")
 DESIGNS = ("meta_analysis", "rct", "observational", "animal", "in_vitro")
 _LITOTES = re.compile(r"\b(?:not|no)\s+(?:less|worse|inferior)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]")
-_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b|"
+                     r"\band (?:say|says|said|hope|hopes)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
