@@ -124,3 +124,11 @@ def test_issue14_check_refuses_a_text_over_the_limit_in_one_line():
     r = runner.invoke(app, ["check", text])
     assert r.exit_code == 2
     assert "over the limit of 2,000,000" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_eval_claims_split_must_be_dev_or_test():
+    """`overclaim eval claims --split` takes dev or test; anything else is a usage error (exit 2)."""
+    res = runner.invoke(app, ["eval", "claims", "--split", "train"])
+    assert res.exit_code == 2 and "--split" in res.output
+    res = runner.invoke(app, ["eval", "linking", "--split", "dev"])
+    assert res.exit_code == 2
