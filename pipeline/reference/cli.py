@@ -345,6 +345,7 @@ def gaps_cmd(
     paths: List[Path] = typer.Argument(None, help="Article files or folders (default: every article file under <data>/articles)."),
     out: Path = typer.Option(Path("corpora/reference/gaps.tsv"), "--out", help="Where to write the ranked list (TSV)."),
     top: int = typer.Option(25, "--top", help="Pairs to print."),
+    min_claims: int = typer.Option(2, "--min-claims", help="Write only pairs with at least this many unverifiable claims."),
 ) -> None:
     """Rank the intervention-condition pairs whose claims end unverifiable, by how often real
     articles make them: the curation to-do list. Stores reference ids, names and counts only.
@@ -356,17 +357,18 @@ def gaps_cmd(
       overclaim reference gaps posts/ --out /tmp/gaps.tsv --top 50
     """
     from .gaps import rank_gaps, write_gaps_tsv
-    if top < 0:
-        typer.echo("error: --top must be 0 or more", err=True)
+    if top < 0 or min_claims < 1:
+        typer.echo("error: --top must be 0 or more and --min-claims 1 or more", err=True)
         raise typer.Exit(2)
     try:
         rep = rank_gaps(paths or None, progress=lambda n: typer.echo(f"  {n} articles audited", err=True))
     except OverclaimError as e:
         _fail(e)
-    cmd = "overclaim reference gaps" + "".join(f" {p}" for p in (paths or [])) + f" --out {out}"
-    write_gaps_tsv(rep, out, command=cmd)
+    cmd = ("overclaim reference gaps" + "".join(f" {p}" for p in (paths or [])) + f" --out {out}"
+           + f" --min-claims {min_claims}")
+    write_gaps_tsv(rep, out, command=cmd, min_claims=min_claims)
     typer.echo(f"{rep.n_articles} articles, {rep.n_claims} claims, {rep.n_unverifiable} unverifiable; "
-               f"{len(rep.rows)} pairs written to {out}")
+               f"{sum(r['claims'] >= min_claims for r in rep.rows)} of {len(rep.rows)} pairs written to {out}")
     for r in rep.rows[:top]:
         typer.echo(f"{r['rank']:4d} {r['claims']:5d} claims {r['articles']:4d} articles  {r['intervention']} "
                    f"({r['intervention_type']}) -> {r['condition']}")

@@ -65,13 +65,9 @@ def _iter_articles(paths: Iterable[Path], errors: Counter):
             yield path, a
 
 
-def _collection(path: Path | None, root: Path | None) -> str:
-    if path is None:
-        return "given"
-    try:
-        return str(path.relative_to(root)) if root else path.name
-    except ValueError:
-        return path.name
+def _collection(path: Path | None) -> str:
+    """The article collection: the file's name without its extension ("content_HealthStory")."""
+    return "given" if path is None else path.stem
 
 
 def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, reference=None,
@@ -82,7 +78,7 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
         paths: article files or folders (default: every article file under ``<data>/articles``).
         articles: ready :class:`~pipeline.types.Article` objects instead of ``paths``.
         reference: the reference to judge with (default :func:`pipeline.reference.load_reference`).
-        root: folder the ``collections`` column is relative to.
+        root: the articles folder when ``paths`` is not given (default ``<data>/articles``).
         progress: called with the number of articles audited so far, every 100.
 
     Returns:
@@ -123,7 +119,7 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
                 continue
             claims[(did, cid)] += 1
             arts[(did, cid)].add((str(path), a.id))
-            colls[(did, cid)].add(_collection(path, root))
+            colls[(did, cid)].add(_collection(path))
         if progress and rep.n_articles % 100 == 0:
             progress(rep.n_articles)
     rep.n_input_errors = errors["input"]
@@ -137,8 +133,9 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
     return rep
 
 
-def write_gaps_tsv(rep: GapReport, path: str | Path, *, command: str) -> Path:
-    """Write the ranking as TSV (atomically), headed by comment lines naming the command and totals."""
+def write_gaps_tsv(rep: GapReport, path: str | Path, *, command: str, min_claims: int = 1) -> Path:
+    """Write the ranking as TSV (atomically), headed by comment lines naming the command and totals;
+    only pairs with at least ``min_claims`` unverifiable claims."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -147,9 +144,10 @@ def write_gaps_tsv(rep: GapReport, path: str | Path, *, command: str) -> Path:
                  f"# Made by: {command}\n"
                  f"# {rep.n_articles} articles, {rep.n_claims} claims, {rep.n_unverifiable} unverifiable "
                  f"({rep.n_unverifiable_unpaired} without a linked intervention and condition, not listed); "
-                 f"{rep.n_input_errors} unreadable rows skipped. Ids, reference names and counts only.\n")
+                 f"{rep.n_input_errors} unreadable rows skipped. {len(rep.rows)} pairs; listed: those with at "
+                 f"least {min_claims} claim(s). Ids, reference names and counts only.\n")
         w = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
         w.writeheader()
-        w.writerows(rep.rows)
+        w.writerows(r for r in rep.rows if r["claims"] >= min_claims)
     os.replace(tmp, path)
     return path
