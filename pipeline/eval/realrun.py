@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..audit import Auditor
 from ..types import Article
 from . import realgold, realscore
 
@@ -44,8 +45,6 @@ def evaluate_split(split: str, auditor=None, base: str | None = None) -> dict[st
         :func:`pipeline.eval.realscore.score` plus ``task``, ``split`` and gold counts.
     """
     if auditor is None:
-        from ..audit import Auditor  # the auditor sits above the evaluation; only built on demand
-
         auditor = Auditor()
     pairs = realgold.load_split(split, base)
     preds = predict(pairs, auditor)
