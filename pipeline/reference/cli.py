@@ -412,7 +412,8 @@ def lookup_cmd(
                 typer.echo(f"  {k}: {', '.join(m[k][:25])}{extra}")
         if m.get("xrefs"):
             typer.echo("  xrefs: " + ", ".join(f"{k}={v}" for k, v in m["xrefs"].items()))
-        for section in ("approvals", "evidence", "labels", "indications", "fda_products", "trials"):
+        for section in ("approvals", "evidence", "labels", "indications", "fda_products", "trials",
+                        "herbal_assessments", "adverse_event_signals"):
             rows = m.get(section) or []
             if rows:
                 typer.echo(f"  {section} ({len(rows)}):")
@@ -420,6 +421,23 @@ def lookup_cmd(
                     typer.echo("    - " + r)
                 if len(rows) > 15:
                     typer.echo(f"    ... {len(rows) - 15} more (--json for all)")
+
+
+def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
+    """EMA herbal assessments and DDSAE adverse-event signals of an entry (compiled files of
+    schema 2 and later; older ones have neither table)."""
+    import sqlite3
+
+    from .compiled import query
+    try:
+        herbal = query(path, "SELECT * FROM herbal_assessments WHERE drug_id = ?", (drug_id,))
+        signals = query(path, "SELECT * FROM ae_signals WHERE drug_id = ? ORDER BY count DESC", (drug_id,))
+    except sqlite3.OperationalError:
+        return {}
+    return {"herbal_assessments": [f"{r['latin_name']} ({r['common_name']}): {r['outcome'] or 'no outcome yet'}; "
+                                   f"{r['therapeutic_area'] or 'no therapeutic area'}; status {r['status']} "
+                                   f"[{r['source']}: {r['url']}]" for r in herbal],
+            "adverse_event_signals": [f"{r['wording']} [{r['source']}]" for r in signals]}
 
 
 def lookup(ref, name: str) -> dict:
@@ -463,10 +481,12 @@ def lookup(ref, name: str) -> dict:
                                      f"{r['approval_date'] or '?'}, {r['marketing_status']} [{r['source']} {r['source_version']}]"
                                      for r in query(ref.compiled_path,
                                                     "SELECT * FROM fda_products WHERE drug_id = ? ORDER BY approval_date", (id_,))]
-                m["trials"] = [f"{r['nct_id']} {r['phases'] or ''} {r['status']}: {r['title']} [{r['source']}]"
+                m["trials"] = [f"{r['nct_id']} {r['phases'] or ''} {r['status']}: "
+                               f"{r['title'] or r.get('why_stopped') or ''} [{r['source']}]"
                                for r in query(ref.compiled_path,
                                               "SELECT DISTINCT t.* FROM trials t JOIN trial_interventions i ON "
                                               "i.nct_id = t.nct_id WHERE i.drug_id = ?", (id_,))]
+                m.update(_intervention_tables(ref.compiled_path, id_))
         else:
             m["parents"] = [f"{p} {ref.conditions[p].name if p in ref.conditions else ''}" for p in obj.parents]
             m["approvals"] = [f"{ref.drugs[a.drug].name if a.drug in ref.drugs else a.drug}: {a.regulator} {a.status} "
