@@ -170,3 +170,10 @@ def test_new_sources_are_compiled(built, db, ref):
     assert st["non_drug_interventions"] >= 1500
     assert set(st["interventions_by_type"]) >= {"herb", "supplement", "vitamin_mineral", "diet", "complementary",
                                                 "device", "procedure", "behaviour", "food"}
+
+
+def test_products_map_to_their_active_ingredients(ref):
+    from pipeline.reference.interventions import ingredients_of
+    turmeric = ref.drug_by_name("turmeric")
+    assert ref.drug_by_name("curcumin").id in ingredients_of(ref, turmeric.id)
+    assert ref.drugs[turmeric.id].kind in ("herb", "supplement")

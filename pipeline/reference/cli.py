@@ -410,7 +410,9 @@ def lookup_cmd(
     for m in info["matches"]:
         typer.echo(f"\n{m['kind']} {m['id']}  {m['name']}  (origin {m['origin']}; matched as {m['matched_as']}"
                    f"{', AMBIGUOUS' if m['ambiguous'] else ''})")
-        for k in ("brands", "synonyms", "abbreviations"):
+        if m.get("intervention_type"):
+            typer.echo(f"  intervention type: {m['intervention_type']}")
+        for k in ("ingredients", "brands", "synonyms", "abbreviations"):
             if m.get(k):
                 extra = f" ... (+{len(m[k]) - 25})" if len(m[k]) > 25 else ""
                 typer.echo(f"  {k}: {', '.join(m[k][:25])}{extra}")
@@ -447,6 +449,7 @@ def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
 def lookup(ref, name: str) -> dict:
     """Everything known about a name: matching concepts with their facts, each with its source."""
     from .compiled import query
+    from .interventions import ingredients_of
     entries = ref.lookup_name(name)
     ids = [(e.kind, e.id, e.name_type, e.ambiguous) for e in entries]
     if not ids and (name in ref.drugs or name in ref.conditions):
@@ -465,6 +468,8 @@ def lookup(ref, name: str) -> dict:
              "xrefs": obj.xrefs}
         if kind == "drug":
             m["brands"] = obj.brands
+            m["intervention_type"] = obj.kind if obj.kind not in ("drug", "class", "form") else None
+            m["ingredients"] = [ref.drugs[i].name for i in ingredients_of(ref, id_)]
             m["approvals"] = [f"{a.regulator} {a.status}: {ref.conditions[a.condition].name if a.condition in ref.conditions else a.condition}"
                               f"{' (' + a.route + ')' if a.route else ''}{' ' + str(a.year) if a.year else ''} "
                               f"[{a.origin}: {a.source.short()}; checked {a.date_checked}]"

@@ -152,3 +152,22 @@ def intervention_type(ref, drug_id: str | None) -> str | None:
     """
     d = ref.drugs.get(drug_id) if drug_id else None
     return d.kind if d is not None and is_intervention(d.kind) else None
+
+
+def ingredients_of(ref, drug_id: str) -> list[str]:
+    """Ids of the active ingredients of a product or preparation (``Drug.ingredients``, given as
+    names or ids), those the reference knows; e.g. turmeric -> curcumin.
+
+    Example:
+        >>> from pipeline.reference import load_reference
+        >>> ref = load_reference(compiled=None)
+        >>> ingredients_of(ref, ref.drug_by_name("baclofen").id)
+        []
+    """
+    d = ref.drugs.get(drug_id)
+    out: list[str] = []
+    for x in (d.ingredients if d is not None else []):
+        hit = x if x in ref.drugs else getattr(ref.drug_by_name(x), "id", None)
+        if hit and hit != drug_id and hit not in out:
+            out.append(hit)
+    return out

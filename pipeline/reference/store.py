@@ -83,7 +83,7 @@ class Reference:
         """Add a drug; an id seen before is merged (names unioned, later scalar fields win)."""
         old = self.drugs.get(d.id)
         if old is not None:
-            for attr in ("synonyms", "brands", "abbreviations", "classes"):
+            for attr in ("synonyms", "brands", "abbreviations", "classes", "ingredients"):
                 merged = list(getattr(old, attr))
                 merged += [x for x in getattr(d, attr) if x not in merged]
                 setattr(d, attr, merged)
