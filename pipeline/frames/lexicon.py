@@ -25,6 +25,10 @@ SCHEMA = {
 }
 
 
+# libyaml's C loader when PyYAML was built with it (safe, and several times faster), else the pure one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class LexiconError(ValueError):
     """The lexicon file does not follow :data:`SCHEMA`."""
 
@@ -175,7 +179,7 @@ def load_lexicon(prefilter: bool = True) -> Lexicon:
             gives the plain lexicon (every list searched, plain alternations), kept as the test oracle.
     """
     text = resources.files("pipeline.resources").joinpath("frames.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_LOADER)
     validate(data)
     patterns = {(s, k): compile_terms(data[s][k], trie=prefilter) for s, keys in SCHEMA.items() for k in keys}
     terms = {(s, k): tuple(t.lower() for t in data[s][k]) for s, keys in SCHEMA.items() for k in keys}

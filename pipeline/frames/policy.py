@@ -22,7 +22,7 @@ import yaml
 
 from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabel
 from .analyse import analyse
-from .lexicon import load_lexicon
+from .lexicon import _LOADER, load_lexicon
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
         "lab_designs", "article_voice", "lab_voice", "reason_by_type")
@@ -60,7 +60,8 @@ def _check(data: dict) -> None:
 @lru_cache(maxsize=1)
 def load_policy() -> Policy:
     """Read and validate the policy table (once per process)."""
-    data = yaml.safe_load(resources.files("pipeline.resources").joinpath("verdict_policy.yaml").read_text("utf-8"))
+    data = yaml.load(resources.files("pipeline.resources").joinpath("verdict_policy.yaml").read_text("utf-8"),
+                     Loader=_LOADER)
     _check(data)
     body = "|".join(re.escape(t) for t in sorted(data["curable_conditions"], key=len, reverse=True))
     return Policy(curable=re.compile(rf"\b(?:{body})\b", re.IGNORECASE),
@@ -219,7 +220,8 @@ def _rule(raw: dict, k: int) -> CategoryRule:
 @lru_cache(maxsize=1)
 def load_category_rules() -> tuple[CategoryRule, ...]:
     """Read and validate ``category_rules.yaml`` (once per process)."""
-    data = yaml.safe_load(resources.files("pipeline.resources").joinpath("category_rules.yaml").read_text("utf-8"))
+    data = yaml.load(resources.files("pipeline.resources").joinpath("category_rules.yaml").read_text("utf-8"),
+                     Loader=_LOADER)
     if not isinstance(data, dict) or data.get("version") != 1 or set(data) != {"version", "rules"}:
         raise ValueError("category_rules.yaml: expected {version: 1, rules: [...]}")
     return tuple(_rule(r, k) for k, r in enumerate(data["rules"]))
