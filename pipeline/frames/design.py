@@ -26,8 +26,9 @@ def design_counts(sentences: Iterable[str], lex: Lexicon | None = None) -> Count
     lex = lex or load_lexicon()
     counts: Counter = Counter()
     for s in sentences:
-        scoped = lex.scoped(s)
-        counts.update(d for d in DESIGNS if scoped.pattern("evidence_basis", d).search(s))
+        cand = lex.candidates(s)  # the prefilter: lists with no literal in the sentence cannot match
+        counts.update(d for d in DESIGNS if (cand is None or ("evidence_basis", d) in cand)
+                      and lex.pattern("evidence_basis", d).search(s))
     return counts
 
 
