@@ -29,6 +29,7 @@ from dataclasses import replace
 from .frames.policy import (article_evidence_verdict, category_verdict, cure_overstated, load_policy,
                             not_flagged)
 from .reference import Reference, load_reference
+from .reference.interventions import is_dietary_supplement
 from .types import (CheckedClaim, Claim, ClaimType, EvidenceRef, Finding, Severity, Strength, Verdict,
                     VerdictLabel)
 
@@ -184,7 +185,10 @@ class Verifier:
     def _kinds(self, claim: Claim) -> set[str]:
         """The reference kinds of the claim's intervention (e.g. ``{"supplement"}``)."""
         d = self.ref.drugs.get(claim.drug.id) if claim.drug is not None and claim.drug.id else None
-        return {d.kind} if d is not None and getattr(d, "kind", None) else set()
+        kind = getattr(d, "kind", None) if d is not None else None
+        if not kind:
+            return set()
+        return {kind, "supplement"} if is_dietary_supplement(kind) else {kind}  # herbs, vitamins: DSHEA too
 
     def _frame_policy(self, claim: Claim, v: Verdict) -> Verdict:
         """Apply the frame to a reference verdict: "cures" needs more than an approval; hedged

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 import os
 import sys
 import time
@@ -51,6 +52,12 @@ def sources_dir() -> Path | None:
     return p if p is not None and p.is_dir() else None
 
 
+# Resource files the build reads (a change to any of them makes an automatic build stale).
+BUILD_RESOURCES = ("reference_sources.yaml", "reference_filters.yaml", "reference_lay_terms.yaml",
+                   "repodb_stop_reasons.yaml", "nci_cam_statements.yaml", "ema_herbal_areas.yaml",
+                   "intervention_types.yaml")
+
+
 def inputs_key(sources: Path) -> str:
     """A hash of what a build reads: each source file (relative path, size, modification time)
     and the build code (``build.py``, the importers, the resources they read)."""
@@ -63,8 +70,9 @@ def inputs_key(sources: Path) -> str:
             h.update(f"{p.relative_to(sources)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     here = Path(__file__).resolve().parent
     code = [here / "build.py", *sorted((here / "importers").glob("*.py"))]
-    code += [here.parent / "resources" / n for n in ("reference_sources.yaml", "reference_filters.yaml",
-                                                      "reference_lay_terms.yaml")]
+    code += [here / "interventions.py"]
+    code += [here.parent / "resources" / n for n in BUILD_RESOURCES]
+    code += sorted(Path(str(resources.files("pipeline.corpora").joinpath("reference"))).glob("*.yaml"))
     for p in code:
         if p.is_file():
             h.update(p.name.encode() + b"\0" + p.read_bytes())
