@@ -742,7 +742,7 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
     if task == "linking":
         return evaluate_linking(**kwargs)
     if task == "scorecard":
-        from .scorecard import evaluate as evaluate_scorecard
+        from .eval.scorecard_eval import evaluate as evaluate_scorecard
 
         res = evaluate_scorecard(auditor=kwargs.get("auditor"))
         res["task"] = "scorecard"

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from pipeline.scorecard import (CRITERIA, RATINGS, evaluate, format_evaluation, load_gold, load_rules,
-                                score_article, split_sentences)
+from pipeline.eval.scorecard_eval import evaluate, format_evaluation, load_gold
+from pipeline.scorecard import CRITERIA, RATINGS, load_rules, score_article, split_sentences
 
 
 def rating(text, crit, **kw):
@@ -135,7 +135,7 @@ def test_agreement_with_gold():
 
 
 def test_command_line_json():
-    out = subprocess.run([sys.executable, "-m", "pipeline.scorecard", "--json"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "pipeline.eval.scorecard_eval", "--json"], capture_output=True, text=True,
                          check=True).stdout
     r = json.loads(out)
     assert set(r["per_criterion"]) == set(CRITERIA)

@@ -34,6 +34,7 @@ from sklearn.svm import LinearSVC
 from pipeline.ml import data as D
 from pipeline.ml import training as T
 from pipeline.ml.features import build_features
+from pipeline.ml.protocol import bootstrap_ci
 
 warnings.filterwarnings("ignore")
 SEED = 0
@@ -103,7 +104,7 @@ def inner_best_C(table, texts, y, groups):
 def summarise(out, name, exp, y, proba, classes, splits, extra=None):
     pred = classes[proba.argmax(1)]
     f1 = f1_score(y, pred, average="macro")
-    lo, hi = T.bootstrap_ci(y, pred)
+    lo, hi = bootstrap_ci(y, pred)
     ff = [f1_score(y[te], pred[te], average="macro") for _, te in splits]
     r = {"dataset": name, "exp": exp, "macro_f1": round(f1, 4), "ci95": [round(lo, 3), round(hi, 3)],
          "fold_sd": round(float(np.std(ff)), 3), "folds": [round(x, 3) for x in ff]}

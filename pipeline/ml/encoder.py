@@ -399,7 +399,7 @@ def write_cv(name: str, out_dir: str | Path, stored: dict, *, command: str, note
         name: encoder model name.
         out_dir: the models folder.
         stored: protocol key -> (probabilities (n, k), SHA-256 of the scored sentences in order,
-            see :func:`pipeline.ml.encoder_train.texts_sha256`).
+            see :func:`pipeline.ml.protocol.texts_sha256`).
         command: the command that produced them.
         note: provenance words kept with each entry.
 
@@ -438,9 +438,8 @@ def cv_rows(name: str, data_dir=None, model_dir=None) -> list[dict]:
     """
     from sklearn.metrics import f1_score
 
-    from .encoder_train import fold_splits, pairs_split, protocols, texts_sha256
     from .model import default_model_dir
-    from .training import _row
+    from .protocol import _row, fold_splits, pairs_split, protocols, texts_sha256
 
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))
     npz, js = base / f"{name}.cv.npz", base / f"{name}.cv.json"
@@ -505,7 +504,7 @@ def out_of_domain_rows(data_dir=None, limit: int | None = None, model_dir=None) 
     same rows the scikit-learn ``advice`` model reports. Computed now (about 20 ms a sentence);
     ``limit`` takes a stratified sample per part. Returns [] when the model is not installed.
     """
-    from .training import advice_out_of_domain_rows
+    from .protocol import advice_out_of_domain_rows
 
     if not available("advice-encoder", model_dir):
         return []
@@ -589,8 +588,8 @@ def calibration(name: str, data_dir=None, model_dir=None) -> dict | None:
     Raises:
         ModelError: the stored predictions were made on other sentences than the data holds.
     """
-    from .encoder_train import fold_splits, protocols, texts_sha256
     from .model import default_model_dir
+    from .protocol import fold_splits, protocols, texts_sha256
 
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))
     npz, js = base / f"{name}.cv.npz", base / f"{name}.cv.json"

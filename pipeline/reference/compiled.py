@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ReferenceDataError
 from .model import Approval, Condition, Drug, Evidence, LabelFacts, Source
-from .store import NameEntry
+from .model import NameEntry
 
 _KIND = {"labeledin": "database", "ema_epar": "regulator", "openfda_label": "label", "drugsatfda": "regulator",
          "drugcentral": "database", "pharmacotherapydb": "database", "ctgov": "trial_registry",

@@ -4,6 +4,8 @@ The schema is documented in ``corpora/reference/README.md``.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,6 +13,36 @@ DIRECTIONS = ("benefit", "no_benefit", "harm", "mixed", "insufficient", "no_tria
 GRADES = ("high", "moderate", "low", "very_low", "none")
 APPROVAL_STATUSES = ("approved", "not_approved", "withdrawn", "discontinued")
 CITATION_STATUSES = ("verified", "unverified")
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, strip accents and fold punctuation/whitespace for name lookup.
+
+    >>> normalise_name("  Non-Steroidal  anti-inflammatory ")
+    'non-steroidal anti-inflammatory'
+    """
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = t.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return _WS.sub(" ", t.strip().lower())
+
+
+@dataclass(slots=True)
+class NameEntry:
+    """One surface form of a drug or condition in the vocabulary."""
+
+    kind: str  # drug | condition
+    id: str
+    name_type: str  # name | synonym | brand | abbreviation
+    case_sensitive: bool = False  # abbreviations must match case ("MS", not "ms")
+    # Stands for several things in health writing (MS, AD, RA) or maps to several concepts:
+    # link only with supporting context.
+    ambiguous: bool = False
+    # Where the surface form comes from: "curated", "overlay:<file>" or a compiled source name.
+    source: str = "curated"
+
 
 
 @dataclass

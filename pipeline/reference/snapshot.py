@@ -38,7 +38,8 @@ from typing import Iterable
 
 from ..packed import LazyDict, PackedTable, prune_folders, write_packed
 from .model import Approval, Condition, Drug, Evidence, LabelFacts, Source
-from .store import NameEntry, Reference
+from .model import NameEntry
+from .store import Reference
 
 FORMAT = 1
 PREFIX = "refsnap-"

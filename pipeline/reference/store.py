@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib.resources as resources
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,37 +12,7 @@ import yaml
 
 from ..errors import ReferenceDataError
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
-                    Drug, Evidence, LabelFacts, Source)
-
-_WS = re.compile(r"\s+")
-
-
-def normalise_name(text: str) -> str:
-    """Lower-case, strip accents and fold punctuation/whitespace for name lookup.
-
-    >>> normalise_name("  Non-Steroidal  anti-inflammatory ")
-    'non-steroidal anti-inflammatory'
-    """
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = t.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
-    return _WS.sub(" ", t.strip().lower())
-
-
-@dataclass(slots=True)
-class NameEntry:
-    """One surface form of a drug or condition in the vocabulary."""
-
-    kind: str  # drug | condition
-    id: str
-    name_type: str  # name | synonym | brand | abbreviation
-    case_sensitive: bool = False  # abbreviations must match case ("MS", not "ms")
-    # Stands for several things in health writing (MS, AD, RA) or maps to several concepts:
-    # link only with supporting context.
-    ambiguous: bool = False
-    # Where the surface form comes from: "curated", "overlay:<file>" or a compiled source name.
-    source: str = "curated"
-
+                    Drug, Evidence, LabelFacts, NameEntry, Source, normalise_name)
 
 def _precedence(source: str) -> int:
     """Lower wins: editor overlays, then curated files, then compiled open sources."""

@@ -243,7 +243,7 @@ def check_references(docs: Iterable[tuple[str, Any]], ref, context: Iterable[tup
 
 
 def _defined(docs: list[tuple[str, dict]], table: str) -> set[str]:
-    from .store import normalise_name
+    from .model import normalise_name
 
     out: set[str] = set()
     for _, doc in docs:
@@ -256,7 +256,7 @@ def _defined(docs: list[tuple[str, dict]], table: str) -> set[str]:
 
 
 def _unknown_names(path: str, table: str, i: int, raw: dict, ref, own: dict, keys: set) -> list[str]:
-    from .store import normalise_name
+    from .model import normalise_name
 
     at, errors = where(path, table, i, raw), []
     for kind, table_name in (("drug", "drugs"), ("condition", "conditions")):

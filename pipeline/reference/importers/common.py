@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import yaml
 
 from ...errors import ReferenceDataError
-from ..store import normalise_name
+from ..model import normalise_name
 
 csv.field_size_limit(sys.maxsize)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ...errors import ReferenceDataError
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import initials, load_lay_terms, looks_like_abbreviation, need, read_tsv, slug
 from .state import CompileState
 

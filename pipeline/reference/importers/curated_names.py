@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..store import curated_files, normalise_name
+from ..model import normalise_name
+from ..store import curated_files
 
 
 @dataclass

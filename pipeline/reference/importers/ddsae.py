@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..interventions import classify_substance
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import need, slug
 from .state import CompileState
 

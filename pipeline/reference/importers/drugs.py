@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import need, read_tsv
 from .state import CompileState
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from ...errors import ReferenceDataError
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import need, slug
 from .curated_names import CuratedNames
 from .state import CompileState

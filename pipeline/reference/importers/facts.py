@@ -17,7 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ...errors import ReferenceDataError
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import need, read_tsv
 from .drugs import ingredient_to_drug
 from .state import CompileState

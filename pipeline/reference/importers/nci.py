@@ -29,7 +29,7 @@ import yaml
 
 from ...errors import ReferenceDataError
 from ..model import DIRECTIONS, GRADES
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import need, slug
 from .curated_names import CuratedNames
 from .state import CompileState

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ...errors import InputError
-from ..store import normalise_name
+from ..model import normalise_name
 
 _PREG_FIELDS = ("pregnancy", "teratogenic_effects", "pregnancy_or_breast_feeding", "use_in_specific_populations")
 _HEADING = re.compile(r"^\s*(\d+(\.\d+)*\s+)?[A-Z][A-Z &/,\-]{3,}\s+")

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store import normalise_name
+from ..model import normalise_name
 from .common import NameFilter
 
 _NAME_RANK = {"name": 0, "brand": 1, "abbreviation": 2, "synonym": 3}
