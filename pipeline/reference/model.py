@@ -177,3 +177,13 @@ class LabelFacts:
         d = asdict(self)
         d["source"] = self.source.to_dict()
         return d
+
+
+# The fields every entry of a reference table must have (read by the loader and the validator).
+REQUIRED_FIELDS = {
+    "drugs": ("id", "name"),
+    "conditions": ("id", "name"),
+    "approvals": ("drug", "condition", "regulator", "status", "source", "date_checked"),
+    "evidence": ("drug", "condition", "direction", "grade", "source", "date_checked"),
+    "labels": ("drug", "source", "date_checked"),
+}

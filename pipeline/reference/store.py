@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import ReferenceDataError
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
-                    Drug, Evidence, LabelFacts, NameEntry, Source, normalise_name)
+                    REQUIRED_FIELDS, Drug, Evidence, LabelFacts, NameEntry, Source, normalise_name)
 
 def _precedence(source: str) -> int:
     """Lower wins: editor overlays, then curated files, then compiled open sources."""
@@ -273,13 +273,7 @@ class Reference:
 # ---------------------------------------------------------------------------------------------
 # YAML loading
 
-_REQUIRED = {
-    "drugs": ("id", "name"),
-    "conditions": ("id", "name"),
-    "approvals": ("drug", "condition", "regulator", "status", "source", "date_checked"),
-    "evidence": ("drug", "condition", "direction", "grade", "source", "date_checked"),
-    "labels": ("drug", "source", "date_checked"),
-}
+_REQUIRED = REQUIRED_FIELDS
 
 
 def _err(path: str, i: int | None, msg: str) -> ReferenceDataError:

@@ -24,19 +24,13 @@ import re
 from dataclasses import MISSING, fields
 from typing import Any, Iterable
 
-from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition, Drug,
+from .model import (REQUIRED_FIELDS, APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition, Drug,
                     Evidence, LabelFacts, Source)
 
 ENTRY_CLASSES = {"drugs": Drug, "conditions": Condition, "approvals": Approval, "evidence": Evidence,
                  "labels": LabelFacts}
 TABLES = ("sources", *ENTRY_CLASSES)
-REQUIRED = {
-    "drugs": ("id", "name"),
-    "conditions": ("id", "name"),
-    "approvals": ("drug", "condition", "regulator", "status", "source", "date_checked"),
-    "evidence": ("drug", "condition", "direction", "grade", "source", "date_checked"),
-    "labels": ("drug", "source", "date_checked"),
-}
+REQUIRED = REQUIRED_FIELDS
 CHOICES = {"status": APPROVAL_STATUSES, "direction": DIRECTIONS, "grade": GRADES}
 ID_FORMS = {"drugs": re.compile(r"^(rxcui:\d+|oc:[a-z0-9][a-z0-9-]*)$"),
             "conditions": re.compile(r"^(doid:\d+|mesh:[CD]\d+|meshterm:[a-z0-9-]+|oc:[a-z0-9][a-z0-9-]*)$")}
