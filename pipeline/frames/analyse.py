@@ -18,6 +18,9 @@ from .lexicon import Lexicon, load_lexicon
 
 SPEECH_ORDER = ("caveat", "usage", "advice", "reported_finding", "quote")
 DESIGNS = ("meta_analysis", "rct", "observational", "animal", "in_vitro")
+# "No side effects", "take as much as you like": absolute safety wording (frames and policy read it).
+SAFETY_ABSOLUTE = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
+                             r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _LITOTES = re.compile(r"\b(?:not|no)\s+(?:less|worse|inferior)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]")
 _CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b|"

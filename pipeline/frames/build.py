@@ -18,7 +18,7 @@ from typing import Iterable
 
 from ..claims import load_rules
 from ..types import Claim, ClaimType, Frame, Mention, Strength
-from .analyse import SentenceReading, analyse
+from .analyse import SAFETY_ABSOLUTE, SentenceReading, analyse
 from .design import article_design
 from .lexicon import Lexicon, load_lexicon
 
@@ -34,8 +34,6 @@ _PROTECTIVE = re.compile(r"\b(reduc\w*|lower\w*|cut\w*|prevent\w*|protect\w*|war
 _COMPARE = re.compile(r"\b(than|compared (with|to)|versus|vs\.?)\b", re.IGNORECASE)
 _OUTCOME = re.compile(r"\b(risk|chance|odds|rate|rates|death|deaths|mortality|survival|symptoms?|pain|disease|"
                       r"cancer|weight|blood pressure|cholesterol|memory|heart|brain|health|levels?)\b", re.IGNORECASE)
-_SAFETY_ABSOLUTE = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
-                              r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _ADVERBS = {"also", "still", "now", "really", "actually", "even", "just", "further", "significantly", "greatly",
             "dramatically", "substantially", "markedly", "often", "usually", "typically", "clearly"}
@@ -193,7 +191,7 @@ def _fragment(words: list[str]) -> bool:
 def _candidate(text: str, reading: SentenceReading, has_condition: bool) -> bool:
     """A sentence without a linked claim that states a health effect (at any strength: hedged and
     correlational frames are recorded, and only direct ones can be flagged)."""
-    if (_SAFETY_ABSOLUTE.search(text) and reading.polarity == "positive") or reading.hype:
+    if (SAFETY_ABSOLUTE.search(text) and reading.polarity == "positive") or reading.hype:
         return True
     return (reading.causal and reading.predicate is not None
             and (has_condition or bool(_OUTCOME.search(text[reading.predicate[1]:]))))
@@ -235,8 +233,8 @@ def claim_type_of(text: str, reading: SentenceReading) -> ClaimType:
 
 
 def _frame_claim(ctx: _Context, start: int, text: str, reading: SentenceReading, drug: Mention) -> Claim:
-    ctype = ClaimType.SAFETY if _SAFETY_ABSOLUTE.search(text) else claim_type_of(text, reading)
-    kind = "safety" if _SAFETY_ABSOLUTE.search(text) else frame_kind(ctype, text, reading)
+    ctype = ClaimType.SAFETY if SAFETY_ABSOLUTE.search(text) else claim_type_of(text, reading)
+    kind = "safety" if SAFETY_ABSOLUTE.search(text) else frame_kind(ctype, text, reading)
     conds = [m for m in ctx.of(start, "condition") if not is_subgroup(text, m, start)]
     name = drug.name or drug.text.lower()
     cid = hashlib.sha1(f"{ctx.article_id}|{start}|frame|{name}".encode()).hexdigest()[:16]
@@ -311,7 +309,7 @@ _EFFECT_LISTS = frozenset({("strength", "causal"), ("strength", "absolute"), ("s
 def _may_state_an_effect(text: str, lex: Lexicon) -> bool:
     """Cheap test (the lexicon's prefilter) that a sentence can be a frame candidate at all."""
     cand = lex.candidates(text)
-    return cand is None or bool(cand & _EFFECT_LISTS) or bool(_SAFETY_ABSOLUTE.search(text))
+    return cand is None or bool(cand & _EFFECT_LISTS) or bool(SAFETY_ABSOLUTE.search(text))
 
 
 def sentence_frames(ctx: _Context, start: int, text: str, claimed: set) -> list[Claim]:

@@ -21,7 +21,7 @@ from importlib import resources
 import yaml
 
 from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabel
-from .analyse import analyse
+from .analyse import SAFETY_ABSOLUTE, analyse
 from .lexicon import _LOADER, load_lexicon
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
@@ -29,8 +29,6 @@ KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational
 _CAUSAL_TO_LINK = re.compile(r"\b(reduces|reduced|lowers|lowered|cuts|cut|prevents|prevented|protects|protected|"
                              r"boosts|boosted|increases|increased|causes|caused|raises|raised|improves|improved)\b",
                              re.IGNORECASE)
-_ABSOLUTE_SAFETY = re.compile(r"\b(no side effects|without side effects|completely safe|totally safe|perfectly safe|"
-                              r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _HYPE = re.compile(r"\b(cure[sd]?|breakthrough|miracle|game[- ]changer|revolutionary)\b", re.IGNORECASE)
 _EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice", "evidence")
 
@@ -143,7 +141,7 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     lab = f.evidence_basis in pol.lab_designs and f.population == "unspecified"
     if f.speech_act not in pol.article_voice and not (lab and f.speech_act in pol.lab_voice):
         return None
-    if _ABSOLUTE_SAFETY.search(claim.sentence):
+    if SAFETY_ABSOLUTE.search(claim.sentence):
         return _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
