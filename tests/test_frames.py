@@ -64,6 +64,27 @@ def test_article_design_needs_more_than_one_stray_cue():
                            "Earlier work in mice had suggested the effect."]) == "rct"
 
 
+@pytest.mark.parametrize("sentence,intervention", [
+    ("A common garden weed increases the risk of liver damage, research has shown.", "common garden weed"),
+    ("Eating a Mediterranean diet can slow down cognitive decline.", "mediterranean diet"),
+    ("The Nordic diet can improve your heart health, a study shows.", "nordic diet"),
+    ("Researchers say that people who eat dried apricots as part of their diet can reduce their risk of cancer.",
+     "dried apricots"),
+    ("The researchers started with a pool of 841 men treated with radiation for prostate cancer.", None),
+    ("Doctor Challenges Cause Of Migraine And Treatment", None),
+])
+def test_intervention_read_from_the_subject(sentence, intervention):
+    from pipeline.frames.build import guess_intervention
+    r = analyse(sentence)
+    assert (guess_intervention(sentence, r.predicate[0]) if r.predicate else None) == intervention
+
+
+def test_risk_figures_of_a_group_are_correlational_and_cell_results_are_cell_level():
+    assert analyse("They had a 71 percent reduced risk of death compared to those who took other drugs.").strength \
+        == "correlational"
+    assert analyse("The device uses minute amounts of a metal to trigger reactions in cells.").population == "cell"
+
+
 # -- verdicts: the failure patterns of issue 15 ------------------------------------------------
 
 def test_no_cure_is_not_contradicted_by_an_approval():

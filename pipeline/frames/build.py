@@ -47,6 +47,7 @@ _AUXILIARIES = {"is", "are", "was", "were", "has", "have", "had", "will", "can",
                 "said", "says", "showed", "found", "indicating", "suffering"}
 # A phrase with one of these inside is a clause, not a name ("defenses by triggering responses").
 _INNER_STOP = {"by", "through", "via", "whose", "whom", "because", "despite"}
+_TITLES = {"dr", "professor", "prof", "groundbreaking", "before", "after", "when", "since"}
 _INSTITUTION = {"university", "institute", "hospital", "dr", "professor", "prof", "college", "school", "centre",
                 "center", "department", "team", "clinic", "foundation", "society", "association", "agency",
                 "groundbreaking", "before", "after", "when", "since"}
@@ -151,14 +152,14 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
     for pronouns and words that are not interventions ("the study", "researchers")."""
     lex = lex or load_lexicon()
     head = re.split(r"[,;:()\"“”]", sentence[:pred_start])[-1]
-    words = [w for w in _WORD.findall(head) if w.lower() not in _ADVERBS]
+    words = _exposure(_WORD.findall(head), lex) or [w for w in _WORD.findall(head) if w.lower() not in _ADVERBS]
     if words and words[-1].lower() in ("that", "which"):  # "a new compound that reverses arthritis"
         words = [w for w in words[:-1]]
         verbs = [i for i, w in enumerate(words) if w.lower() in _INTRODUCING]
         if not verbs or len(words) - verbs[-1] - 1 > 4:
             return None  # no "discovered / developed / a ..." before it: the clause's head is unclear
         words = words[verbs[-1] + 1:]
-    words = _clip_subject(words, lex)
+    words = _clip_subject(_without_trailing_auxiliaries(words), lex)
     phrase = " ".join(words).lower().strip()
     if not phrase or phrase in lex.terms[("subject", "pronouns")]:
         return None
@@ -166,6 +167,8 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
         return None
     if words[-1].lower() in _FUNCTION_END or any(w.lower() in _AUXILIARIES for w in words):
         return None
+    if words[-1].lower() in lex.terms[("population", "human")]:
+        return None  # "a pool of 841 men (treated with ...)": the people studied, not what they took
     if not any(len(w) >= 3 and w.lower() not in _FUNCTION_END for w in words):
         return None
     if _looks_like_a_name(words, sentence) or _fragment(words) or any(w.lower() in _INNER_STOP for w in words):
@@ -173,9 +176,43 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
     return phrase
 
 
+# Modal and auxiliary verbs between an intervention and its predicate ("the diet can slow", "it is
+# effective"): the strength reading weighs them; the intervention ends before them.
+_TRAILING_AUX = {"can", "could", "may", "might", "will", "would", "should", "must", "does", "do", "did", "is",
+                 "are", "was", "were", "has", "have", "had", "not"}
+
+
+def _without_trailing_auxiliaries(words: list[str]) -> list[str]:
+    while words and words[-1].lower() in _TRAILING_AUX:
+        words = words[:-1]
+    return words
+
+
+_GROUP_END = {"as", "for", "at", "in", "on", "with", "every", "each", "a", "an", "daily", "regularly", "or", "and",
+              "more", "less", "than", "over", "during", "part"}
+
+
+def _exposure(words: list[str], lex: Lexicon) -> list[str]:
+    """What a group is said to eat, drink or take ("people who eat dried plums as part of ..." ->
+    "dried plums"), or ``[]`` when the subject is not of that shape."""
+    low = [w.lower() for w in words]
+    verbs = set(lex.terms[("subject", "exposure_verbs")])
+    groups = set(lex.terms[("population", "human")]) | {"those", "anyone"}
+    for i in range(len(low) - 2):
+        if low[i] in groups and low[i + 1] == "who" and low[i + 2] in verbs:
+            out = []
+            for w in words[i + 3:]:
+                if w.lower() in _GROUP_END and out:
+                    break
+                out.append(w)
+            return out
+    return []
+
+
 def _looks_like_a_name(words: list[str], sentence: str) -> bool:
-    """People and institutions ("Peter Donnelly of Oxford University") are not interventions."""
-    if any(w.lower() in _INSTITUTION for w in words):
+    """People and institutions ("Peter Donnelly of Oxford University") are not interventions; an
+    institution word counts when capitalised ("a hospital bug" is not a hospital)."""
+    if any(w.lower() in _INSTITUTION and (w[:1].isupper() or w.lower() in _TITLES) for w in words):
         return True
     first = _WORD.match(sentence.lstrip())
     caps = [w for w in words if w[:1].isupper() and not w.isupper() and not (first and w == first.group())]

@@ -21,7 +21,7 @@ SCHEMA = {
     "speech_act": ("caveat", "usage", "advice", "quote", "reported_finding"),
     "evidence_basis": ("meta_analysis", "rct", "observational", "animal", "in_vitro"),
     "population": ("human", "animal", "cell"),
-    "subject": ("boundaries", "drop_leading", "pronouns", "not_interventions"),
+    "subject": ("boundaries", "drop_leading", "pronouns", "not_interventions", "exposure_verbs"),
 }
 
 

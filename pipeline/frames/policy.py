@@ -133,6 +133,15 @@ def _designs(claim: Claim) -> tuple[str, ...]:
     return analyse(claim.sentence).designs
 
 
+def _about_the_study(claim: Claim, design: str | None = None) -> bool:
+    """Whether the sentence states the reported study's finding (the lede, a headline, a reported
+    finding or a quote, or a sentence that names the design), not background knowledge stated in
+    passing ("Blasts can cause brain injuries in soldiers")."""
+    f = claim.frame
+    acts = ("reported_finding", "headline") if design else ("reported_finding", "headline", "quote")
+    return f.lede or f.speech_act in acts or (design or f.evidence_basis) in _designs(claim)
+
+
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
     """A flag from the article's own evidence, or ``None`` when its evidence carries the wording."""
     f, pol = claim.frame, load_policy()
@@ -152,14 +161,14 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs
                                      or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
-    if lab and (f.strength in ("direct", "absolute") or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
+    if lab and _about_the_study(claim) and (f.strength in ("direct", "absolute")
+                                            or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
         return _lab(claim)  # also "a breakthrough that could cure arthritis", from a mouse study
     if hype:
         return _hype(claim)
     if f.strength not in ("direct", "absolute"):
         return None
-    main_claim = f.lede or f.speech_act in ("reported_finding", "headline") or "observational" in _designs(claim)
-    if f.evidence_basis in pol.correlational_designs and main_claim:
+    if f.evidence_basis in pol.correlational_designs and _about_the_study(claim, "observational"):
         return _observational(claim)  # the study's finding, not background knowledge stated in passing
     return None
 
