@@ -202,6 +202,9 @@ class Verifier:
             return v
         if f.kind == "cure" and f.polarity == "negative":
             return not_flagged(v, "Not flagged: the article says it is not a cure.")
+        weak = _weakly_stated(claim)
+        if weak:
+            return not_flagged(v, weak)
         if f.population in ("animal", "cell") and claim.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
             return not_flagged(v, "Not flagged: the sentence is about research in animals or cells, which the "
                                   "reference's evidence on people does not judge.")
@@ -692,6 +695,21 @@ _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertis
                        r"posts?|rumou?rs?|myths?)\b[^.]{0,30}\b(say|says|said|claim|claims|claimed|suggest|promise|"
                        r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b",
                        re.IGNORECASE)
+
+
+def _weakly_stated(claim: Claim) -> str | None:
+    """Why a reference flag on an efficacy or evidence claim would not be fair to the sentence's
+    wording, or ``None``: the frame reads a denial or limitation the claim rules missed ("have not yet demonstrated any benefit"), or
+    the claim is only hedged and not about the intervention ("scientists may be inching toward a
+    vaccine that could ...")."""
+    f = claim.frame
+    if claim.type not in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
+        return None  # label facts (dose, withdrawal, approval) are judged on their own wording
+    if f.polarity == "negative" and claim.polarity != "negative":
+        return "Not flagged: the sentence denies or limits the claim (\u201cnot\u201d, \u201cno\u201d in scope)."
+    if claim.type == ClaimType.EFFICACY and f.strength in ("hedged", "correlational") and not f.subject:
+        return "Not flagged: a hedged statement in which the intervention is not what the sentence is about."
+    return None
 
 
 def reported_claim(sentence: str) -> bool:

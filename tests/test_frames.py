@@ -105,6 +105,15 @@ def test_hedged_claim_where_trials_are_inconclusive_is_not_flagged():
     assert not flagged("Magnesium may help insomnia.")
 
 
+def test_reference_flags_respect_denials_and_hedges_about_something_else():
+    """Regressions from unlabelled real news (FakeHealth): a limitation the claim rules missed, and a
+    hedge about scientists' progress towards a product, are not contradictions of the evidence."""
+    assert not flagged("Efforts to gauge the health impact of zinc have not yet demonstrated any clear benefit "
+                       "for the common cold.")
+    assert not flagged("Scientists may be inching toward a vaccine that could tackle the common cold.")
+    assert flagged("Homeopathy cures asthma.")  # a direct claim against the evidence is still flagged
+
+
 def test_appeared_to_caps_the_strength():
     res = check("Vitamin C also appeared to prevent colds.")
     assert res.claims and all(int(cc.claim.strength) <= 2 for cc in res.claims)

@@ -125,3 +125,21 @@ def test_cli_validate_reports_errors(tmp_path):
     ok.write_text("table,id,name,brands\ndrugs,rxcui:1292,baclofen,Ozobax\n")
     r = CliRunner().invoke(reference_app, ["validate", str(ok), "--no-consistency"])
     assert r.exit_code == 0, r.output
+
+
+def test_curated_entry_naming_a_compiled_only_concept_waits_for_the_compiled_layer():
+    """Without the compiled layer, a curated evidence entry about a herb only the compiled layer
+    defines is skipped and listed (the curated core still loads); with it, an unknown name is an error."""
+    import pytest as _pytest
+
+    from pipeline.errors import ReferenceDataError
+    from pipeline.reference.store import Reference, _load_docs
+
+    doc = {"sources": {"s": {"kind": "review", "title": "t", "citation_status": "unverified"}},
+           "evidence": [{"drug": "no-such-herb", "condition": "no-such-condition", "direction": "insufficient",
+                         "grade": "low", "summary": "x", "source": "s", "date_checked": "2026-12-03"}]}
+    ref = Reference()
+    _load_docs([("x.yaml", doc)], ref, strict=False)
+    assert not ref.evidence and len(ref.needs_compiled) == 1 and "no-such-herb" in ref.needs_compiled[0]
+    with _pytest.raises(ReferenceDataError, match="no-such-herb"):
+        _load_docs([("x.yaml", doc)], Reference(), strict=True)

@@ -289,6 +289,7 @@ def coverage_stats(ref) -> dict:
         "interventions_by_type": dict(sorted(kinds.items())),
         "evidence_pairs_non_drug": sum(1 for k in kind_of.values() if is_intervention(k)),
         "evidence_pairs_supplement_herb": sum(1 for k in kind_of.values() if is_dietary_supplement(k)),
+        "curated_entries_needing_compiled": len(ref.needs_compiled),
         "compiled_tables": _compiled_counts(ref.compiled_path),
         "compiled": ref.compiled_path,
         "by_origin": {o: dict(c) for o, c in sorted(by_origin.items())},

@@ -50,7 +50,7 @@ KEEP = 3  # snapshots kept in the cache (the newest); older ones are removed aft
 TABLE_FIELDS = ("drugs", "conditions", "names", "approvals", "evidence", "labels", "_approvals_by_drug",
                 "_evidence_by_pair")
 META_FIELDS = ("sources", "files", "compiled_path", "compiled_meta", "overrides", "aliases", "_layer",
-               "content_key")
+               "content_key", "needs_compiled")
 _CODE = ("store.py", "compiled.py", "model.py", "snapshot.py")
 
 
@@ -106,7 +106,7 @@ def _meta(ref: Reference, key: str) -> dict:
     return {"format": FORMAT, "key": key, "sources": {k: _row(s) for k, s in ref.sources.items()},
             "files": list(ref.files), "compiled_path": ref.compiled_path, "compiled_meta": ref.compiled_meta,
             "overrides": [list(o) for o in ref.overrides], "aliases": ref.aliases, "_layer": ref._layer,
-            "counts": {f: len(getattr(ref, f)) for f in TABLE_FIELDS}}
+            "needs_compiled": list(ref.needs_compiled), "counts": {f: len(getattr(ref, f)) for f in TABLE_FIELDS}}
 
 
 def _write_tables(ref: Reference, tmp: Path) -> None:
@@ -246,6 +246,7 @@ def load_snapshot(folder: str | Path, *, key: str) -> Reference:
     ref.files, ref.compiled_path, ref.compiled_meta = meta["files"], meta["compiled_path"], meta["compiled_meta"]
     ref.overrides = [tuple(o) for o in meta["overrides"]]
     ref.aliases, ref._layer, ref.content_key = meta["aliases"], meta["_layer"], key
+    ref.needs_compiled = list(meta.get("needs_compiled", []))
     ref.__dict__["_forms_cache"] = (len(ref.drugs), LazyDict(t["forms"], list))
     if {f: len(getattr(ref, f)) for f in TABLE_FIELDS} != meta["counts"]:
         raise ValueError(f"{folder}: snapshot tables do not match their counts")

@@ -43,6 +43,9 @@ class Reference:
     # Compiled ids folded into a curated entry (same xref or same preferred name): old -> new.
     aliases: dict[str, str] = field(default_factory=dict)
     _layer: str = "curated"
+    # Curated fact entries skipped because they name a drug or condition only the compiled layer
+    # knows (loaded without it): "<file> entry <n>: unknown drug 'green tea'".
+    needs_compiled: list[str] = field(default_factory=list)
     # A hash of the inputs it was loaded from (set by pipeline.reference.loader): equal keys, equal
     # contents -- caches derived from the reference (the linker vocabulary) are filed under it.
     content_key: str | None = None
@@ -325,19 +328,37 @@ _AMBIG: frozenset[str] | None = None
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_docs(docs: list[tuple[str, dict]], ref: Reference, origin: str | None = None) -> None:
+def _load_docs(docs: list[tuple[str, dict]], ref: Reference, origin: str | None = None,
+               strict: bool = True) -> None:
     """Add parsed YAML documents to ``ref``. ``origin`` (e.g. "overlay:<file>") tags every entry;
-    default "curated"."""
+    default "curated". ``strict=False`` (curated files loaded without the compiled layer): a fact
+    entry naming a drug or condition nobody defines is skipped and listed in ``ref.needs_compiled``
+    instead of being an error -- the curated evidence may name any compiled-layer concept."""
     if origin is not None:
         ref._layer = origin
         try:
-            return _load_docs_tagged(docs, ref, origin)
+            return _load_docs_tagged(docs, ref, origin, strict)
         finally:
             ref._layer = "curated"
-    _load_docs_tagged(docs, ref, None)
+    _load_docs_tagged(docs, ref, None, strict)
 
 
-def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str | None) -> None:
+def _resolve_fact(ref: Reference, raw: dict, table: str, path: str, i: int, strict: bool) -> bool:
+    """Resolve a fact entry's drug and condition names to ids in place; ``False`` when one is unknown
+    and the load is not strict (the entry is then recorded in ``ref.needs_compiled``)."""
+    try:
+        raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
+        if "condition" in _REQUIRED[table]:
+            raw["condition"] = _resolve(ref, "condition", raw["condition"], path, i)
+    except ReferenceDataError as e:
+        if strict:
+            raise
+        ref.needs_compiled.append(str(e).split(" (", 1)[0])
+        return False
+    return True
+
+
+def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str | None, strict: bool = True) -> None:
     tag = {} if origin is None else {"origin": origin}
     # Pass 1: sources, drugs, conditions (so later entries can refer to them by name).
     for path, doc in docs:
@@ -373,9 +394,8 @@ def _load_docs_tagged(docs: list[tuple[str, dict]], ref: Reference, origin: str 
             for i, raw in enumerate(doc.get(table) or []):
                 raw = dict(raw)
                 _check_required(raw, table, path, i)
-                raw["drug"] = _resolve(ref, "drug", raw["drug"], path, i)
-                if "condition" in _REQUIRED[table]:
-                    raw["condition"] = _resolve(ref, "condition", raw["condition"], path, i)
+                if not _resolve_fact(ref, raw, table, path, i, strict):
+                    continue
                 raw["source"] = _source(raw["source"], ref.sources, path, i)
                 raw["date_checked"] = _date(raw["date_checked"])
                 raw.setdefault("id", id_of(raw))
@@ -612,7 +632,7 @@ def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = Tru
     if compiled_path:
         from .compiled import load_compiled
         load_compiled(ref, compiled_path)
-    _load_docs(_read_yaml_files(files), ref)
+    _load_docs(_read_yaml_files(files), ref, strict=bool(compiled_path))
     if compiled_path:
         _fold_compiled(ref)
     for path, doc in _read_checked_overlays(overlay_paths, ref):
