@@ -143,3 +143,21 @@ def test_curated_entry_naming_a_compiled_only_concept_waits_for_the_compiled_lay
     assert not ref.evidence and len(ref.needs_compiled) == 1 and "no-such-herb" in ref.needs_compiled[0]
     with _pytest.raises(ReferenceDataError, match="no-such-herb"):
         _load_docs([("x.yaml", doc)], Reference(), strict=True)
+
+
+def test_stats_count_supplement_evidence_pairs_not_supplements():
+    """Regression: the per-type evidence figures counted distinct interventions, not pairs."""
+    from pipeline.reference.cli import coverage_stats
+    from pipeline.reference.store import Reference, _load_docs
+
+    doc = {"sources": {"s": {"kind": "review", "title": "t", "citation_status": "unverified"}},
+           "drugs": [{"id": "oc:test-herb", "name": "test herb", "kind": "herb"}],
+           "conditions": [{"id": "oc:cond-a", "name": "condition a"}, {"id": "oc:cond-b", "name": "condition b"}],
+           "evidence": [{"drug": "test herb", "condition": c, "direction": "insufficient", "grade": "low",
+                         "summary": "x", "source": "s", "date_checked": "2026-12-03"}
+                        for c in ("condition a", "condition b")]}
+    ref = Reference()
+    _load_docs([("x.yaml", doc)], ref)
+    ref.finish()
+    st = coverage_stats(ref)
+    assert st["evidence_pairs"] == 2 and st["evidence_pairs_supplement_herb"] == 2 and st["evidence_pairs_non_drug"] == 2

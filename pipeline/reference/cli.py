@@ -275,7 +275,7 @@ def coverage_stats(ref) -> dict:
     count("label_facts", (lf.origin for rows in ref.labels.values() for lf in rows))
     pairs = {(e.drug, e.condition) for e in ref.evidence}
     kinds = Counter(d.kind for d in ref.drugs.values() if is_intervention(d.kind))
-    kind_of = {did: ref.drugs[did].kind for did, _ in pairs if did in ref.drugs}
+    kind_of = [ref.drugs[did].kind for did, _ in pairs if did in ref.drugs]  # one per pair
     return {
         "drugs": len(ref.drugs), "conditions": len(ref.conditions), "names": len(names),
         "ambiguous_names": sum(1 for _, e in names if e.ambiguous),
@@ -287,8 +287,8 @@ def coverage_stats(ref) -> dict:
         "drugs_with_label_facts": len(ref.labels),
         "non_drug_interventions": sum(kinds.values()),
         "interventions_by_type": dict(sorted(kinds.items())),
-        "evidence_pairs_non_drug": sum(1 for k in kind_of.values() if is_intervention(k)),
-        "evidence_pairs_supplement_herb": sum(1 for k in kind_of.values() if is_dietary_supplement(k)),
+        "evidence_pairs_non_drug": sum(1 for k in kind_of if is_intervention(k)),
+        "evidence_pairs_supplement_herb": sum(1 for k in kind_of if is_dietary_supplement(k)),
         "curated_entries_needing_compiled": len(ref.needs_compiled),
         "compiled_tables": _compiled_counts(ref.compiled_path),
         "compiled": ref.compiled_path,
