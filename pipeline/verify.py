@@ -26,7 +26,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from .frames.policy import (article_evidence_verdict, category_verdict, cure_overstated, load_policy,
+from .frames.policy import (SEVERITY_ORDER, article_evidence_verdict, category_verdict, cure_overstated, load_policy,
                             not_flagged)
 from .reference import Reference, load_reference
 from .reference.interventions import is_dietary_supplement
@@ -222,6 +222,9 @@ class Verifier:
         if v.label == VerdictLabel.OVERSTATED and f.speech_act in ("reported_finding", "quote") \
                 and f.evidence_basis in ("rct", "meta_analysis"):
             return not_flagged(v, "Not flagged: a reported trial result, told with its design.")
+        if SEVERITY_ORDER.index(v.severity.value) < pol.min_flag_severity and f.strength != "absolute":
+            return not_flagged(v, "Not flagged: a small gap between the wording and the reference (low "
+                                  "severity); shown for review.")
         return replace(v, reason=v.reason or pol.reason_by_type.get(claim.type.value, "other"))
 
     def _reference(self, claim: Claim) -> Verdict:

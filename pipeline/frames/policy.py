@@ -25,7 +25,8 @@ from .analyse import SAFETY_ABSOLUTE, analyse
 from .lexicon import _LOADER, load_lexicon
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
-        "lab_designs", "article_voice", "lab_voice", "reason_by_type")
+        "lab_designs", "article_voice", "lab_voice", "min_reference_flag_severity", "reason_by_type")
+SEVERITY_ORDER = ("none", "low", "medium", "high")
 _CAUSAL_TO_LINK = re.compile(r"\b(reduces|reduced|lowers|lowered|cuts|cut|prevents|prevented|protects|protected|"
                              r"boosts|boosted|increases|increased|causes|caused|raises|raised|improves|improved)\b",
                              re.IGNORECASE)
@@ -41,6 +42,7 @@ class Policy:
     lab_designs: frozenset
     article_voice: frozenset
     lab_voice: frozenset
+    min_flag_severity: int
     reason_by_type: dict
 
 
@@ -48,9 +50,11 @@ def _check(data: dict) -> None:
     if not isinstance(data, dict) or set(data) != set(KEYS) or data.get("version") != 1:
         got = sorted(data) if isinstance(data, dict) else data
         raise ValueError(f"verdict_policy.yaml: expected exactly the keys {list(KEYS)} (version 1), got {got}")
-    for k in KEYS[1:-1]:
+    for k in KEYS[1:-2]:
         if not isinstance(data[k], list) or not all(isinstance(x, str) for x in data[k]):
             raise ValueError(f"verdict_policy.yaml: {k} must be a list of strings")
+    if data["min_reference_flag_severity"] not in SEVERITY_ORDER:
+        raise ValueError(f"verdict_policy.yaml: min_reference_flag_severity must be one of {SEVERITY_ORDER}")
     if not isinstance(data["reason_by_type"], dict):
         raise ValueError("verdict_policy.yaml: reason_by_type must be a mapping")
 
@@ -67,6 +71,7 @@ def load_policy() -> Policy:
                   correlational_designs=frozenset(data["correlational_designs"]),
                   lab_designs=frozenset(data["lab_designs"]), article_voice=frozenset(data["article_voice"]),
                   lab_voice=frozenset(data["lab_voice"]),
+                  min_flag_severity=SEVERITY_ORDER.index(data["min_reference_flag_severity"]),
                   reason_by_type=dict(data["reason_by_type"]))
 
 
