@@ -210,7 +210,8 @@ class Verifier:
                                   "reference's evidence on people does not judge.")
         implicit = claim.condition is not None and claim.condition.via in ("context", "topic", "pronoun")
         if claim.type == ClaimType.EVIDENCE and v.label == VerdictLabel.CONTRADICTED \
-                and (_A_STUDY.search(claim.sentence) or f.conditions_in_sentence > 1 or implicit):
+                and (_A_STUDY.search(claim.sentence) or f.conditions_in_sentence > 1 or implicit
+                     or f.speech_act == "reported_finding"):
             return not_flagged(v, "Not flagged: the article reports a study the reference may not hold yet.")
         if claim.type == ClaimType.USAGE:
             return not_flagged(v, _NOT_A_CLAIM["usage"])
@@ -427,14 +428,15 @@ class Verifier:
         return ("stated as fact" if claim.strength >= Strength.DIRECT else "hedged") + prob
 
     # -- evidence (claims about studies) -------------------------------------------------
-    _LIMITED_STRONG = re.compile(r"\b(limited|little|sparse|insufficient|lack of|no (clinical )?evidence|mixed results|"
+    _LIMITED_STRONG = re.compile(r"\b(limited|little|sparse|insufficient|inadequate|lack of|no (clinical )?evidence|mixed results|"
                                  r"only a few|only (one|two|three|a handful of)|few small|small and short|"
                                  r"inconclusive|not supported|without (supporting )?evidence|no significant|"
                                  r"(have|has|did) not (shown|found|demonstrated)|not (been )?shown|no (clear )?"
                                  r"(effect|benefit))\b")
     # Calls for more research are compatible with any evidence: never a contradiction on their own.
     _MORE_RESEARCH = re.compile(r"\b(needed to confirm|are needed|is needed|more research|further research|"
-                                r"additional (prospective )?stud(y|ies))\b")
+                                r"additional (prospective )?stud(y|ies)|need (appropriate |more |further |larger |"
+                                r"better )*(clinical |randomi[sz]ed )?(trials|studies))\b")
     _LIMITED = re.compile(_LIMITED_STRONG.pattern + "|" + _MORE_RESEARCH.pattern)
     _NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|several|a few|few|many|numerous|multiple|some)\s+"
                          r"(?:small |large |clinical |randomi[sz]ed |controlled |sparse |placebo-controlled )*"
@@ -477,7 +479,7 @@ class Verifier:
             tok = m.group(1)
             stated = int(tok) if tok.isdigit() else self._WORDNUM.get(tok)
         exists = bool(m and m.group(1) not in ("no",)) or bool(self._EXISTS.search(low))
-        if none_recorded and exists and not self._NONE_SAID.search(low):
+        if none_recorded and exists and not self._NONE_SAID.search(low) and not self._MORE_RESEARCH.search(low):
             sev = Severity.HIGH if re.search(r"\b(shown|found|proven|demonstrat|significantly)", low) else Severity.MEDIUM
             return Verdict(VerdictLabel.CONTRADICTED, sev,
                            f"The article refers to studies or trials of {dname} for {cname}, but the reference "
@@ -681,7 +683,8 @@ class Verifier:
 
 # A specific study the article reports (the reference may not hold it yet), not an appeal to
 # "studies" in general ("some studies have shown").
-_A_STUDY = re.compile(r"\b(a|the|this|that|their|our|his|her) (new |recent |latest |small |large |pilot |clinical )*"
+_A_STUDY = re.compile(r"\b(a|the|this|that|their|our|his|her|another|one|an earlier|a previous|a second) "
+                      r"(new |recent |latest |small |large |pilot |clinical )*"
                       r"(study|trial|analysis|review)\b|\bresearchers (found|report\w*|say)|\bpublished in\b",
                       re.IGNORECASE)
 _NOT_A_CLAIM = {"usage": "Not flagged: the sentence describes how something is used, not that it works.",
@@ -710,8 +713,16 @@ def _weakly_stated(claim: Claim) -> str | None:
         return None  # label facts (dose, withdrawal, approval) are judged on their own wording
     if f.polarity == "negative" and claim.polarity != "negative":
         return "Not flagged: the sentence denies or limits the claim (\u201cnot\u201d, \u201cno\u201d in scope)."
+    if claim.polarity == "negative" and not f.subject:
+        return "Not flagged: the denial is not about the intervention (\u201cfor patients who do not improve\u201d)."
     if claim.type == ClaimType.EFFICACY and f.strength in ("hedged", "correlational") and not f.subject:
         return "Not flagged: a hedged statement in which the intervention is not what the sentence is about."
+    if f.strength == "hedged" and f.evidence_basis in load_policy().lab_designs:
+        return ("Not flagged: a hope voiced in an article about research in animals or cells (\u201ca vaccine "
+                "that could ...\u201d), not a claim about people the reference can judge.")
+    if claim.condition is not None and claim.condition.via in ("context", "topic") and f.strength != "absolute":
+        return ("Not flagged: the condition comes from a neighbouring sentence, not this one; the pair may not "
+                "be what the sentence claims.")
     return None
 
 

@@ -114,6 +114,25 @@ def test_reference_flags_respect_denials_and_hedges_about_something_else():
     assert flagged("Homeopathy cures asthma.")  # a direct claim against the evidence is still flagged
 
 
+def test_reference_flags_need_the_claim_in_the_sentence():
+    """Regressions from unlabelled real news (FakeHealth), in sentences of the same shape: a denial about
+    the patients, a cure rate, a call for trials, a study's reported finding, and a hope voiced in a
+    laboratory-research article are not flags; the plain overclaims still are."""
+    assert not flagged("Pegloticase is for adults with chronic gout who do not improve with other treatments.")
+    assert flagged("Baclofen does not work for spasticity.")
+    assert not flagged("Intensive chemotherapy, which cures up to 90 percent of children with leukemia, failed her.")
+    assert flagged("Homeopathy cures asthma.")
+    assert not flagged("Before recommending homeopathy for asthma, we need appropriate clinical trials to establish "
+                       "its efficacy.")
+    assert not flagged("Another study has found that women who drank more red wine had less dense breast tissue, "
+                       "a marker of breast cancer risk.")
+    lab = ("In the study, mice given the vaccine were protected from the virus.\n\n"
+           "The mice also made more antibodies.\n\n"
+           "Scientists may be inching toward a vaccine that could prevent HIV infection.")
+    assert not [cc for cc in check(lab).claims if cc.verdict.flagged and cc.claim.drug
+                and cc.claim.drug.text.lower() == "vaccine" and cc.claim.start > 90]
+
+
 def test_appeared_to_caps_the_strength():
     res = check("Vitamin C also appeared to prevent colds.")
     assert res.claims and all(int(cc.claim.strength) <= 2 for cc in res.claims)

@@ -275,6 +275,11 @@ def not_flagged(v: Verdict, why: str) -> Verdict:
                    f"{why} {v.rationale}", v.evidence, None, v.allowed_strength, flagged_override=False)
 
 
+# A cure rate is a figure, not an absolute claim ("cures up to 90 percent of children with ...").
+_CURE_RATE = re.compile(r"\bcur(es|ed|ing)\s+(up to |about |around |nearly |almost |more than |over )?"
+                        r"\d+(\.\d+)?\s*(%|percent|per cent)", re.IGNORECASE)
+
+
 def cure_overstated(claim: Claim, v: Verdict) -> Verdict | None:
     """An approval or good evidence supports "effective for", never "cures" a chronic condition."""
     f = claim.frame
@@ -282,7 +287,7 @@ def cure_overstated(claim: Claim, v: Verdict) -> Verdict | None:
             or v.label != VerdictLabel.SUPPORTED:
         return None
     cond = (claim.condition.name or claim.condition.text) if claim.condition else ""
-    if load_policy().curable.search(cond or ""):
+    if load_policy().curable.search(cond or "") or _CURE_RATE.search(claim.sentence):
         return None
     return Verdict(VerdictLabel.OVERSTATED, Severity.MEDIUM,
                    f"An approval or good evidence shows that a treatment helps {cond or 'the condition'}, not that "
