@@ -205,6 +205,11 @@ class Verifier:
         weak = _weakly_stated(claim)
         if weak:
             return not_flagged(v, weak)
+        if claim.type == ClaimType.DOSAGE and f.polarity == "negative":
+            return not_flagged(v, "Not flagged: the sentence says a dose does not help, it does not recommend it.")
+        if claim.type == ClaimType.APPROVAL and claim.approval_status == "not_approved" and v.severity != Severity.HIGH:
+            return not_flagged(v, "Not flagged: \u201cnot approved\u201d is often true of a narrower use than the "
+                                  "approval on record (breast cancer prevention vs. bone metastases); shown for review.")
         if f.population in ("animal", "cell") and claim.type in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
             return not_flagged(v, "Not flagged: the sentence is about research in animals or cells, which the "
                                   "reference's evidence on people does not judge.")
@@ -313,8 +318,9 @@ class Verifier:
                 if listed:
                     why += f"; its approved uses on record are: {', '.join(listed[:8])}"
                 # An explicit "not approved" entry is certain; absence from the curated list is
-                # strong but not conclusive (a later or minor indication may be missing).
-                sev = Severity.HIGH if not_approved else Severity.MEDIUM
+                # not conclusive (a later or minor indication may be missing: on unlabelled real news,
+                # such flags were wrong, e.g. Botox for chronic migraine): shown, not flagged.
+                sev = Severity.HIGH if not_approved else Severity.LOW
                 return Verdict(VerdictLabel.CONTRADICTED, sev, why + ".", ev,
                                suggestion=f"{Dname} is not {who}-approved for {cname}; any such use is off-label.")
             if all_rows:
@@ -694,7 +700,8 @@ _RISK_FRAMING = re.compile(r"\b(warn(s|ed|ing)?|high(er)? doses?|too (high|much)
                            r"exceed(s|ed|ing)?|above the (recommended|maximum))\b", re.IGNORECASE)
 
 _TRIAL_CONTEXT = re.compile(r"\b(randomly assigned|randomi[sz]ed (to|them)|were assigned|participants (received|took|were "
-                            r"given)|in the (trial|study)|the (trial|study) (tested|used|gave|compared)|volunteers)\b",
+                            r"given)|in the (trial|study)|the (trial|study) (tested|used|gave|compared)|volunteers|"
+                            r"(trials?|stud(y|ies)) (that |which )?(used|tested|gave|compared))\b",
                             re.IGNORECASE)
 
 _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|social media|"

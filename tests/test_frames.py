@@ -133,6 +133,22 @@ def test_reference_flags_need_the_claim_in_the_sentence():
                 and cc.claim.drug.text.lower() == "vaccine" and cc.claim.start > 90]
 
 
+def test_background_research_regulatory_terms_and_trial_doses_are_not_flagged():
+    """Regressions from two random samples of 300 unlabelled FakeHealth articles (seeds 7 and 8), in
+    sentences of the same shape."""
+    mice = ("Mice given the compound lived longer.\n\nThe mice were also leaner.\n\n"
+            "Previous studies have found that the compound can reverse arthritis.")
+    assert not [cc for cc in check(mice).claims if cc.verdict.flagged and cc.claim.start > 60]
+    assert not flagged("The drug was granted breakthrough therapy designation for the treatment of psoriasis.")
+    assert not flagged("Many parents are hoping for a breakthrough for their children.")
+    assert not flagged("Two trials that used 192 and 207 mg of zinc per day found no extra benefit.")
+    assert not flagged("Thus, zinc doses of over 100 mg per day do not seem to provide any more benefit.")
+    assert not flagged("Peg-interferon and ribavirin cures about half of people with hepatitis C who take it.")
+    assert not flagged("All studies were small and of short duration, and none of the studies were designed to "
+                       "test whether cocoa leads to fewer heart attacks.")
+    assert not flagged("Researchers said that denosumab is not approved for breast cancer prevention.")
+
+
 def test_appeared_to_caps_the_strength():
     res = check("Vitamin C also appeared to prevent colds.")
     assert res.claims and all(int(cc.claim.strength) <= 2 for cc in res.claims)

@@ -157,6 +157,16 @@ def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:
     return "unspecified"
 
 
+# A regulator's programme name ("breakthrough therapy designation") and a hope ("hoping for a
+# breakthrough") are not hype.
+_DESIGNATION_AFTER = re.compile(r"^\s*(therapy |device )?designation", re.IGNORECASE)
+_HOPE_BEFORE = re.compile(r"\b(hop\w*|wait\w*|look\w*|search\w*|need\w*) for an?\s*$", re.IGNORECASE)
+
+
+def _not_hype(text: str, span: tuple[int, int]) -> bool:
+    return bool(_DESIGNATION_AFTER.match(text[span[1]:span[1] + 30]) or _HOPE_BEFORE.search(text[:span[0]]))
+
+
 def analyse(text: str, lex: Lexicon | None = None) -> SentenceReading:
     """Frame attributes of one sentence (see the module docstring). Readings with the shipped
     lexicon are cached by text (the frames stage and the verifier read the same sentences)."""
@@ -176,7 +186,7 @@ def _analyse(text: str, lex: Lexicon) -> SentenceReading:
     polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
     hype = tuple(m.group().lower() for m in lex.pattern("strength", "hype").finditer(text)
-                 if not _negated(text, m.span(), lex))
+                 if not _negated(text, m.span(), lex) and not _not_hype(text, m.span()))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
                            speech_act=_speech_act(text, lex, span), designs=designs,
                            population=_population(text, lex, span), predicate=span, hype=hype)

@@ -46,8 +46,8 @@ def choose_design(counts: Counter) -> str:
         return "meta_analysis"
     if "rct" in ok:
         return "rct"
-    if "observational" in ok:
-        return "observational"
+    if "observational" in ok and not human:
+        return "observational"  # any trial or review cue makes "observational" uncertain
     return "none"
 
 

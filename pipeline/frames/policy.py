@@ -25,7 +25,8 @@ from .analyse import SAFETY_ABSOLUTE, analyse
 from .lexicon import _LOADER, load_lexicon
 
 KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
-        "lab_designs", "article_voice", "lab_voice", "min_reference_flag_severity", "reason_by_type")
+        "lab_designs", "article_voice", "lab_voice", "background_study_cues", "min_reference_flag_severity",
+        "reason_by_type")
 SEVERITY_ORDER = ("none", "low", "medium", "high")
 _CAUSAL_TO_LINK = re.compile(r"\b(reduces|reduced|lowers|lowered|cuts|cut|prevents|prevented|protects|protected|"
                              r"boosts|boosted|increases|increased|causes|caused|raises|raised|improves|improved)\b",
@@ -42,6 +43,7 @@ class Policy:
     lab_designs: frozenset
     article_voice: frozenset
     lab_voice: frozenset
+    background: re.Pattern
     min_flag_severity: int
     reason_by_type: dict
 
@@ -71,6 +73,7 @@ def load_policy() -> Policy:
                   correlational_designs=frozenset(data["correlational_designs"]),
                   lab_designs=frozenset(data["lab_designs"]), article_voice=frozenset(data["article_voice"]),
                   lab_voice=frozenset(data["lab_voice"]),
+                  background=_words_re(data["background_study_cues"]),
                   min_flag_severity=SEVERITY_ORDER.index(data["min_reference_flag_severity"]),
                   reason_by_type=dict(data["reason_by_type"]))
 
@@ -143,8 +146,21 @@ def _about_the_study(claim: Claim, design: str | None = None) -> bool:
     finding or a quote, or a sentence that names the design), not background knowledge stated in
     passing ("Blasts can cause brain injuries in soldiers")."""
     f = claim.frame
+    if load_policy().background.search(claim.sentence) or not _plausible_intervention(claim):
+        return False
     acts = ("reported_finding", "headline") if design else ("reported_finding", "headline", "quote")
     return f.lede or f.speech_act in acts or (design or f.evidence_basis) in _designs(claim)
+
+
+def _plausible_intervention(claim: Claim) -> bool:
+    """A linked intervention, or a guessed one that reads like a name: at most four words, none of
+    them capitalised except at the start of the sentence ("In the new study, Dr. Chao, ..." is not)."""
+    m = claim.drug
+    if m is None or m.id or m.via != "frame" or m.start == m.end:
+        return True
+    words = (m.text or "").split()
+    first = m.start == claim.start
+    return 0 < len(words) <= 4 and not any(w[:1].isupper() for w in words[1 if first else 0:])
 
 
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
@@ -163,8 +179,8 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?")
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
-    if f.strength == "absolute" and (f.evidence_basis in pol.lab_designs
-                                     or (f.kind == "cure" and f.evidence_basis == "none")):
+    if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and (
+            f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
     if lab and _about_the_study(claim) and (f.strength in ("direct", "absolute")
                                             or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
@@ -240,10 +256,13 @@ def load_category_rules() -> tuple[CategoryRule, ...]:
 
 
 def _in_category(rule: CategoryRule, claim: Claim, kinds: set[str]) -> bool:
+    """The claim's intervention is of the rule's category: by its reference kind, or by its name
+    ("homeopathic remedy"); the whole sentence counts only for a rule about wording (one with
+    ``sentence_terms``: "natural remedies are safe"), not for "good bacteria ... supplements"."""
     if rule.categories & kinds:
         return True
     name = (claim.frame.intervention or "") if claim.frame else ""
-    return bool(rule.terms.search(name) or rule.terms.search(claim.sentence))
+    return bool(rule.terms.search(name) or (rule.sentence_terms is not None and rule.terms.search(claim.sentence)))
 
 
 def _rule_applies(rule: CategoryRule, claim: Claim, kinds: set[str]) -> bool:
@@ -276,8 +295,9 @@ def not_flagged(v: Verdict, why: str) -> Verdict:
 
 
 # A cure rate is a figure, not an absolute claim ("cures up to 90 percent of children with ...").
-_CURE_RATE = re.compile(r"\bcur(es|ed|ing)\s+(up to |about |around |nearly |almost |more than |over )?"
-                        r"\d+(\.\d+)?\s*(%|percent|per cent)", re.IGNORECASE)
+_CURE_RATE = re.compile(r"\bcur(es|ed|ing)\s+(up to |about |around |nearly |almost |more than |over |roughly )?"
+                        r"(\d+(\.\d+)?\s*(%|percent|per cent)|(a |one |two )?(half|third|quarter|fifth)s?\b|"
+                        r"\d+ (in|out of) \d+|most|many|some)", re.IGNORECASE)
 
 
 def cure_overstated(claim: Claim, v: Verdict) -> Verdict | None:
