@@ -205,6 +205,9 @@ class Verifier:
         weak = _weakly_stated(claim)
         if weak:
             return not_flagged(v, weak)
+        if _in_a_name(claim):
+            return not_flagged(v, "Not flagged: the intervention is part of a name (\u201cInstitute for Cancer "
+                                  "Immunotherapy\u201d), not a claim.")
         if claim.type == ClaimType.DOSAGE and f.polarity == "negative":
             return not_flagged(v, "Not flagged: the sentence says a dose does not help, it does not recommend it.")
         if claim.type == ClaimType.APPROVAL and claim.approval_status == "not_approved" and v.severity != Severity.HIGH:
@@ -708,6 +711,20 @@ _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertis
                        r"posts?|rumou?rs?|myths?)\b[^.]{0,30}\b(say|says|said|claim|claims|claimed|suggest|promise|"
                        r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b",
                        re.IGNORECASE)
+
+
+_NAME_BEFORE = re.compile(r"\b(Institute|Center|Centre|Department|Society|Foundation|School|College|Association|"
+                          r"Council|Journal|Program|Programme|Division|Unit|Clinic|Alliance)\s+(of|for|on)\s+"
+                          r"(the\s+)?([A-Z][\w'-]*\s+){0,3}$")
+
+
+def _in_a_name(claim: Claim) -> bool:
+    """Whether the intervention's mention is part of an organisation's or journal's name."""
+    m = claim.drug
+    if m is None or m.start == m.end or not m.text[:1].isupper():
+        return False
+    a = m.start - claim.start
+    return 0 <= a <= len(claim.sentence) and bool(_NAME_BEFORE.search(claim.sentence[max(0, a - 80):a]))
 
 
 def _weakly_stated(claim: Claim) -> str | None:

@@ -147,6 +147,11 @@ def test_background_research_regulatory_terms_and_trial_doses_are_not_flagged():
     assert not flagged("All studies were small and of short duration, and none of the studies were designed to "
                        "test whether cocoa leads to fewer heart attacks.")
     assert not flagged("Researchers said that denosumab is not approved for breast cancer prevention.")
+    assert not flagged("If a drug were developed that blocked the enzyme, chemotherapy could be used with no risk "
+                       "of the cancer spreading.")
+    assert not flagged("The benefit of cocoa flavanols for memory in healthy people remained uncertain.")
+    assert not flagged('"There is a high unmet need," says Jane Roe of the Institute for Homeopathy Research, '
+                       "of the lack of treatments for asthma.")
 
 
 def test_appeared_to_caps_the_strength():

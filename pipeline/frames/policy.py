@@ -141,6 +141,10 @@ def _designs(claim: Claim) -> tuple[str, ...]:
     return analyse(claim.sentence).designs
 
 
+# "If a drug was developed that ..., chemotherapy could be used with no risk ...": a hypothetical.
+_HYPOTHETICAL = re.compile(r"^\W*(if|unless|suppose|imagine)\b", re.IGNORECASE)
+
+
 def _about_the_study(claim: Claim, design: str | None = None) -> bool:
     """Whether the sentence states the reported study's finding (the lede, a headline, a reported
     finding or a quote, or a sentence that names the design), not background knowledge stated in
@@ -166,7 +170,7 @@ def _plausible_intervention(claim: Claim) -> bool:
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
     """A flag from the article's own evidence, or ``None`` when its evidence carries the wording."""
     f, pol = claim.frame, load_policy()
-    if f is None or f.polarity != "positive":
+    if f is None or f.polarity != "positive" or _HYPOTHETICAL.match(claim.sentence):
         return None
     lab = f.evidence_basis in pol.lab_designs and f.population == "unspecified"
     if f.speech_act not in pol.article_voice and not (lab and f.speech_act in pol.lab_voice):
