@@ -1,8 +1,8 @@
 """The ``overclaim`` command line: a thin wrapper over importable functions.
 
-Exit status: 0 when the audit ran (flags are results, not failures); 2 for usage errors;
-3 when some inputs could not be read (the rest were audited); 4 when the output folder cannot be
-written; 5 when the reference is invalid.
+Exit status: 0 when the audit ran (flags are results, not failures); 1 when ``overclaim
+regression --compare`` finds differences; 2 for usage errors; 3 when some inputs could not be read
+(the rest were audited); 4 when the output folder cannot be written; 5 when the reference is invalid.
 """
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from typing import List, Optional
 
 import typer
 
+from .errors import exit_status
+
 EXIT_OK = 0
+EXIT_DIFFERENT = 1
 EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
 EXIT_OUTPUT = 4
@@ -179,6 +182,59 @@ def check_cmd(
         for e in v.evidence[:3]:
             src = e.source.get("title", "")
             typer.echo(f"       evidence: {e.summary} [{src}]")
+
+
+@app.command("regression")
+def regression_cmd(
+    save: Optional[Path] = typer.Option(None, "--save", help="Audit the gold and the shared sample and save the "
+                                        "outputs in this folder (outside the repository)."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="Audit the articles of this saved run again "
+                                           "and report what is not byte-identical."),
+    against: Optional[Path] = typer.Option(None, "--against", help="With --compare: compare with this saved run "
+                                           "instead of auditing again."),
+    out: Optional[Path] = typer.Option(None, "--out", help="With --compare: keep the new run in this folder."),
+    limit: int = typer.Option(1000, "--limit", min=0, help="With --save: shared FakeHealth articles to audit."),
+    seed: int = typer.Option(0, "--seed", help="With --save: seed of the draw of shared articles."),
+    no_models: bool = typer.Option(False, "--no-models", help="With --save: rules only."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (the outputs do not depend "
+                                                                  "on it)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Byte-identical regression check of claims.jsonl and articles.jsonl, before and after a change.
+
+    Audits the hand-written gold (corpora/gold) and a fixed sample of shared FakeHealth articles.
+    Fields that differ on every run (timings, temporary paths) are named and left out. Exits 1
+    when the outputs differ.
+
+    Examples:
+
+      overclaim regression --save /tmp/before
+
+      overclaim regression --compare /tmp/before
+
+      overclaim regression --compare /tmp/before --against /tmp/after --json
+    """
+    import json
+
+    from .errors import OverclaimError
+    from .eval import regression
+
+    if (save is None) == (compare is None) or (against is not None and compare is None):
+        _err("give --save DIR or --compare DIR (with --against DIR2 to compare two saved runs)")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        if save is not None:
+            manifest = regression.save(save, limit=limit, seed=seed, models=not no_models, workers=workers)
+            typer.echo(regression.format_saved(manifest, save))
+            return
+        report = (regression.compare_dirs(compare, against) if against is not None
+                  else regression.compare(compare, out=out, workers=workers))
+    except OverclaimError as e:
+        _err(str(e))
+        raise typer.Exit(exit_status(e))
+    typer.echo(json.dumps(report, indent=1, ensure_ascii=False) if as_json else regression.format_report(report))
+    if not report["identical"]:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 # ``overclaim eval`` (gold-set claims/linking/scorecard and the model tasks) is registered by
