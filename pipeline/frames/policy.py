@@ -141,8 +141,9 @@ def _designs(claim: Claim) -> tuple[str, ...]:
     return analyse(claim.sentence).designs
 
 
-# "If a drug was developed that ..., chemotherapy could be used with no risk ...": a hypothetical.
-_HYPOTHETICAL = re.compile(r"^\W*(if|unless|suppose|imagine)\b", re.IGNORECASE)
+# "If a drug was developed that ..., chemotherapy could be used with no risk ...": a counterfactual
+# (conditional advice, "if your levels are high, take ...", is still advice).
+_HYPOTHETICAL = re.compile(r"^\W*(if\b[^,;]*\b(were|was|could|would|had)\b|suppose\b|imagine\b)", re.IGNORECASE)
 
 
 def _about_the_study(claim: Claim, design: str | None = None) -> bool:
