@@ -158,3 +158,16 @@ def test_issue2_broader_approval_is_not_flagged_as_unknown_pair(tmp_path):
     assert eff and eff[0].condition.name == "her9 positive test cancer"
     v = Verifier(ref)(eff[0])
     assert v.label.value == "unverifiable" and not v.flagged and "broader condition" in v.rationale
+
+
+def test_one_rule_per_claim_type_through_the_registry():
+    """Every claim type has exactly one registered rule; registering a second one is an error."""
+    import pytest as _pytest
+
+    from pipeline.types import ClaimType
+    from pipeline.verify import RULES, rule, rule_for
+
+    assert set(RULES) == set(ClaimType)
+    assert rule_for(ClaimType.DOSAGE).__module__ == "pipeline.verify.rules.dosage"
+    with _pytest.raises(ValueError, match="registered already"):
+        rule(ClaimType.DOSAGE)(lambda v, claim: None)

@@ -8,8 +8,8 @@ from ..common import UNLINKED, RuleContext, appr_ref
 from ..registry import rule
 
 
-@rule(ClaimType.APPROVAL)
 # -- approval -------------------------------------------------------------------------
+@rule(ClaimType.APPROVAL)
 def approval(v: RuleContext, claim: Claim) -> Verdict:
     ref = v.ref
     pair = v.pair(claim)

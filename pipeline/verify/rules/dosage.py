@@ -6,8 +6,8 @@ from ..common import RISK_FRAMING, TRIAL_CONTEXT, RuleContext, label_ref, name_o
 from ..registry import rule
 
 
-@rule(ClaimType.DOSAGE)
 # -- dosage ---------------------------------------------------------------------------
+@rule(ClaimType.DOSAGE)
 def dosage(v: RuleContext, claim: Claim) -> Verdict:
     ref = v.ref
     did = claim.drug.id if claim.drug else None

@@ -8,8 +8,8 @@ from ..common import RuleContext, label_ref, name_of
 from ..registry import rule
 
 
-@rule(ClaimType.SAFETY)
 # -- safety / mechanism ---------------------------------------------------------------
+@rule(ClaimType.SAFETY)
 def safety(v: RuleContext, claim: Claim) -> Verdict:
     ref = v.ref
     did = claim.drug.id if claim.drug else None

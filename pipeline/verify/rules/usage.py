@@ -6,8 +6,8 @@ from ..common import UNLINKED, RuleContext, appr_ref, ev_ref
 from ..registry import rule
 
 
-@rule(ClaimType.USAGE)
 # -- usage ----------------------------------------------------------------------------
+@rule(ClaimType.USAGE)
 def usage(v: RuleContext, claim: Claim) -> Verdict:
     ref = v.ref
     pair = v.pair(claim)
