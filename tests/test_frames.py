@@ -154,6 +154,19 @@ def test_background_research_regulatory_terms_and_trial_doses_are_not_flagged():
                        "of the lack of treatments for asthma.")
 
 
+def test_associations_hopes_goals_and_reported_safety_results_are_not_flagged():
+    """Regressions from a blind reading of 125 flags on 400 random unlabelled FakeHealth articles
+    (seed 9): 14 were right; these shapes were among the wrong ones."""
+    assert not flagged("Statin use was linked to a 12% lower risk of colorectal cancer, the analysis of 22 studies shows.")
+    assert not flagged("Coenzyme Q10 is thought to have benefits for people with Parkinson's disease.")
+    assert not flagged("The new drug has been hailed as a potential game changer for head and neck cancer.")
+    assert not flagged('"Our goal is to bring that kind of cure to every child with type 1 diabetes."')
+    assert not flagged("Fat measurements were unaffected by fish oil, the team noted, and no side effects were observed.")
+    assert not flagged("MORE: This Alzheimer's Breakthrough Could Be a Game Changer")
+    assert not flagged("Night blindness caused by vitamin A deficiency is reversible with extra vitamin A.")
+    assert flagged("Baclofen can help alleviate the pain of fibromyalgia.")  # no trial: even "can help" is unsupported
+
+
 def test_appeared_to_caps_the_strength():
     res = check("Vitamin C also appeared to prevent colds.")
     assert res.claims and all(int(cc.claim.strength) <= 2 for cc in res.claims)

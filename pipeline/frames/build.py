@@ -169,6 +169,8 @@ def guess_intervention(sentence: str, pred_start: int, lex: Lexicon | None = Non
         return None
     if words[-1].lower() in lex.terms[("population", "human")]:
         return None  # "a pool of 841 men (treated with ...)": the people studied, not what they took
+    if words[-1].lower() in _DISEASE_NOUNS:
+        return None  # "Parkinson's is a progressive neurological disease that causes ...": a disease
     if not any(len(w) >= 3 and w.lower() not in _FUNCTION_END for w in words):
         return None
     if _looks_like_a_name(words, sentence) or _fragment(words) or any(w.lower() in _INNER_STOP for w in words):
@@ -319,6 +321,8 @@ def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceRead
                    id=None, name=None, score=0.0, via="frame")
 
 
+_DISEASE_NOUNS = {"disease", "diseases", "disorder", "disorders", "syndrome", "infection", "infections", "illness",
+                  "condition", "conditions", "cancer", "cancers", "tumour", "tumor", "tumours", "tumors", "virus"}
 _GENERIC_NOUNS = {"treatment", "compound", "drug", "therapy", "medication", "medicine", "pill", "vaccine",
                   "procedure", "supplement", "technique", "approach", "device", "injection", "new treatment",
                   "new drug", "experimental drug", "new compound", "molecule", "breakthrough"}

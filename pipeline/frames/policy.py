@@ -151,50 +151,84 @@ def _about_the_study(claim: Claim, design: str | None = None) -> bool:
     finding or a quote, or a sentence that names the design), not background knowledge stated in
     passing ("Blasts can cause brain injuries in soldiers")."""
     f = claim.frame
-    if load_policy().background.search(claim.sentence) or not _plausible_intervention(claim):
+    if not _plausible_intervention(claim):
         return False
+    if load_policy().background.search(claim.sentence) and not (f.lede or f.speech_act == "headline"):
+        return False  # "Another study ... finds" in the lede is the study the article reports
     acts = ("reported_finding", "headline") if design else ("reported_finding", "headline", "quote")
     return f.lede or f.speech_act in acts or (design or f.evidence_basis) in _designs(claim)
 
 
 def _plausible_intervention(claim: Claim) -> bool:
-    """A linked intervention, or a guessed one that reads like a name: at most four words, none of
+    """A linked intervention, or a guessed one that reads like a name: at most six words, none of
     them capitalised except at the start of the sentence ("In the new study, Dr. Chao, ..." is not)."""
     m = claim.drug
     if m is None or m.id or m.via != "frame" or m.start == m.end:
         return True
     words = (m.text or "").split()
-    first = m.start == claim.start
-    return 0 < len(words) <= 4 and not any(w[:1].isupper() for w in words[1 if first else 0:])
+    first = not re.search(r"\w", claim.sentence[:max(0, m.start - claim.start)])  # only punctuation before it
+    return 0 < len(words) <= 6 and not any(w[:1].isupper() for w in words[1 if first else 0:])
+
+
+# Navigation lines ("MORE: ...", "Related: ...") link other stories; they claim nothing.
+_NAVIGATION = re.compile(r"^\W*(more|related|read more|see also|also read|watch)\s*:", re.IGNORECASE)
+# "no side effects were observed": a reported trial finding, not a promise of safety.
+_OBSERVED = re.compile(r"\b(were|was) (observed|seen|reported|recorded|noted)\b|\b(observed|reported|recorded) no\b",
+                       re.IGNORECASE)
+# Hype words that voice a hope; hedged ("a potential game changer", "may one day"), they are not
+# hype. Certainty words ("destined to", "100 per cent accurate") stay hype however hedged.
+# The article's own voice: absolute wording there is the article's claim (a quoted "cure" is the
+# speaker's, and usually a goal or a case report).
+_OWN_VOICE = frozenset({"assertion", "headline", "advice"})
+# What the animal-to-human exaggeration is about: effects on a health outcome, not mechanisms.
+_OUTCOME_KINDS = frozenset({"efficacy", "prevention", "cure", "comparison", "advice"})
+_HOPE_HYPE = frozenset({"breakthrough", "game changer", "game-changer", "revolutionary", "holy grail", "magic bullet",
+                        "true breakthrough"})
+
+
+def _hoped_for(claim: Claim) -> bool:
+    f = claim.frame
+    return f.strength == "hedged" and f.speech_act != "headline" and set(analyse(claim.sentence).hype) <= _HOPE_HYPE
+
+
+def _unqualified(sentence: str) -> bool:
+    """No hedge, correlational wording or denial anywhere in the sentence: a causal claim from
+    observational research is flagged only when nothing in the sentence qualifies it ("previously
+    shown to reduce ..., also may help lower ..."; "doesn't prove that ...")."""
+    lex = load_lexicon()
+    return not any(lex.pattern("strength", k).search(sentence) for k in ("hedged", "correlational", "negation"))
 
 
 def article_evidence_verdict(claim: Claim) -> Verdict | None:
     """A flag from the article's own evidence, or ``None`` when its evidence carries the wording."""
     f, pol = claim.frame, load_policy()
-    if f is None or f.polarity != "positive" or _HYPOTHETICAL.match(claim.sentence):
+    if f is None or f.polarity != "positive" or _HYPOTHETICAL.match(claim.sentence) \
+            or _NAVIGATION.match(claim.sentence):
         return None
     lab = f.evidence_basis in pol.lab_designs and f.population == "unspecified"
     if f.speech_act not in pol.article_voice and not (lab and f.speech_act in pol.lab_voice):
         return None
     if SAFETY_ABSOLUTE.search(claim.sentence):
-        return _safety(claim)
+        return None if _OBSERVED.search(claim.sentence) else _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
     hype = f.hype and f.speech_act not in ("caveat", "usage") and f.evidence_basis != "meta_analysis" \
-        and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?")
+        and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?") \
+        and not _hoped_for(claim)
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
-    if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and (
+    if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and f.speech_act in _OWN_VOICE and (
             f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none")):
         return _absolute(claim)
-    if lab and _about_the_study(claim) and (f.strength in ("direct", "absolute")
-                                            or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
+    if lab and _about_the_study(claim) and claim.condition is not None and f.kind in _OUTCOME_KINDS and (
+            f.strength in ("direct", "absolute") or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
         return _lab(claim)  # also "a breakthrough that could cure arthritis", from a mouse study
     if hype:
         return _hype(claim)
     if f.strength not in ("direct", "absolute"):
         return None
-    if f.evidence_basis in pol.correlational_designs and _about_the_study(claim, "observational"):
+    if f.evidence_basis in pol.correlational_designs and _about_the_study(claim, "observational") \
+            and _unqualified(claim.sentence):
         return _observational(claim)  # the study's finding, not background knowledge stated in passing
     return None
 
@@ -279,10 +313,16 @@ def _rule_applies(rule: CategoryRule, claim: Claim, kinds: set[str]) -> bool:
             and _in_category(rule, claim, kinds))
 
 
+def _deficiency(claim: Claim) -> bool:
+    """The condition is a deficiency ("vitamin A deficiency"): the nutrient is its treatment."""
+    c = claim.condition
+    return c is not None and "deficien" in ((c.name or "") + " " + (c.text or "")).lower()
+
+
 def category_verdict(claim: Claim, kinds: set[str]) -> Verdict | None:
     """The first category rule that covers the claim (``kinds``: the reference kinds of its
     intervention, e.g. ``{"supplement"}``), as a verdict citing the rule's source."""
-    if claim.frame is None:
+    if claim.frame is None or _deficiency(claim):
         return None
     for rule in load_category_rules():
         if _rule_applies(rule, claim, kinds):

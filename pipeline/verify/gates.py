@@ -22,8 +22,9 @@ A_STUDY = re.compile(r"\b(a|the|this|that|their|our|his|her|another|one|an earli
 NOT_A_CLAIM = {"usage": "Not flagged: the sentence describes how something is used, not that it works.",
                 "caveat": "Not flagged: the sentence qualifies the evidence."}
 
-_REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|social media|"
-                       r"posts?|rumou?rs?|myths?)\b[^.]{0,30}\b(say|says|said|claim|claims|claimed|suggest|promise|"
+_REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|makers|"
+                       r"manufacturers?|social media|"
+                       r"posts?|rumou?rs?|myths?)\b[^.]{0,50}\b(say|says|said|claim|claims|claimed|suggest|promise|"
                        r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b",
                        re.IGNORECASE)
 
@@ -39,10 +40,11 @@ def in_a_name(claim: Claim) -> bool:
     a = m.start - claim.start
     return 0 <= a <= len(claim.sentence) and bool(_NAME_BEFORE.search(claim.sentence[max(0, a - 80):a]))
 
-def weakly_stated(claim: Claim) -> str | None:
+def weakly_stated(claim: Claim, untested: bool = False) -> str | None:
     """Why a reference flag on an efficacy or evidence claim would not be fair to the sentence's
     wording, or ``None``: the frame reads a denial or limitation the claim rules missed ("have not yet demonstrated any benefit"), or
-    the claim is only hedged and not about the intervention ("scientists may be inching toward a
+    the claim is only hedged (``untested``: no trial of the pair is on record, so even "may help" is
+    unsupported), or not about the intervention ("scientists may be inching toward a
     vaccine that could ...")."""
     f = claim.frame
     if claim.type not in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
@@ -53,6 +55,11 @@ def weakly_stated(claim: Claim) -> str | None:
         return "Not flagged: the denial is not about the intervention (\u201cfor patients who do not improve\u201d)."
     if claim.type == ClaimType.EFFICACY and f.strength in ("hedged", "correlational") and not f.subject:
         return "Not flagged: a hedged statement in which the intervention is not what the sentence is about."
+    if f.strength == "correlational":
+        return "Not flagged: the sentence states an association (\u201clinked to\u201d, \u201camong users\u201d), not an effect."
+    if f.strength == "hedged" and claim.type == ClaimType.EFFICACY and not untested:
+        return ("Not flagged: a hedged claim (\u201cmay\u201d, \u201cis thought to\u201d) where trials exist; only a "
+                "pair no trial has tested makes even \u201cmay help\u201d unsupported.")
     if f.strength == "hedged" and f.evidence_basis in load_policy().lab_designs:
         return ("Not flagged: a hope voiced in an article about research in animals or cells (\u201ca vaccine "
                 "that could ...\u201d), not a claim about people the reference can judge.")

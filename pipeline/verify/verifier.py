@@ -71,12 +71,16 @@ class Verifier:
             return v
         if f.kind == "cure" and f.polarity == "negative":
             return not_flagged(v, "Not flagged: the article says it is not a cure.")
-        weak = weakly_stated(claim)
+        weak = weakly_stated(claim, untested=self._untested(claim))
         if weak:
             return not_flagged(v, weak)
         if in_a_name(claim):
             return not_flagged(v, "Not flagged: the intervention is part of a name (\u201cInstitute for Cancer "
                                   "Immunotherapy\u201d), not a claim.")
+        if claim.type == ClaimType.DOSAGE and f.evidence_basis in ("rct", "meta_analysis", "observational", "case") \
+                and f.speech_act != "advice":
+            return not_flagged(v, "Not flagged: a dose in an article about a study is the study's dose, not dosing "
+                                  "advice.")
         if claim.type == ClaimType.DOSAGE and f.polarity == "negative":
             return not_flagged(v, "Not flagged: the sentence says a dose does not help, it does not recommend it.")
         if claim.type == ClaimType.APPROVAL and claim.approval_status == "not_approved" and v.severity != Severity.HIGH:
@@ -104,6 +108,14 @@ class Verifier:
             return not_flagged(v, "Not flagged: a small gap between the wording and the reference (low "
                                   "severity); shown for review.")
         return replace(v, reason=v.reason or pol.reason_by_type.get(claim.type.value, "other"))
+
+    def _untested(self, claim: Claim) -> bool:
+        """No randomised trial of the claim's pair is on record (direction ``no_trials`` or 0 RCTs)."""
+        ids = self._ids(claim)
+        if not all(ids):
+            return False
+        ev = self.best_evidence(*ids)
+        return bool(ev) and (ev[0].direction == "no_trials" or ev[0].n_rcts == 0)
 
     def _reference(self, claim: Claim) -> Verdict:
         verdict = self._verdict(claim)
