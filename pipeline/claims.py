@@ -17,16 +17,15 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import importlib.resources as resources
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import yaml
 from spacy.tokens import Doc, Span
 
 from .nlp.extensions import CUE_ROWS, LINKS
 from .types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
+from .resources.schema import load_resource
 
 # -----------------------------------------------------------------------------------------------
 # Rules
@@ -62,7 +61,7 @@ def _alt(terms: list[str], prefix: bool = False) -> re.Pattern:
 @functools.lru_cache(maxsize=1)
 def load_rules() -> ClaimRules:
     """Load the claim trigger rules shipped in ``pipeline.resources``."""
-    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("claim_rules.yaml").read_text("utf-8"))
+    raw = load_resource("claim_rules.yaml")
     return ClaimRules(
         approval_pos=_alt(raw["approval"]["positive"]),
         approval_neg=_alt(raw["approval"]["negative"]),

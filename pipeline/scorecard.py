@@ -24,12 +24,12 @@ Example:
 from __future__ import annotations
 
 import functools
-import importlib.resources as resources
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from .prefilter import LiteralIndex, literal_safe, ordered_requirements
+from .resources.schema import load_resource
 
 SATISFACTORY = "satisfactory"
 NOT_SATISFACTORY = "not_satisfactory"
@@ -85,9 +85,7 @@ def load_rules() -> _Rules:
         >>> [c.name for c in load_rules().criteria] == list(CRITERIA)
         True
     """
-    import yaml
-
-    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("scorecard.yaml").read_text("utf-8"))
+    raw = load_resource("scorecard.yaml")
     crits = []
     for name in CRITERIA:
         c = (raw.get("criteria") or {}).get(name)

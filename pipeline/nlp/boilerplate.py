@@ -11,12 +11,11 @@ Example:
 from __future__ import annotations
 
 import functools
-import importlib.resources as resources
 import re
 
-import yaml
 
 from ..prefilter import LiteralIndex, literal_safe
+from ..resources.schema import load_resource
 
 _PARA = re.compile(r"[^\n]+")
 
@@ -26,7 +25,7 @@ _INDEX = LiteralIndex()
 
 @functools.lru_cache(maxsize=1)
 def _patterns() -> list[tuple[str, re.Pattern]]:
-    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("boilerplate.yaml").read_text("utf-8"))
+    raw = load_resource("boilerplate.yaml")
     out = []
     for kind, pats in raw.items():
         if kind == "version":

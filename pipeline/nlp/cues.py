@@ -15,11 +15,9 @@ Example:
 from __future__ import annotations
 
 import bisect
-import importlib.resources as resources
 from typing import Iterable
 
 import numpy
-import yaml
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -27,11 +25,12 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .extensions import CUE_ROWS, register_extensions
+from ..resources.schema import load_resource
 
 
 def load_cue_lexicon(resource: str = "cues.yaml") -> dict:
     """Read a cue lexicon shipped in ``pipeline.resources``."""
-    return yaml.safe_load(resources.files("pipeline.resources").joinpath(resource).read_text("utf-8"))
+    return load_resource(resource)
 
 
 class CueTagger:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.resources as resources
 import gc
 import hashlib
 import os
@@ -30,7 +29,6 @@ from typing import Iterable, NamedTuple
 
 import numpy
 import srsly
-import yaml
 from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.strings import hash_string
@@ -40,6 +38,7 @@ from spacy.util import filter_spans
 from ..packed import LazyDict, PackedTable, prune_folders, write_packed
 from ..reference.interventions import MEDICINE_KINDS
 from .extensions import LINKS, register_extensions
+from ..resources.schema import load_resource
 
 _VOCAB_FORMAT = 3  # layout of to_disk; part of the cache key
 _KEEP_VOCABS = 3  # vocabularies kept in the cache (the newest; one per recent reference)
@@ -75,7 +74,7 @@ def _is_credential(doc: Doc, i: int, j: int) -> bool:
 @functools.lru_cache(maxsize=1)
 def stoplist() -> frozenset[str]:
     """Everyday words never linked (``pipeline/resources/linker_stoplist.yaml``)."""
-    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("linker_stoplist.yaml").read_text("utf-8"))
+    raw = load_resource("linker_stoplist.yaml")
     return frozenset(w.lower() for w in raw.get("never_link", []))
 
 

@@ -29,12 +29,12 @@ Example:
 from __future__ import annotations
 
 import functools
-import importlib.resources as resources
 import re
 import unicodedata
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
+from ..resources.schema import load_resource
 
 _CODE_POINT = re.compile(r"U\+([0-9A-F]{4,6})")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
@@ -191,9 +191,7 @@ def load_table() -> _Table:
         >>> load_table().replace["\\u200b"], load_table().replace["ｆ"]
         ('', 'f')
     """
-    import yaml
-
-    raw = yaml.safe_load(resources.files("pipeline.resources").joinpath("normalize.yaml").read_text("utf-8"))
+    raw = load_resource("normalize.yaml")
     return compile_table(raw)
 
 

@@ -50,7 +50,7 @@ KEEP = 3  # snapshots kept in the cache (the newest); older ones are removed aft
 TABLE_FIELDS = ("drugs", "conditions", "names", "approvals", "evidence", "labels", "_approvals_by_drug",
                 "_evidence_by_pair")
 META_FIELDS = ("sources", "files", "compiled_path", "compiled_meta", "overrides", "aliases", "_layer",
-               "content_key", "needs_compiled")
+               "needs_compiled", "content_key")  # content_key last: set after loading (tests compare the others)
 _CODE = ("store.py", "compiled.py", "model.py", "snapshot.py")
 
 

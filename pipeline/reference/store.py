@@ -13,6 +13,7 @@ import yaml
 from ..errors import ReferenceDataError
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
                     REQUIRED_FIELDS, Drug, Evidence, LabelFacts, NameEntry, Source, normalise_name)
+from ..resources.schema import load_resource
 
 def _precedence(source: str) -> int:
     """Lower wins: editor overlays, then curated files, then compiled open sources."""
@@ -318,8 +319,7 @@ def _ambiguous_abbreviations() -> frozenset[str]:
     """Abbreviations marked ambiguous (``ambiguous_abbreviations`` in reference_filters.yaml)."""
     global _AMBIG
     if _AMBIG is None:
-        text = resources.files("pipeline.resources").joinpath("reference_filters.yaml").read_text("utf-8")
-        _AMBIG = frozenset(str(a).strip() for a in (yaml.safe_load(text).get("ambiguous_abbreviations") or []))
+        _AMBIG = frozenset(str(a).strip() for a in (load_resource("reference_filters.yaml")["ambiguous_abbreviations"] or []))
     return _AMBIG
 
 

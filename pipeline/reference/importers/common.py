@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import importlib.resources as resources
 import io
 import re
 import sys
@@ -21,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 
 from ...errors import ReferenceDataError
 from ..model import normalise_name
+from ...resources.schema import load_resource
 
 csv.field_size_limit(sys.maxsize)
 
@@ -46,8 +45,7 @@ class SourceMeta:
 @lru_cache(maxsize=1)
 def load_sources() -> dict[str, SourceMeta]:
     """The source registry from ``pipeline/resources/reference_sources.yaml``."""
-    text = resources.files("pipeline.resources").joinpath("reference_sources.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)["sources"]
+    raw = load_resource("reference_sources.yaml")["sources"]
     return {k: SourceMeta(name=k, title=v["title"], issuer=v.get("issuer", ""), folder=v.get("folder"),
                           version=str(v["version"]), licence=v["licence"],
                           commercial_use=bool(v.get("commercial_use", True)),
@@ -58,14 +56,12 @@ def load_sources() -> dict[str, SourceMeta]:
 @lru_cache(maxsize=1)
 def load_filter_rules() -> dict[str, Any]:
     """The name-filter rules from ``pipeline/resources/reference_filters.yaml``."""
-    text = resources.files("pipeline.resources").joinpath("reference_filters.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_resource("reference_filters.yaml")
 
 
 @lru_cache(maxsize=1)
 def load_lay_terms() -> dict[str, Any]:
-    text = resources.files("pipeline.resources").joinpath("reference_lay_terms.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_resource("reference_lay_terms.yaml")
 
 
 _ABBREV = re.compile(r"^[A-Z][A-Za-z0-9/\-]{1,7}$")

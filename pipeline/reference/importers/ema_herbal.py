@@ -18,18 +18,17 @@ Example:
 """
 from __future__ import annotations
 
-import importlib.resources as resources
 import json
 import re
 from pathlib import Path
 
-import yaml
 
 from ...errors import ReferenceDataError
 from ..model import normalise_name
 from .common import need, slug
 from .curated_names import CuratedNames
 from .state import CompileState
+from ...resources.schema import load_resource
 
 TABLE_DATE = "2026-06-12"
 CITATION = f"European Medicines Agency, Herbal medicines (HMPC) overview, data of {TABLE_DATE}"
@@ -71,8 +70,7 @@ def read_table(path: Path) -> list[dict[str, str]]:
 
 
 def _areas() -> dict[str, list[str]]:
-    text = resources.files("pipeline.resources").joinpath("ema_herbal_areas.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text)["areas"])
+    return dict(load_resource("ema_herbal_areas.yaml")["areas"])
 
 
 def _herb_id(st: CompileState, r: dict, curated: CuratedNames) -> str:

@@ -19,13 +19,11 @@ Example:
 """
 from __future__ import annotations
 
-import importlib.resources as resources
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ...errors import ReferenceDataError
 from ..model import DIRECTIONS, GRADES
@@ -33,6 +31,7 @@ from ..model import normalise_name
 from .common import need, slug
 from .curated_names import CuratedNames
 from .state import CompileState
+from ...resources.schema import load_resource
 
 CRAWL_DATE = "2025-12-30"
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -60,8 +59,7 @@ def _folded(text: str) -> str:
 @lru_cache(maxsize=1)
 def load_statements() -> dict[str, Any]:
     """The curated statement table, checked (directions, design levels, grades)."""
-    text = resources.files("pipeline.resources").joinpath("nci_cam_statements.yaml").read_text("utf-8")
-    doc = yaml.safe_load(text)
+    doc = load_resource("nci_cam_statements.yaml")
     where = "pipeline/resources/nci_cam_statements.yaml"
     grades, lower = doc.get("grades") or {}, doc.get("lower") or {}
     if not set(grades.values()) <= set(GRADES) or not set(lower.values()) <= set(GRADES):

@@ -21,18 +21,17 @@ Example:
 """
 from __future__ import annotations
 
-import importlib.resources as resources
 import math
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 
 from ...errors import ReferenceDataError
 from .common import need
 from .state import CompileState
+from ...resources.schema import load_resource
 
 _NCT = re.compile(r"NCT\d{8}")
 _TRIAL_STATUS = {"Terminated": "TERMINATED", "Withdrawn": "WITHDRAWN", "Suspended": "SUSPENDED"}
@@ -40,8 +39,7 @@ _TRIAL_STATUS = {"Terminated": "TERMINATED", "Withdrawn": "WITHDRAWN", "Suspende
 
 @lru_cache(maxsize=1)
 def _stop_rules() -> tuple[tuple[str, re.Pattern], ...]:
-    text = resources.files("pipeline.resources").joinpath("repodb_stop_reasons.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_resource("repodb_stop_reasons.yaml")
     try:
         return tuple((r["reason"], re.compile(r["pattern"], re.I)) for r in raw["reasons"])
     except (KeyError, TypeError, re.error) as e:
