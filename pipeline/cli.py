@@ -96,24 +96,16 @@ def audit_cmd(
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
-    if strength_model not in ("fast", "encoder"):
-        _err(f"--strength-model {strength_model!r}: choose fast or encoder")
-        raise typer.Exit(EXIT_USAGE)
-    if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
-        _err("--engine must be local, or dask together with --scheduler ADDRESS")
-        raise typer.Exit(EXIT_USAGE)
+    _check_audit_options(strength_model, engine, scheduler)
     notice = None if quiet else reference_notice()
     if notice:
         typer.echo(notice, err=True)
     try:
-        sinks = []
-        if db:
-            from .review.store import ReviewSink  # needs the 'review' extra
-            sinks.append(ReviewSink(db, overlays=[str(o) for o in overlay]))
         summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
                             models=False if no_models else ("encoder" if strength_model == "encoder" else True),
-                            progress=not quiet, echo=None if quiet else typer.echo, show=show, sinks=sinks,
-                            workers=workers, engine=engine, scheduler=scheduler, resume=resume, timeout=timeout)
+                            progress=not quiet, echo=None if quiet else typer.echo, show=show,
+                            sinks=_review_sinks(db, overlay), workers=workers, engine=engine, scheduler=scheduler,
+                            resume=resume, timeout=timeout)
     except KeyboardInterrupt:
         raise typer.Exit(130)
     except OutputError as e:
@@ -130,6 +122,25 @@ def audit_cmd(
                    f"changed since the last audit); review with `overclaim serve --db ...`.")
     if summary["errors"]:
         raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _check_audit_options(strength_model: str, engine: str, scheduler: Optional[str]) -> None:
+    """Usage errors of ``overclaim audit`` that typer cannot see."""
+    if strength_model not in ("fast", "encoder"):
+        _err(f"--strength-model {strength_model!r}: choose fast or encoder")
+        raise typer.Exit(EXIT_USAGE)
+    if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
+        _err("--engine must be local, or dask together with --scheduler ADDRESS")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _review_sinks(db: Optional[str], overlay: List[Path]) -> list:
+    """The review database as an extra result sink of the audit (none without ``--db``)."""
+    if not db:
+        return []
+    from .review.store import ReviewSink  # needs the 'review' extra
+
+    return [ReviewSink(db, overlays=[str(o) for o in overlay])]
 
 
 @app.command("check")

@@ -222,77 +222,113 @@ def score_claims(gold: list[dict], predictions: list[dict],
     """
     gold_by_doc = _by_doc(gold)
     pred_by_doc = _by_doc(predictions)
-    tp_pred = n_pred = dup = 0
-    g_found: dict[tuple, bool] = {}
-    g_flag_found: dict[tuple, bool] = {}
-    flag_tp_pred = flag_n_pred = 0
-    spurious, false_flags = [], []
-    sent_pred: dict[tuple, dict] = {}  # (doc, start, end) -> {"flagged": bool, "claim": bool}
+    t = _ClaimTally(resolver)
     for doc in sorted(set(gold_by_doc) | set(pred_by_doc)):
         gsents = gold_by_doc.get(doc, [])
+        t.add_gold(doc, gsents)
+        for p in pred_by_doc.get(doc, []):
+            t.add_prediction(doc, p, gsents)
+    return t.scores(gold_by_doc)
+
+
+class _ClaimTally:
+    """The running counts of :func:`score_claims`: gold claims found, predictions matched,
+    flags, and the sentences predicted to hold claims."""
+
+    def __init__(self, resolver) -> None:
+        self.resolver = resolver
+        self.tp_pred = self.n_pred = self.dup = 0
+        self.flag_tp_pred = self.flag_n_pred = 0
+        self.g_found: dict[tuple, bool] = {}
+        self.g_flag_found: dict[tuple, bool] = {}
+        self.spurious: list[dict] = []
+        self.false_flags: list[dict] = []
+        self.sent_pred: dict[tuple, dict] = {}  # (doc, start, end) -> {"flagged": bool}
+
+    def add_gold(self, doc: str, gsents: list[dict]) -> None:
         for s in gsents:
             for k, c in enumerate(s["claims"]):
-                g_found[(doc, s["start"], k)] = False
+                self.g_found[(doc, s["start"], k)] = False
                 if c.get("flag"):
-                    g_flag_found[(doc, s["start"], k)] = False
-        for p in pred_by_doc.get(doc, []):
-            n_pred += 1
-            key = (doc, p["start"], p["end"])
-            sp = sent_pred.setdefault(key, {"flagged": False})
-            sp["flagged"] = sp["flagged"] or bool(p.get("flagged"))
-            hits = []
-            for s in gsents:
-                if _overlaps(p["start"], p["end"], s["start"], s["end"]):
-                    for k, c in enumerate(s["claims"]):
-                        if _claim_matches(c, p, resolver):
-                            hits.append(((doc, s["start"], k), c))
-            if hits:
-                tp_pred += 1
-                if all(g_found[h[0]] for h in hits):
-                    dup += 1
-                for h, _ in hits:
-                    g_found[h] = True
-            else:
-                spurious.append(_pred_summary(p))
-            if p.get("flagged"):
-                flag_tp = [h for h, c in hits if c.get("flag")]
-                flag_n_pred += 1
-                if flag_tp:
-                    flag_tp_pred += 1
-                    for h in flag_tp:
-                        g_flag_found[h] = True
-                else:
-                    false_flags.append(_pred_summary(p, hits))
-    n_gold = len(g_found)
-    claims = prf(tp_pred=tp_pred, n_pred=n_pred, tp_gold=sum(g_found.values()), n_gold=n_gold)
-    explicit = {k: v for k, v in g_found.items() if not _gold_claim(gold_by_doc, k).get("implicit")}
-    claims_explicit = {"recall": prf(tp_pred=0, n_pred=0, tp_gold=sum(explicit.values()), n_gold=len(explicit))["recall"],
-                       "tp_gold": sum(explicit.values()), "n_gold": len(explicit)}
-    flags_claim = prf(tp_pred=flag_tp_pred, n_pred=flag_n_pred, tp_gold=sum(g_flag_found.values()),
-                      n_gold=len(g_flag_found))
-    # sentence level: claims present / flagged
-    gs_all = [(d, s["start"], s["end"], any(c.get("flag") for c in s["claims"])) for d, ss in gold_by_doc.items() for s in ss]
-    sp_all = [(d, a, b, v["flagged"]) for (d, a, b), v in sent_pred.items()]
-    claim_sentences = _sentence_prf(gs_all, sp_all, flagged_only=False)
-    flags_sentence = _sentence_prf(gs_all, sp_all, flagged_only=True)
-    missed_flags, missed_claims = [], []
-    for key, found in g_found.items():
-        c = _gold_claim(gold_by_doc, key)
-        s = _gold_sentence(gold_by_doc, key)
-        item = {"doc": key[0], "start": key[1], "prefix": s.get("prefix", ""), "type": c["type"], "drug": c["drug"],
-                "condition": c.get("condition"), "implicit": bool(c.get("implicit")), "note": c.get("note")}
-        if not found:
-            missed_claims.append(item)
-        if key in g_flag_found and not g_flag_found[key]:
-            missed_flags.append(item)
-    return {
-        "claims": claims, "claims_explicit": claims_explicit, "claim_sentences": claim_sentences,
-        "flags_claim": flags_claim, "flags_sentence": flags_sentence, "duplicates": dup,
-        "n_false_flags": len(false_flags), "n_missed_flags": len(missed_flags),
-        "n_missed_claims": len(missed_claims), "n_spurious_claims": len(spurious),
-        "false_flags": false_flags[:MAX_ERRORS], "missed_flags": missed_flags[:MAX_ERRORS],
-        "missed_claims": missed_claims[:MAX_ERRORS], "spurious_claims": spurious[:MAX_ERRORS],
-    }
+                    self.g_flag_found[(doc, s["start"], k)] = False
+
+    def _hits(self, doc: str, p: dict, gsents: list[dict]) -> list[tuple[tuple, dict]]:
+        """The gold claims of the sentences ``p`` overlaps that ``p`` matches."""
+        hits = []
+        for s in gsents:
+            if _overlaps(p["start"], p["end"], s["start"], s["end"]):
+                for k, c in enumerate(s["claims"]):
+                    if _claim_matches(c, p, self.resolver):
+                        hits.append(((doc, s["start"], k), c))
+        return hits
+
+    def add_prediction(self, doc: str, p: dict, gsents: list[dict]) -> None:
+        self.n_pred += 1
+        sp = self.sent_pred.setdefault((doc, p["start"], p["end"]), {"flagged": False})
+        sp["flagged"] = sp["flagged"] or bool(p.get("flagged"))
+        hits = self._hits(doc, p, gsents)
+        if hits:
+            self.tp_pred += 1
+            if all(self.g_found[h[0]] for h in hits):
+                self.dup += 1
+            for h, _ in hits:
+                self.g_found[h] = True
+        else:
+            self.spurious.append(_pred_summary(p))
+        if p.get("flagged"):
+            self._add_flag(p, hits)
+
+    def _add_flag(self, p: dict, hits: list[tuple[tuple, dict]]) -> None:
+        flag_tp = [h for h, c in hits if c.get("flag")]
+        self.flag_n_pred += 1
+        if flag_tp:
+            self.flag_tp_pred += 1
+            for h in flag_tp:
+                self.g_flag_found[h] = True
+        else:
+            self.false_flags.append(_pred_summary(p, hits))
+
+    def _missed(self, gold_by_doc: dict) -> tuple[list[dict], list[dict]]:
+        """Gold flags and gold claims that no prediction found."""
+        missed_flags, missed_claims = [], []
+        for key, found in self.g_found.items():
+            c = _gold_claim(gold_by_doc, key)
+            s = _gold_sentence(gold_by_doc, key)
+            item = {"doc": key[0], "start": key[1], "prefix": s.get("prefix", ""), "type": c["type"],
+                    "drug": c["drug"], "condition": c.get("condition"), "implicit": bool(c.get("implicit")),
+                    "note": c.get("note")}
+            if not found:
+                missed_claims.append(item)
+            if key in self.g_flag_found and not self.g_flag_found[key]:
+                missed_flags.append(item)
+        return missed_flags, missed_claims
+
+    def _sentence_scores(self, gold_by_doc: dict) -> tuple[dict, dict]:
+        """Sentence level: sentences with claims, and flagged sentences."""
+        gs_all = [(d, s["start"], s["end"], any(c.get("flag") for c in s["claims"]))
+                  for d, ss in gold_by_doc.items() for s in ss]
+        sp_all = [(d, a, b, v["flagged"]) for (d, a, b), v in self.sent_pred.items()]
+        return _sentence_prf(gs_all, sp_all, flagged_only=False), _sentence_prf(gs_all, sp_all, flagged_only=True)
+
+    def scores(self, gold_by_doc: dict) -> dict[str, Any]:
+        g_found, g_flag_found = self.g_found, self.g_flag_found
+        claims = prf(tp_pred=self.tp_pred, n_pred=self.n_pred, tp_gold=sum(g_found.values()), n_gold=len(g_found))
+        explicit = {k: v for k, v in g_found.items() if not _gold_claim(gold_by_doc, k).get("implicit")}
+        claims_explicit = {"recall": prf(tp_pred=0, n_pred=0, tp_gold=sum(explicit.values()),
+                                         n_gold=len(explicit))["recall"],
+                           "tp_gold": sum(explicit.values()), "n_gold": len(explicit)}
+        flags_claim = prf(tp_pred=self.flag_tp_pred, n_pred=self.flag_n_pred, tp_gold=sum(g_flag_found.values()),
+                          n_gold=len(g_flag_found))
+        claim_sentences, flags_sentence = self._sentence_scores(gold_by_doc)
+        missed_flags, missed_claims = self._missed(gold_by_doc)
+        return {
+            "claims": claims, "claims_explicit": claims_explicit, "claim_sentences": claim_sentences,
+            "flags_claim": flags_claim, "flags_sentence": flags_sentence, "duplicates": self.dup,
+            "n_false_flags": len(self.false_flags), "n_missed_flags": len(missed_flags),
+            "n_missed_claims": len(missed_claims), "n_spurious_claims": len(self.spurious),
+            "false_flags": self.false_flags[:MAX_ERRORS], "missed_flags": missed_flags[:MAX_ERRORS],
+            "missed_claims": missed_claims[:MAX_ERRORS], "spurious_claims": self.spurious[:MAX_ERRORS],
+        }
 
 
 def _gold_sentence(gold_by_doc: dict, key: tuple) -> dict:
@@ -353,92 +389,124 @@ def score_linking(gold: list[dict], predictions: list[dict], known_ids: set[str]
     """
     gold_by_doc = _by_doc(gold)
     pred_by_doc = _by_doc(predictions)
-    kinds = ("drug", "condition")
-    tp_pred = defaultdict(int)
-    n_pred = defaultdict(int)
-    found: dict[tuple, bool] = {}
-    gkind: dict[tuple, str] = {}
-    len_tp_pred = 0
-    len_found: dict[tuple, bool] = {}
-    excluded = 0
-    mnl_total = mnl_linked = 0
-    false_links, missed = [], []
-    absorbed: set[tuple] = set()
-
-    def scored(m: dict) -> bool:
-        if m.get("id") is None:
-            return False
-        ids = [m["id"], *m.get("id_alt", [])]
-        return known_ids is None or any(i in known_ids for i in ids)
-
+    t = _LinkTally(known_ids)
     for doc in sorted(set(gold_by_doc) | set(pred_by_doc)):
         sents = gold_by_doc.get(doc, [])
         gms = [m for s in sents for m in s["mentions"]]
-        for m in gms:
-            if scored(m):
-                found[(doc, m["start"], m["end"])] = False
-                len_found[(doc, m["start"], m["end"])] = False
-                gkind[(doc, m["start"], m["end"])] = m["kind"]
-            elif m.get("id") is not None:
-                excluded += 1
-            elif m.get("reason") in MUST_NOT_LINK:
-                mnl_total += 1
+        t.add_gold(doc, gms)
         for p in pred_by_doc.get(doc, []):
-            if not any(_overlaps(p["start"], p["end"], s["start"], s["end"]) for s in sents):
-                continue  # outside the annotated sentences
-            over = [m for m in gms if _overlaps(p["start"], p["end"], m["start"], m["end"])]
-            exact = ([m for m in over if (m["start"], m["end"]) == (p["start"], p["end"])]
-                     or [m for m in over if [p["start"], p["end"]] in [list(x) for x in m.get("span_alt", [])]])
-            target = exact[0] if exact else None
-            if target is not None and not scored(target):
-                if target.get("id") is None and target.get("reason") in MUST_NOT_LINK:
-                    mnl_linked += 1
-                    n_pred[p["kind"]] += 1
-                    false_links.append(_link_summary(p, target, "must stay unlinked"))
-                continue  # ignored or outside the loaded reference
-            if target is None and over and not any(scored(m) or m.get("reason") in MUST_NOT_LINK for m in over):
-                continue  # partial overlap with an ignored mention
-            n_pred[p["kind"]] += 1
-            ok_len = [m for m in over if scored(m) and p["id"] in (m["id"], *m.get("id_alt", []))]
-            if ok_len:
-                len_tp_pred += 1
-                for m in ok_len:
-                    len_found[(doc, m["start"], m["end"])] = True
-            if target is not None and p["id"] in (target["id"], *target.get("id_alt", [])):
-                tp_pred[p["kind"]] += 1
-                found[(doc, target["start"], target["end"])] = True
-                # a longer accepted span absorbs the gold mentions inside it ("fibromyalgia pain")
-                for m in gms:
-                    if m is not target and p["start"] <= m["start"] and m["end"] <= p["end"]:
-                        absorbed.add((doc, m["start"], m["end"]))
-            else:
-                why = "wrong id" if target is not None else ("span differs" if over else "not a mention")
-                false_links.append(_link_summary(p, target or (over[0] if over else None), why))
-    for k in absorbed:
-        if not found.get(k, True):
-            del found[k]
-            len_found.pop(k, None)
-    for s in gold:
-        for m in s["mentions"]:
-            k = (s["doc"], m["start"], m["end"])
-            if k in found and not found[k]:
-                missed.append({"doc": s["doc"], "start": m["start"], "text": m.get("text"), "kind": m["kind"],
-                               "id": m["id"], "sentence": s.get("prefix", "")})
-    by_kind = {}
-    for kind in kinds:
-        keys = [k for k in found if gkind[k] == kind]
-        by_kind[kind] = prf(tp_pred=tp_pred[kind], n_pred=n_pred[kind], tp_gold=sum(found[k] for k in keys),
-                            n_gold=len(keys))
-    by_kind["all"] = prf(tp_pred=sum(tp_pred.values()), n_pred=sum(n_pred.values()),
-                         tp_gold=sum(found.values()), n_gold=len(found))
-    lenient = prf(tp_pred=len_tp_pred, n_pred=sum(n_pred.values()), tp_gold=sum(len_found.values()),
-                  n_gold=len(len_found))
-    return {
-        "by_kind": by_kind, "lenient": lenient,
-        "must_not_link": {"n_gold": mnl_total, "linked": mnl_linked},
-        "excluded": excluded, "n_false_links": len(false_links), "n_missed": len(missed),
-        "false_links": false_links[:MAX_ERRORS], "missed": missed[:MAX_ERRORS],
-    }
+            if any(_overlaps(p["start"], p["end"], s["start"], s["end"]) for s in sents):
+                t.add_prediction(doc, p, gms)  # (predictions outside the annotated sentences are not scored)
+    t.drop_absorbed()
+    return t.scores(gold)
+
+
+class _LinkTally:
+    """The running counts of :func:`score_linking`."""
+
+    def __init__(self, known_ids: set[str] | None) -> None:
+        self.known_ids = known_ids
+        self.tp_pred: dict[str, int] = defaultdict(int)
+        self.n_pred: dict[str, int] = defaultdict(int)
+        self.found: dict[tuple, bool] = {}
+        self.gkind: dict[tuple, str] = {}
+        self.len_tp_pred = 0
+        self.len_found: dict[tuple, bool] = {}
+        self.excluded = 0
+        self.mnl_total = self.mnl_linked = 0
+        self.false_links: list[dict] = []
+        self.absorbed: set[tuple] = set()
+
+    def scored(self, m: dict) -> bool:
+        """Whether a gold mention is scored: it has an id the loaded reference knows."""
+        if m.get("id") is None:
+            return False
+        ids = [m["id"], *m.get("id_alt", [])]
+        return self.known_ids is None or any(i in self.known_ids for i in ids)
+
+    def add_gold(self, doc: str, gms: list[dict]) -> None:
+        for m in gms:
+            if self.scored(m):
+                self.found[(doc, m["start"], m["end"])] = False
+                self.len_found[(doc, m["start"], m["end"])] = False
+                self.gkind[(doc, m["start"], m["end"])] = m["kind"]
+            elif m.get("id") is not None:
+                self.excluded += 1
+            elif m.get("reason") in MUST_NOT_LINK:
+                self.mnl_total += 1
+
+    def _skipped(self, p: dict, target: dict | None, over: list[dict]) -> bool:
+        """Whether prediction ``p`` is left out: on an ignored mention, one outside the loaded
+        reference, or partly over an ignored one (a link on a must-not-link mention is counted
+        wrong here)."""
+        if target is not None and not self.scored(target):
+            if target.get("id") is None and target.get("reason") in MUST_NOT_LINK:
+                self.mnl_linked += 1
+                self.n_pred[p["kind"]] += 1
+                self.false_links.append(_link_summary(p, target, "must stay unlinked"))
+            return True
+        return target is None and bool(over) and not any(self.scored(m) or m.get("reason") in MUST_NOT_LINK
+                                                          for m in over)
+
+    def add_prediction(self, doc: str, p: dict, gms: list[dict]) -> None:
+        over = [m for m in gms if _overlaps(p["start"], p["end"], m["start"], m["end"])]
+        exact = ([m for m in over if (m["start"], m["end"]) == (p["start"], p["end"])]
+                 or [m for m in over if [p["start"], p["end"]] in [list(x) for x in m.get("span_alt", [])]])
+        target = exact[0] if exact else None
+        if self._skipped(p, target, over):
+            return
+        self.n_pred[p["kind"]] += 1
+        ok_len = [m for m in over if self.scored(m) and p["id"] in (m["id"], *m.get("id_alt", []))]
+        if ok_len:
+            self.len_tp_pred += 1
+            for m in ok_len:
+                self.len_found[(doc, m["start"], m["end"])] = True
+        if target is not None and p["id"] in (target["id"], *target.get("id_alt", [])):
+            self.tp_pred[p["kind"]] += 1
+            self.found[(doc, target["start"], target["end"])] = True
+            # a longer accepted span absorbs the gold mentions inside it ("fibromyalgia pain")
+            for m in gms:
+                if m is not target and p["start"] <= m["start"] and m["end"] <= p["end"]:
+                    self.absorbed.add((doc, m["start"], m["end"]))
+        else:
+            why = "wrong id" if target is not None else ("span differs" if over else "not a mention")
+            self.false_links.append(_link_summary(p, target or (over[0] if over else None), why))
+
+    def drop_absorbed(self) -> None:
+        """Leave out the unfound gold mentions inside a longer accepted span."""
+        for k in self.absorbed:
+            if not self.found.get(k, True):
+                del self.found[k]
+                self.len_found.pop(k, None)
+
+    def _missed(self, gold: list[dict]) -> list[dict]:
+        missed = []
+        for s in gold:
+            for m in s["mentions"]:
+                k = (s["doc"], m["start"], m["end"])
+                if k in self.found and not self.found[k]:
+                    missed.append({"doc": s["doc"], "start": m["start"], "text": m.get("text"), "kind": m["kind"],
+                                   "id": m["id"], "sentence": s.get("prefix", "")})
+        return missed
+
+    def scores(self, gold: list[dict]) -> dict[str, Any]:
+        found, tp_pred, n_pred = self.found, self.tp_pred, self.n_pred
+        missed = self._missed(gold)
+        by_kind = {}
+        for kind in ("drug", "condition"):
+            keys = [k for k in found if self.gkind[k] == kind]
+            by_kind[kind] = prf(tp_pred=tp_pred[kind], n_pred=n_pred[kind], tp_gold=sum(found[k] for k in keys),
+                                n_gold=len(keys))
+        by_kind["all"] = prf(tp_pred=sum(tp_pred.values()), n_pred=sum(n_pred.values()),
+                             tp_gold=sum(found.values()), n_gold=len(found))
+        lenient = prf(tp_pred=self.len_tp_pred, n_pred=sum(n_pred.values()), tp_gold=sum(self.len_found.values()),
+                      n_gold=len(self.len_found))
+        return {
+            "by_kind": by_kind, "lenient": lenient,
+            "must_not_link": {"n_gold": self.mnl_total, "linked": self.mnl_linked},
+            "excluded": self.excluded, "n_false_links": len(self.false_links), "n_missed": len(missed),
+            "false_links": self.false_links[:MAX_ERRORS], "missed": missed[:MAX_ERRORS],
+        }
 
 
 def _link_summary(p: dict, g: dict | None, why: str) -> dict:
@@ -670,18 +738,32 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
         :func:`claim_intervention_type` (checked = a verdict other than unverifiable).
     """
     import itertools
-    from collections import Counter
 
-    from .audit import Auditor
     from .config import data_dir
     from .errors import InputError
     from .ingest import iter_articles
-    from .reference import load_reference
-    from .reference.store import Reference, _load_docs, _read_yaml_files, curated_files
 
     base = Path(data) if data else data_dir()
     items = itertools.islice((a for a in iter_articles([base / source]) if not isinstance(a, InputError)), limit)
     arts = list(items)
+    layers = _coverage_layers()
+    out: dict[str, Any] = {"task": "coverage", "source": source, "articles": len(arts), "layers": {}}
+    verdict_by_layer: dict[str, dict[str, str]] = {}
+    for name, ref in layers.items():
+        out["layers"][name], verdict_by_layer[name] = _layer_coverage(ref, arts)
+    last = list(layers)[-1]
+    common = set(verdict_by_layer["seed core"]) & set(verdict_by_layer[last])
+    out["same_claims"] = {"n": len(common), "compared": ["seed core", last],
+                          "unverifiable_core": sum(verdict_by_layer["seed core"][k] == "unverifiable" for k in common),
+                          "unverifiable_full": sum(verdict_by_layer[last][k] == "unverifiable" for k in common)}
+    return out
+
+
+def _coverage_layers() -> dict[str, Any]:
+    """The references compared: the seed core, all curated files, and curated plus compiled (when built)."""
+    from .reference import load_reference
+    from .reference.store import Reference, _load_docs, _read_yaml_files, curated_files
+
     core = Reference()
     _load_docs(_read_yaml_files([f for f in curated_files() if "/core" in f[0]]), core)
     if hasattr(core, "finish"):
@@ -690,33 +772,32 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
     full = load_reference()
     if getattr(full, "compiled_path", None):
         layers["curated + compiled"] = full
-    out: dict[str, Any] = {"task": "coverage", "source": source, "articles": len(arts), "layers": {}}
-    verdict_by_layer: dict[str, dict[str, str]] = {}
-    for name, ref in layers.items():
-        au = Auditor(reference=ref)
-        counts: Counter = Counter()
-        by_type: dict[str, Counter] = {}
-        with_claims = 0
-        seen: dict[str, str] = {}
-        for a in arts:
-            res = au.audit_article(a)
-            with_claims += bool(res.claims)
-            for cc in res.claims:
-                label = cc.verdict.label.value
-                counts[label] += 1
-                seen[cc.claim.id] = label
-                by_type.setdefault(claim_intervention_type(ref, cc.claim), Counter())[label] += 1
-        n = sum(counts.values())
-        out["layers"][name] = {"claims": n, "articles_with_claims": with_claims, "verdicts": dict(counts),
-                               "unverifiable_share": round(counts["unverifiable"] / n, 3) if n else None,
-                               "by_intervention_type": {t: _type_row(c) for t, c in sorted(by_type.items())}}
-        verdict_by_layer[name] = seen
-    last = list(layers)[-1]
-    common = set(verdict_by_layer["seed core"]) & set(verdict_by_layer[last])
-    out["same_claims"] = {"n": len(common), "compared": ["seed core", last],
-                          "unverifiable_core": sum(verdict_by_layer["seed core"][k] == "unverifiable" for k in common),
-                          "unverifiable_full": sum(verdict_by_layer[last][k] == "unverifiable" for k in common)}
-    return out
+    return layers
+
+
+def _layer_coverage(ref, arts: list) -> tuple[dict[str, Any], dict[str, str]]:
+    """Verdict counts of ``arts`` audited with reference ``ref``, and each claim's verdict."""
+    from collections import Counter
+
+    from .audit import Auditor
+
+    au = Auditor(reference=ref)
+    counts: Counter = Counter()
+    by_type: dict[str, Counter] = {}
+    with_claims = 0
+    seen: dict[str, str] = {}
+    for a in arts:
+        res = au.audit_article(a)
+        with_claims += bool(res.claims)
+        for cc in res.claims:
+            label = cc.verdict.label.value
+            counts[label] += 1
+            seen[cc.claim.id] = label
+            by_type.setdefault(claim_intervention_type(ref, cc.claim), Counter())[label] += 1
+    n = sum(counts.values())
+    return ({"claims": n, "articles_with_claims": with_claims, "verdicts": dict(counts),
+             "unverifiable_share": round(counts["unverifiable"] / n, 3) if n else None,
+             "by_intervention_type": {t: _type_row(c) for t, c in sorted(by_type.items())}}, seen)
 
 
 def run(task: str, **kwargs: Any) -> dict[str, Any]:
@@ -783,114 +864,135 @@ def format_table(result: dict[str, Any], max_errors: int = 8) -> str:
     Example:
         >>> print(format_table(run("linking")))  # doctest: +SKIP
     """
-    lines: list[str] = []
     task = result.get("task")
     if task == "coverage":
-        lines.append(f"Reference coverage on {result['articles']} real articles ({result['source']})")
-        lines.append(f"{'reference':<22} {'claims':>7} {'articles':>9} {'supported':>10} {'flagged*':>9} "
-                     f"{'unverifiable':>13}")
-        for name, m in result["layers"].items():
-            v = m["verdicts"]
-            flagged = v.get("contradicted", 0) + v.get("overstated", 0) + v.get("unsupported", 0)
-            share = f"{v.get('unverifiable', 0)} ({m['unverifiable_share']:.0%})" if m["claims"] else "0"
-            lines.append(f"{name:<22} {m['claims']:>7} {m['articles_with_claims']:>9} {v.get('supported', 0):>10} "
-                         f"{flagged:>9} {share:>13}")
-        for name, m in result["layers"].items():
-            rows = m.get("by_intervention_type") or {}
-            if rows:
-                lines.append(f"{name}: share of claims with a verdict other than unverifiable, by intervention type")
-                lines += [f"  {t:<16} {r['checked']:>6} / {r['claims']:<6} {r['checked_share']:.0%}"
-                          for t, r in sorted(rows.items(), key=lambda kv: -kv[1]["claims"])]
-        sc = result["same_claims"]
-        lines.append(f"same claims found with both the seed core and the {sc['compared'][1]} reference: {sc['n']}; "
-                     f"unverifiable {sc['unverifiable_core']} -> {sc['unverifiable_full']}")
-        lines.append("(* contradicted + overstated + unsupported verdicts)")
-        return "\n".join(lines)
+        return "\n".join(_coverage_lines(result))
     if task == "scorecard":
-        lines.append(f"Article scorecard vs gold ({result['n_articles']} articles, one annotator)")
-        lines.append(f"{'criterion':<24} {'n':>4} {'agree':>6} {'accuracy':>9}")
-        for name, m in sorted(result["per_criterion"].items()):
-            lines.append(f"{name:<24} {m['n']:>4} {m['correct']:>6} {_f(m['accuracy']):>9}")
-        o = result["overall"]
-        lines.append(f"{'all':<24} {o['n']:>4} {o['correct']:>6} {_f(o['accuracy']):>9}")
-        for d in result.get("disagreements", [])[:max_errors]:
-            lines.append(f"  disagree: {d['article']} {d['criterion']}: gold {d['gold']}, predicted {d['pred']}")
-        return "\n".join(lines)
+        return "\n".join(_scorecard_lines(result, max_errors))
     if task == "claims":
-        lines.append(f"Claims and flags vs gold ({len(result['documents'])} documents)")
-        lines += _head()
-        lines.append(_row("claim extraction", result["claims"]))
-        ce = result["claims_explicit"]
-        lines.append(f"{'  recall, drug named in sentence':<34} {'':6} {_f(ce['recall'])} {'':6} {ce['tp_gold']:>6} {'':6} {ce['n_gold']:>6}")
-        lines.append(_row("sentences with claims", result["claim_sentences"]))
-        lines.append(_row("flags (claim level)", result["flags_claim"]))
-        lines.append(_row("flags (sentence level)", result["flags_sentence"]))
-        lines.append(f"(precision counts a prediction right if it matches any gold claim; "
-                     f"{result['duplicates']} predictions duplicated an already-matched claim)")
-        lines.append("")
-        lines.append(f"{'document':<48} {'claimP':>6} {'claimR':>6} {'flagP':>6} {'flagR':>6} {'sentP':>6} {'sentR':>6} {'high':>5}")
-        for d, v in result["per_document"].items():
-            lines.append(f"{d[-48:]:<48} {_f(v['claims']['precision'])} {_f(v['claims']['recall'])} "
-                         f"{_f(v['flags_claim']['precision'])} {_f(v['flags_claim']['recall'])} "
-                         f"{_f(v['flags_sentence']['precision'])} {_f(v['flags_sentence']['recall'])} "
-                         f"{v['high_severity_flags']:>5}")
-        if result.get("model_layers"):
-            lines.append("")
-            lines.append("what the trained models change (same documents and gold):")
-            w = 46
-            lines.append(f"{'':<{w}} {'claimP':>6} {'claimR':>6} {'claimF':>6} {'pred':>5} "
-                         f"{'flagP':>6} {'flagR':>6} {'high*':>5}")
-            for r in result["model_layers"]:
-                c, fl = r["claims"], r["flags_claim"]
-                lines.append(f"{r['layer']:<{w}} {_f(c['precision'])} {_f(c['recall'])} {_f(c['f1'])} "
-                             f"{c['n_pred']:>5} {_f(fl['precision'])} {_f(fl['recall'])} "
-                             f"{r['high_on_accurate_seeds']:>5}")
-            lines.append("(* high-severity flags on the accurate seeds 003 and 004)")
-        hs = result.get("high_severity_on_accurate_seeds") or {}
-        if hs:
-            lines.append("")
-            lines.append("high-severity flags on the accurate seeds: "
-                         + ", ".join(f"{Path(d).name[:3]}: {n}" for d, n in hs.items()))
-        for key, title in (("false_flags", "false flags"), ("missed_flags", "missed flags"),
-                           ("spurious_claims", "predicted claims with no gold match"),
-                           ("missed_claims", "gold claims not found")):
-            items = result.get(key) or []
-            n = result.get(f"n_{key}", len(items))
-            if not n:
-                continue
-            lines.append("")
-            lines.append(f"{title} ({n}), first {min(max_errors, len(items))}:")
-            for it in items[:max_errors]:
-                where = f"{Path(it['doc']).name[:18]}@{it['start']}"
-                what = f"{it['type']} {it['drug']}/{it.get('condition')}"
-                extra = f" [{it['verdict']}, {it['severity']}]" if it.get("verdict") else ""
-                text = it.get("sentence") or it.get("prefix") or ""
-                lines.append(f"  {where:<26} {what:<44}{extra} {text[:70]!r}")
+        lines = _claims_lines(result, max_errors)
     elif task == "linking":
-        lines.append(f"Mention linking vs gold ({result['n_sentences']} sentences, {result['n_mentions']} "
-                     f"annotated mentions, {len(result['documents'])} documents; exact span + id)")
-        lines += _head()
-        for k in ("drug", "condition", "all"):
-            lines.append(_row(k, result["by_kind"][k]))
-        lines.append(_row("all, overlapping span + id", result["lenient"]))
-        mnl = result["must_not_link"]
-        lines.append(f"must stay unlinked (ambiguous / wrong sense): {mnl['linked']} of {mnl['n_gold']} linked")
-        for key, title in (("false_links", "false links"), ("missed", "missed mentions")):
-            items = result.get(key) or []
-            n = result.get(f"n_{key}", len(items))
-            if not n:
-                continue
-            lines.append("")
-            lines.append(f"{title} ({n}), first {min(max_errors, len(items))}:")
-            for it in items[:max_errors]:
-                where = f"{Path(it['doc']).name[:18]}@{it['start']}"
-                if key == "false_links":
-                    lines.append(f"  {where:<26} {it['text']!r} -> {it['id']} ({it['why']}; gold "
-                                 f"{it['gold_text']!r} {it['gold_id']})")
-                else:
-                    lines.append(f"  {where:<26} {it['text']!r} {it['kind']} {it['id']}")
+        lines = _linking_lines(result, max_errors)
     else:
-        lines.append(json.dumps(result, indent=2))
+        lines = [json.dumps(result, indent=2)]
     for n in result.get("notes") or []:
         lines.append(f"note: {n}")
     return "\n".join(lines)
+
+
+def _coverage_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"Reference coverage on {result['articles']} real articles ({result['source']})",
+             f"{'reference':<22} {'claims':>7} {'articles':>9} {'supported':>10} {'flagged*':>9} "
+             f"{'unverifiable':>13}"]
+    for name, m in result["layers"].items():
+        v = m["verdicts"]
+        flagged = v.get("contradicted", 0) + v.get("overstated", 0) + v.get("unsupported", 0)
+        share = f"{v.get('unverifiable', 0)} ({m['unverifiable_share']:.0%})" if m["claims"] else "0"
+        lines.append(f"{name:<22} {m['claims']:>7} {m['articles_with_claims']:>9} {v.get('supported', 0):>10} "
+                     f"{flagged:>9} {share:>13}")
+    for name, m in result["layers"].items():
+        rows = m.get("by_intervention_type") or {}
+        if rows:
+            lines.append(f"{name}: share of claims with a verdict other than unverifiable, by intervention type")
+            lines += [f"  {t:<16} {r['checked']:>6} / {r['claims']:<6} {r['checked_share']:.0%}"
+                      for t, r in sorted(rows.items(), key=lambda kv: -kv[1]["claims"])]
+    sc = result["same_claims"]
+    lines.append(f"same claims found with both the seed core and the {sc['compared'][1]} reference: {sc['n']}; "
+                 f"unverifiable {sc['unverifiable_core']} -> {sc['unverifiable_full']}")
+    lines.append("(* contradicted + overstated + unsupported verdicts)")
+    return lines
+
+
+def _scorecard_lines(result: dict[str, Any], max_errors: int) -> list[str]:
+    lines = [f"Article scorecard vs gold ({result['n_articles']} articles, one annotator)",
+             f"{'criterion':<24} {'n':>4} {'agree':>6} {'accuracy':>9}"]
+    for name, m in sorted(result["per_criterion"].items()):
+        lines.append(f"{name:<24} {m['n']:>4} {m['correct']:>6} {_f(m['accuracy']):>9}")
+    o = result["overall"]
+    lines.append(f"{'all':<24} {o['n']:>4} {o['correct']:>6} {_f(o['accuracy']):>9}")
+    for d in result.get("disagreements", [])[:max_errors]:
+        lines.append(f"  disagree: {d['article']} {d['criterion']}: gold {d['gold']}, predicted {d['pred']}")
+    return lines
+
+
+def _claims_lines(result: dict[str, Any], max_errors: int) -> list[str]:
+    lines = [f"Claims and flags vs gold ({len(result['documents'])} documents)", *_head(),
+             _row("claim extraction", result["claims"])]
+    ce = result["claims_explicit"]
+    lines.append(f"{'  recall, drug named in sentence':<34} {'':6} {_f(ce['recall'])} {'':6} {ce['tp_gold']:>6} {'':6} {ce['n_gold']:>6}")
+    lines.append(_row("sentences with claims", result["claim_sentences"]))
+    lines.append(_row("flags (claim level)", result["flags_claim"]))
+    lines.append(_row("flags (sentence level)", result["flags_sentence"]))
+    lines.append(f"(precision counts a prediction right if it matches any gold claim; "
+                 f"{result['duplicates']} predictions duplicated an already-matched claim)")
+    lines += _per_document_lines(result["per_document"])
+    if result.get("model_layers"):
+        lines += _model_layer_lines(result["model_layers"])
+    hs = result.get("high_severity_on_accurate_seeds") or {}
+    if hs:
+        lines.append("")
+        lines.append("high-severity flags on the accurate seeds: "
+                     + ", ".join(f"{Path(d).name[:3]}: {n}" for d, n in hs.items()))
+    for key, title in (("false_flags", "false flags"), ("missed_flags", "missed flags"),
+                       ("spurious_claims", "predicted claims with no gold match"),
+                       ("missed_claims", "gold claims not found")):
+        lines += _error_lines(result, key, title, max_errors, _claim_error_line)
+    return lines
+
+
+def _per_document_lines(per_document: dict[str, Any]) -> list[str]:
+    lines = ["", f"{'document':<48} {'claimP':>6} {'claimR':>6} {'flagP':>6} {'flagR':>6} {'sentP':>6} {'sentR':>6} {'high':>5}"]
+    for d, v in per_document.items():
+        lines.append(f"{d[-48:]:<48} {_f(v['claims']['precision'])} {_f(v['claims']['recall'])} "
+                     f"{_f(v['flags_claim']['precision'])} {_f(v['flags_claim']['recall'])} "
+                     f"{_f(v['flags_sentence']['precision'])} {_f(v['flags_sentence']['recall'])} "
+                     f"{v['high_severity_flags']:>5}")
+    return lines
+
+
+def _model_layer_lines(layers: list[dict]) -> list[str]:
+    w = 46
+    lines = ["", "what the trained models change (same documents and gold):",
+             f"{'':<{w}} {'claimP':>6} {'claimR':>6} {'claimF':>6} {'pred':>5} "
+             f"{'flagP':>6} {'flagR':>6} {'high*':>5}"]
+    for r in layers:
+        c, fl = r["claims"], r["flags_claim"]
+        lines.append(f"{r['layer']:<{w}} {_f(c['precision'])} {_f(c['recall'])} {_f(c['f1'])} "
+                     f"{c['n_pred']:>5} {_f(fl['precision'])} {_f(fl['recall'])} "
+                     f"{r['high_on_accurate_seeds']:>5}")
+    lines.append("(* high-severity flags on the accurate seeds 003 and 004)")
+    return lines
+
+
+def _error_lines(result: dict[str, Any], key: str, title: str, max_errors: int,
+                 line: Callable[[str, dict], str]) -> list[str]:
+    """The first ``max_errors`` examples of one error list, after a blank line and a title."""
+    items = result.get(key) or []
+    n = result.get(f"n_{key}", len(items))
+    if not n:
+        return []
+    return ["", f"{title} ({n}), first {min(max_errors, len(items))}:",
+            *(line(f"{Path(it['doc']).name[:18]}@{it['start']}", it) for it in items[:max_errors])]
+
+
+def _claim_error_line(where: str, it: dict) -> str:
+    what = f"{it['type']} {it['drug']}/{it.get('condition')}"
+    extra = f" [{it['verdict']}, {it['severity']}]" if it.get("verdict") else ""
+    text = it.get("sentence") or it.get("prefix") or ""
+    return f"  {where:<26} {what:<44}{extra} {text[:70]!r}"
+
+
+def _linking_lines(result: dict[str, Any], max_errors: int) -> list[str]:
+    lines = [f"Mention linking vs gold ({result['n_sentences']} sentences, {result['n_mentions']} "
+             f"annotated mentions, {len(result['documents'])} documents; exact span + id)", *_head()]
+    for k in ("drug", "condition", "all"):
+        lines.append(_row(k, result["by_kind"][k]))
+    lines.append(_row("all, overlapping span + id", result["lenient"]))
+    mnl = result["must_not_link"]
+    lines.append(f"must stay unlinked (ambiguous / wrong sense): {mnl['linked']} of {mnl['n_gold']} linked")
+    lines += _error_lines(result, "false_links", "false links", max_errors,
+                          lambda where, it: f"  {where:<26} {it['text']!r} -> {it['id']} ({it['why']}; gold "
+                                            f"{it['gold_text']!r} {it['gold_id']})")
+    lines += _error_lines(result, "missed", "missed mentions", max_errors,
+                          lambda where, it: f"  {where:<26} {it['text']!r} {it['kind']} {it['id']}")
+    return lines

@@ -58,17 +58,10 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         >>> run_audit([d], d / "out", progress=False, workers=1)["articles"]
         1
     """
-    from .errors import InputError, OverclaimError
-
     paths = [str(p) for p in paths]
     opts = opts or IngestOptions()
     overlays = tuple(str(o) for o in overlays)
-    if engine not in ("local", "dask"):
-        raise OverclaimError(f"unknown engine {engine!r}", hint="use local or dask")
-    if engine == "dask" and scheduler is None:
-        raise OverclaimError("--engine dask needs --scheduler ADDRESS", hint="e.g. tcp://10.0.0.5:8786")
-    if resume and "-" in paths:
-        raise OverclaimError("cannot resume a run that reads standard input", hint="give files or folders")
+    _check_options(paths, engine, scheduler, resume)
     check_writable(out)
     key = run_key(paths=[p if p == "-" else os.path.abspath(p) for p in paths], opts=asdict(opts),
                   overlays=overlays, html=html, models=models)
@@ -81,50 +74,12 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     n_seen = 0
     try:
         writer = AuditWriter(out, html=html, resumable=True, resume=resume, key=key, commit_every=commit_every)
-        all_sinks = [writer, *sinks]
         items = _skip_done(iter_articles(paths, opts=opts, exclude=[out]), writer.done_ids)
-        bar = task = None
-        if progress and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                           TimeElapsedColumn(), transient=True)
-            bar.start()
-            task = bar.add_task("", total=None, completed=writer.done)
-        try:
-            for res in eng.imap(items):
-                for sink in all_sinks:
-                    sink.add(res)
-                n_seen += 1
-                if isinstance(res, InputError):
-                    if echo is not None:
-                        sys.stderr.write(f"overclaim: {res}\n")
-                else:
-                    _collect_top(top, res, n_seen, show)
-                if bar is not None:
-                    bar.update(task, advance=1, description=getattr(getattr(res, "article", None), "id", "") or "")
-        finally:
-            if bar is not None:
-                bar.stop()
-        summary = writer.close()
-        for sink in sinks:
-            extra = sink.close()
-            if isinstance(extra, dict):
-                summary.update(extra)
+        n_seen = _drain(eng.imap(items), [writer, *sinks], top, show=show, echo=echo,
+                        bar=_progress_bar(writer.done) if progress and sys.stderr.isatty() else None)
+        summary = _close(writer, sinks)
     except BaseException as exc:
-        if writer is not None and isinstance(exc, KeyboardInterrupt):
-            try:
-                writer.commit()  # keep what is finished: --resume continues from here
-            except OverclaimError:
-                pass
-        for sink in ([writer] if writer is not None else []) + sinks:
-            try:
-                sink.abort()
-            except Exception:
-                pass
-        if writer is not None and isinstance(exc, KeyboardInterrupt) and writer.done:
-            sys.stderr.write(f"overclaim: interrupted; {writer.done} finished item(s) kept in {out}; "
-                             "continue with --resume\n")
+        _abort(exc, writer, sinks, out)
         raise
     finally:
         eng.close()
@@ -138,6 +93,82 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         rows = [row for *_, row in sorted(top, key=lambda t: t[:3], reverse=True)]
         print_summary(summary, [(0, r) for r in rows], echo)
     return summary
+
+
+def _check_options(paths: list[str], engine: str, scheduler, resume: bool) -> None:
+    from .errors import OverclaimError
+
+    if engine not in ("local", "dask"):
+        raise OverclaimError(f"unknown engine {engine!r}", hint="use local or dask")
+    if engine == "dask" and scheduler is None:
+        raise OverclaimError("--engine dask needs --scheduler ADDRESS", hint="e.g. tcp://10.0.0.5:8786")
+    if resume and "-" in paths:
+        raise OverclaimError("cannot resume a run that reads standard input", hint="give files or folders")
+
+
+def _progress_bar(done: int):
+    """A started progress bar on standard error and its task (``done`` items already finished)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   TimeElapsedColumn(), transient=True)
+    bar.start()
+    return bar, bar.add_task("", total=None, completed=done)
+
+
+def _drain(results, sinks: list, top: list, *, show: int, echo, bar) -> int:
+    """Hand every result to every sink, keep the most severe flags in ``top``, report input
+    errors (unless quiet) and advance the progress bar; return how many results there were."""
+    from .errors import InputError
+
+    n_seen = 0
+    try:
+        for res in results:
+            for sink in sinks:
+                sink.add(res)
+            n_seen += 1
+            if isinstance(res, InputError):
+                if echo is not None:
+                    sys.stderr.write(f"overclaim: {res}\n")
+            else:
+                _collect_top(top, res, n_seen, show)
+            if bar is not None:
+                bar[0].update(bar[1], advance=1, description=getattr(getattr(res, "article", None), "id", "") or "")
+    finally:
+        if bar is not None:
+            bar[0].stop()
+    return n_seen
+
+
+def _close(writer, sinks: list) -> dict:
+    """Close the writer, then the other sinks, merging what they report into the summary."""
+    summary = writer.close()
+    for sink in sinks:
+        extra = sink.close()
+        if isinstance(extra, dict):
+            summary.update(extra)
+    return summary
+
+
+def _abort(exc: BaseException, writer, sinks: list, out) -> None:
+    """On failure or interruption: keep what is finished when interrupted (``--resume`` goes on
+    from there), and abort every sink."""
+    from .errors import OverclaimError
+
+    interrupted = writer is not None and isinstance(exc, KeyboardInterrupt)
+    if interrupted:
+        try:
+            writer.commit()
+        except OverclaimError:
+            pass
+    for sink in ([writer] if writer is not None else []) + sinks:
+        try:
+            sink.abort()
+        except Exception:
+            pass
+    if interrupted and writer.done:
+        sys.stderr.write(f"overclaim: interrupted; {writer.done} finished item(s) kept in {out}; "
+                         "continue with --resume\n")
 
 
 def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool | str = True):

@@ -263,7 +263,7 @@ def test_an_address_guessing_many_usernames_is_locked_out(app, url):
 
 
 def test_backoff_delays_grow_before_the_lockout(url, tmp_path, monkeypatch):
-    from pipeline.review import app as review_app
+    from pipeline.review import routes_account
 
     assert [SignInPolicy().delay(n) for n in range(1, 11)] == [0, 0, 0, 0.125, 0.25, 0.5, 1, 2, 2, 2]
     waits = []
@@ -271,7 +271,7 @@ def test_backoff_delays_grow_before_the_lockout(url, tmp_path, monkeypatch):
     async def record(seconds):
         waits.append(seconds)
 
-    monkeypatch.setattr(review_app, "_backoff", record)
+    monkeypatch.setattr(routes_account, "_backoff", record)
     a = make_app(url, tmp_path, signin_policy=SignInPolicy())
     with TestClient(a) as c:
         for _ in range(6):

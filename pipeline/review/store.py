@@ -142,17 +142,44 @@ def _author_of(article) -> str | None:
 
 def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
     """Store one article result in session ``s``; returns (claims, claims whose verdict changed, flagged)."""
-    from collections import Counter
-
     from ..report.records import claim_record
 
-    a = res.article
-    art = s.execute(select(Article).where(Article.key == a.id)).scalar_one_or_none()
     recs: dict[str, dict] = {}
     for cc in res.claims:
         rec = claim_record(cc)
         recs.setdefault(rec["claim_id"], rec)  # the same sentence twice in one article: keep the first
     n_flagged = sum(1 for r in recs.values() if r["flagged"])
+    art = _store_article(s, run_id, res, recs, n_flagged)
+    existing = {c.id: c for c in s.execute(select(Claim).where(Claim.article_id == art.id)).scalars()}
+    decisions = {d.claim_id: d for d in s.execute(
+        select(Decision).join(Claim, Claim.id == Decision.claim_id).where(Claim.article_id == art.id)).scalars()}
+    changed = 0
+    for cid, rec in recs.items():
+        key = verdict_key(rec)
+        cols = _claim_columns(rec, art.id, run_id, key)
+        c = existing.get(cid)
+        if c is None:
+            s.add(Claim(id=cid, first_run_id=run_id, **cols))
+            continue
+        if c.verdict_key != key:
+            changed += 1
+            cols["verdict_changed_run_id"] = run_id
+        for k, v in cols.items():
+            setattr(c, k, v)
+        if decisions.get(cid) is not None:
+            _mark_stale(s, decisions[cid], rec, key, run_id)
+    for cid, c in existing.items():
+        if cid not in recs and c.present:
+            c.present = False
+    return len(recs), changed, n_flagged
+
+
+def _store_article(s: Session, run_id: int, res, recs: dict[str, dict], n_flagged: int):
+    """Insert or update the article row and its row for this run; return the article row."""
+    from collections import Counter
+
+    a = res.article
+    art = s.execute(select(Article).where(Article.key == a.id)).scalar_one_or_none()
     fields = dict(title=a.title, url=a.url, date=a.date, author=_author_of(a), source=a.source, site=site_of(a.url),
                   text=a.text,
                   findings=[f.to_dict() for f in res.findings],
@@ -172,45 +199,33 @@ def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
                          counts=dict(counts)))
     else:
         ra.n_claims, ra.n_flagged, ra.counts = len(recs), n_flagged, dict(counts)
-    existing = {c.id: c for c in s.execute(select(Claim).where(Claim.article_id == art.id)).scalars()}
-    decisions = {d.claim_id: d for d in s.execute(
-        select(Decision).join(Claim, Claim.id == Decision.claim_id).where(Claim.article_id == art.id)).scalars()}
-    changed = 0
-    for cid, rec in recs.items():
-        key = verdict_key(rec)
-        cols = dict(article_id=art.id, sentence=rec["sentence"], start=rec["start"], end=rec["end"], type=rec["type"],
-                    subtype=rec.get("subtype"),
-                    drug_id=(rec.get("drug") or {}).get("id"),
-                    drug_name=(rec.get("drug") or {}).get("name") or (rec.get("drug") or {}).get("text"),
-                    condition_id=(rec.get("condition") or {}).get("id"),
-                    condition_name=(rec.get("condition") or {}).get("name") or (rec.get("condition") or {}).get("text"),
-                    verdict=rec["verdict"], flagged=bool(rec["flagged"]), severity=rec["severity"],
-                    rationale=rec.get("rationale") or "", suggestion=rec.get("suggestion"),
-                    evidence=rec.get("evidence") or [], record=rec, verdict_key=key, present=True, last_run_id=run_id)
-        c = existing.get(cid)
-        if c is None:
-            s.add(Claim(id=cid, first_run_id=run_id, **cols))
-            continue
-        if c.verdict_key != key:
-            changed += 1
-            cols["verdict_changed_run_id"] = run_id
-        for k, v in cols.items():
-            setattr(c, k, v)
-        d = decisions.get(cid)
-        if d is not None:
-            stale = d.verdict_key != key
-            if stale != d.stale:
-                d.stale = stale
-                d.version += 1
-                s.add(DecisionEvent(claim_id=cid, editor_id=None, action="stale" if stale else "current",
-                                    reason=(f"verdict changed to {rec['verdict']} ({rec['severity']}) in run {run_id}; "
-                                            f"decided on {d.verdict_key.split('|')[0]}") if stale else
-                                    f"verdict back to the one decided on in run {run_id}",
-                                    verdict_key=key, version=d.version, created_at=utcnow()))
-    for cid, c in existing.items():
-        if cid not in recs and c.present:
-            c.present = False
-    return len(recs), changed, n_flagged
+    return art
+
+
+def _claim_columns(rec: dict, article_id: int, run_id: int, key: str) -> dict[str, Any]:
+    """The columns of a claim row, from its ``claims.jsonl`` record."""
+    drug, cond = rec.get("drug") or {}, rec.get("condition") or {}
+    return dict(article_id=article_id, sentence=rec["sentence"], start=rec["start"], end=rec["end"], type=rec["type"],
+                subtype=rec.get("subtype"), drug_id=drug.get("id"), drug_name=drug.get("name") or drug.get("text"),
+                condition_id=cond.get("id"), condition_name=cond.get("name") or cond.get("text"),
+                verdict=rec["verdict"], flagged=bool(rec["flagged"]), severity=rec["severity"],
+                rationale=rec.get("rationale") or "", suggestion=rec.get("suggestion"),
+                evidence=rec.get("evidence") or [], record=rec, verdict_key=key, present=True, last_run_id=run_id)
+
+
+def _mark_stale(s: Session, d, rec: dict, key: str, run_id: int) -> None:
+    """A decision goes stale when the verdict it was made on changes, and current again when the
+    verdict comes back (each change a new version and a history event)."""
+    stale = d.verdict_key != key
+    if stale == d.stale:
+        return
+    d.stale = stale
+    d.version += 1
+    s.add(DecisionEvent(claim_id=d.claim_id, editor_id=None, action="stale" if stale else "current",
+                        reason=(f"verdict changed to {rec['verdict']} ({rec['severity']}) in run {run_id}; "
+                                f"decided on {d.verdict_key.split('|')[0]}") if stale else
+                        f"verdict back to the one decided on in run {run_id}",
+                        verdict_key=key, version=d.version, created_at=utcnow()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,17 +295,8 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
     claim = s.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"no claim {claim_id}")
-    reason = (reason or "").strip() or None
-    wording = (wording or "").strip() or None
-    note = (note or "").strip() or None
-    if action == "dismiss" and not reason:
-        raise ValueError("a dismissal needs a reason")
-    if action == "edit" and not wording:
-        raise ValueError("the edited wording is empty")
-    if action == "note" and not note:
-        raise ValueError("the note is empty")
-    if action == "reference_wrong" and not (reference_entry and reason):
-        raise ValueError("name the reference entry and say what is wrong with it")
+    reason, wording, note = ((x or "").strip() or None for x in (reason, wording, note))
+    _check_fields(action, reason, wording, note, reference_entry)
     rating = _check_rating(rating, action)
     now = utcnow()
     current = s.get(Decision, claim_id)
@@ -308,6 +314,31 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
                       decided_by_id=editor_id, decided_at=now, rating=rating)
     else:  # edit
         values.update(edited_wording=wording)
+    new_version = _write_decision(s, claim, current, expected_version, values)
+    s.add(DecisionEvent(claim_id=claim_id, editor_id=editor_id, action=action, reason=reason, edited_wording=wording,
+                        rating=rating, verdict_key=claim.verdict_key, version=new_version, created_at=now))
+    s.flush()
+    s.expire_all()
+    return decision_dict(s, s.get(Decision, claim_id))
+
+
+def _check_fields(action: str, reason: str | None, wording: str | None, note: str | None,
+                  reference_entry: str | None) -> None:
+    """The field each action needs (``ValueError`` when it is missing)."""
+    if action == "dismiss" and not reason:
+        raise ValueError("a dismissal needs a reason")
+    if action == "edit" and not wording:
+        raise ValueError("the edited wording is empty")
+    if action == "note" and not note:
+        raise ValueError("the note is empty")
+    if action == "reference_wrong" and not (reference_entry and reason):
+        raise ValueError("name the reference entry and say what is wrong with it")
+
+
+def _write_decision(s: Session, claim, current, expected_version: int, values: dict[str, Any]) -> int:
+    """Create the claim's decision or move it from ``expected_version`` to the next one (optimistic
+    concurrency: :class:`Conflict` when another editor got there first); return the new version."""
+    claim_id = claim.id
     if current is None:
         d = Decision(claim_id=claim_id, version=1, **{"status": None, "verdict_key": claim.verdict_key,
                                                        "stale": False, **values})
@@ -317,19 +348,13 @@ def decide(s: Session, claim_id: str, editor_id: int, action: str, expected_vers
         except IntegrityError:  # another editor's first decision won the race: nothing of ours is kept
             s.rollback()
             raise Conflict(claim_id, expected_version, decision_dict(s, s.get(Decision, claim_id))) from None
-        new_version = 1
-    else:
-        res = s.execute(update(Decision).where(Decision.claim_id == claim_id, Decision.version == expected_version)
-                        .values(version=expected_version + 1, **values).execution_options(synchronize_session=False))
-        if res.rowcount != 1:
-            s.expire_all()
-            raise Conflict(claim_id, expected_version, decision_dict(s, s.get(Decision, claim_id)))
-        new_version = expected_version + 1
-    s.add(DecisionEvent(claim_id=claim_id, editor_id=editor_id, action=action, reason=reason, edited_wording=wording,
-                        rating=rating, verdict_key=claim.verdict_key, version=new_version, created_at=now))
-    s.flush()
-    s.expire_all()
-    return decision_dict(s, s.get(Decision, claim_id))
+        return 1
+    res = s.execute(update(Decision).where(Decision.claim_id == claim_id, Decision.version == expected_version)
+                    .values(version=expected_version + 1, **values).execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        s.expire_all()
+        raise Conflict(claim_id, expected_version, decision_dict(s, s.get(Decision, claim_id)))
+    return expected_version + 1
 
 
 def _check_rating(rating: str | None, action: str) -> str | None:

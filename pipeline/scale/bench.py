@@ -179,6 +179,46 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         A dict with ``floor``, ``audit`` (and ``workers``) rates, ``audit_vs_floor``, memory in MB
         and start-up seconds.
     """
+    arts, errors, load_s, auditor, auditor_s = _prepare(path, limit, strength_model)
+    floor_nlp = floor_pipeline()
+    n_warm, arts = _warm_up(arts, floor_nlp, auditor)
+    words = sum(len(a.text.split()) for a in arts)
+    pool, start_s = _start_pool(workers, auditor)  # forked now: same warm-up state as the 1-core run
+    try:
+        floor_s, floor_cpu = _time_floor(floor_nlp, arts)
+        audit = _time_audit(auditor, arts)
+        res: dict[str, Any] = {
+            "articles": len(arts), "warmup_articles": n_warm, "words": words, "chars": sum(len(a.text) for a in arts),
+            "input_errors": errors, "claims": audit["claims"],
+            "audit_failures": audit["failures"], "path": str(path) if path else "shared articles",
+            "floor": _rates(len(arts), words, floor_s), "audit": _rates(len(arts), words, audit["seconds"]),
+            "load_seconds": round(load_s, 3), "auditor_startup_seconds": round(auditor_s, 3),
+        }
+        res["audit_vs_floor"] = round(floor_s / audit["seconds"], 3)
+        if "model_cpu" in audit:
+            res["models"] = _models_figures(strength_model, audit["model_cpu"], audit["cpu"])
+        res["cpu"] = {"floor_words_per_s": round(words / max(floor_cpu, 1e-9)),
+                      "audit_words_per_s": round(words / max(audit["cpu"], 1e-9)),
+                      "audit_vs_floor": round(floor_cpu / max(audit["cpu"], 1e-9), 3)}
+        res["peak_rss_mb"] = round(_peak_mb(), 1)
+        if pool is not None:
+            res["workers"] = _time_workers(pool, arts, words, start_s, audit)
+            res["peak_rss_worker_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN), 1)
+    finally:
+        if pool is not None:
+            pool.close()
+    if stages:
+        res["stages"] = _time_stages(auditor, arts)
+    if startup:
+        res["check_start"] = check_start(reps=3)
+        res["check_startup_seconds"] = res["check_start"]["check_seconds"]
+    res["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    res["cpus"] = os.cpu_count()
+    return res
+
+
+def _prepare(path, limit: int, strength_model: str):
+    """The articles (with the input errors met and the seconds it took) and a ready Auditor."""
     from ..audit import Auditor
 
     t0 = time.perf_counter()
@@ -190,36 +230,49 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         raise ValueError(f"strength model {strength_model!r}: choose fast or encoder")
     t0 = time.perf_counter()
     auditor = Auditor(models="encoder" if strength_model == "encoder" else True)
-    auditor_s = time.perf_counter() - t0
-    floor_nlp = floor_pipeline()
-    # Warm both pipelines on the first articles, measure both on the rest: each sees the measured
-    # articles for the first time (own vocabulary and tokenizer cache), as in a real batch.
+    return arts, errors, load_s, auditor, time.perf_counter() - t0
+
+
+def _warm_up(arts: list, floor_nlp, auditor) -> tuple[int, list]:
+    """Warm both pipelines on the first articles; return how many and the articles to measure.
+
+    Each pipeline then sees the measured articles for the first time (own vocabulary and
+    tokenizer cache), as in a real batch.
+    """
     n_warm = min(max(1, len(arts) // 5), 50) if len(arts) > 1 else 0
-    warm, arts = arts[:n_warm], arts[n_warm:] or arts
-    words = sum(len(a.text.split()) for a in arts)
-    chars = sum(len(a.text) for a in arts)
+    warm, rest = arts[:n_warm], arts[n_warm:] or arts
     for a in warm:
         floor_nlp(a.text)
         auditor.audit_article(a)
-    pool = None
-    if workers > 1:  # forked now, so the workers start from the same warm-up state as the 1-core run
-        from .pool import ProcessPool
+    return n_warm, rest
 
-        t0 = time.perf_counter()
-        pool = ProcessPool(workers, auditor=auditor).start()
-        start_s = time.perf_counter() - t0
+
+def _start_pool(workers: int, auditor):
+    """A started pool of ``workers`` processes and its start-up seconds (``None`` for 1 worker)."""
+    if workers <= 1:
+        return None, None
+    from .pool import ProcessPool
+
+    t0 = time.perf_counter()
+    pool = ProcessPool(workers, auditor=auditor).start()
+    return pool, time.perf_counter() - t0
+
+
+def _time_floor(floor_nlp, arts: list) -> tuple[float, float]:
+    """Wall and CPU seconds of the floor pipeline over ``arts``."""
     t0 = time.perf_counter()
     c0 = time.process_time()
     for a in arts:
         floor_nlp(a.text)
-    floor_s = time.perf_counter() - t0
-    floor_cpu = time.process_time() - c0
-    # Time spent in the trained models (pipeline.scoring) during the measured audit, to report what
-    # they add to the rules-only pipeline.
-    model_cpu = [0.0]
-    if auditor.scorer is not None:
-        inner = auditor.scorer.apply
+    return time.perf_counter() - t0, time.process_time() - c0
 
+
+def _time_audit(auditor, arts: list) -> dict[str, Any]:
+    """Wall and CPU seconds of the full audit over ``arts``, claims and failures counted, and the
+    CPU seconds spent in the trained models (``model_cpu``, when the auditor has them)."""
+    model_cpu = [0.0]
+    inner = auditor.scorer.apply if auditor.scorer is not None else None
+    if inner is not None:
         def timed_apply(claims, _inner=inner):
             c = time.process_time()
             try:
@@ -230,73 +283,62 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
         auditor.scorer.apply = timed_apply
     t0 = time.perf_counter()
     c0 = time.process_time()
-    n_claims = 0
-    failures = 0
+    out: dict[str, Any] = {"claims": 0, "failures": 0}
     for r in auditor.audit(arts):
         if hasattr(r, "claims"):
-            n_claims += len(r.claims)
+            out["claims"] += len(r.claims)
         else:
-            failures += 1
-    audit_s = time.perf_counter() - t0
-    audit_cpu = time.process_time() - c0
-    res: dict[str, Any] = {
-        "articles": len(arts), "warmup_articles": n_warm, "words": words, "chars": chars,
-        "input_errors": errors, "claims": n_claims,
-        "audit_failures": failures, "path": str(path) if path else "shared articles",
-        "floor": _rates(len(arts), words, floor_s), "audit": _rates(len(arts), words, audit_s),
-        "load_seconds": round(load_s, 3), "auditor_startup_seconds": round(auditor_s, 3),
-    }
-    res["audit_vs_floor"] = round(floor_s / audit_s, 3)
-    if auditor.scorer is not None:
+            out["failures"] += 1
+    out["seconds"] = time.perf_counter() - t0
+    out["cpu"] = time.process_time() - c0
+    if inner is not None:
         auditor.scorer.apply = inner
-        rules_cpu = audit_cpu - model_cpu[0]
-        res["models"] = {"strength_model": strength_model,
-                         "cpu_seconds": round(model_cpu[0], 3), "rules_cpu_seconds": round(rules_cpu, 3),
-                         "overhead": round(model_cpu[0] / max(rules_cpu, 1e-9), 3)}
-    res["cpu"] = {"floor_words_per_s": round(words / max(floor_cpu, 1e-9)),
-                  "audit_words_per_s": round(words / max(audit_cpu, 1e-9)),
-                  "audit_vs_floor": round(floor_cpu / max(audit_cpu, 1e-9), 3)}
-    res["peak_rss_mb"] = round(_peak_mb(), 1)
-    if workers > 1:
-        import psutil
+        out["model_cpu"] = model_cpu[0]
+    return out
 
-        def cpu_of_workers() -> float:
-            tot = 0.0
-            for w in pool.workers:
-                try:
-                    t = psutil.Process(w.proc.pid).cpu_times()
-                    tot += t.user + t.system
-                except psutil.Error:
-                    pass
-            return tot
 
+def _models_figures(strength_model: str, model_cpu: float, audit_cpu: float) -> dict[str, Any]:
+    """What the trained models add to the rules-only pipeline."""
+    rules_cpu = audit_cpu - model_cpu
+    return {"strength_model": strength_model, "cpu_seconds": round(model_cpu, 3),
+            "rules_cpu_seconds": round(rules_cpu, 3), "overhead": round(model_cpu / max(rules_cpu, 1e-9), 3)}
+
+
+def _cpu_of_workers(pool) -> float:
+    import psutil
+
+    tot = 0.0
+    for w in pool.workers:
         try:
-            c0 = cpu_of_workers()
-            t0 = time.perf_counter()
-            n = sum(1 for _ in pool.imap(arts))
-            par_s = time.perf_counter() - t0
-            par_cpu = cpu_of_workers() - c0
-        finally:
-            pool.close()
-        assert n == len(arts)
-        res["workers"] = dict(_rates(len(arts), words, par_s), n=workers, startup_seconds=round(start_s, 3),
-                              speedup=round(audit_s / par_s, 2), cpu_seconds=round(par_cpu, 3),
-                              cpu_efficiency=round(audit_cpu / par_cpu, 3) if par_cpu else None)
-        res["peak_rss_worker_mb"] = round(_peak_mb(resource.RUSAGE_CHILDREN), 1)
-    if stages:
-        auditor.timings = {}
-        try:
-            for a in arts:
-                auditor.audit_article(a)
-        finally:
-            timed, auditor.timings = auditor.timings, None
-        res["stages"] = {k: round(v, 3) for k, v in sorted(timed.items(), key=lambda kv: -kv[1])}
-    if startup:
-        res["check_start"] = check_start(reps=3)
-        res["check_startup_seconds"] = res["check_start"]["check_seconds"]
-    res["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    res["cpus"] = os.cpu_count()
-    return res
+            t = psutil.Process(w.proc.pid).cpu_times()
+            tot += t.user + t.system
+        except psutil.Error:
+            pass
+    return tot
+
+
+def _time_workers(pool, arts: list, words: int, start_s: float, audit: dict[str, Any]) -> dict[str, Any]:
+    """The audit of ``arts`` on the pool's workers, against the 1-core run ``audit``."""
+    c0 = _cpu_of_workers(pool)
+    t0 = time.perf_counter()
+    n = sum(1 for _ in pool.imap(arts))
+    par_s = time.perf_counter() - t0
+    par_cpu = _cpu_of_workers(pool) - c0
+    assert n == len(arts)
+    return dict(_rates(len(arts), words, par_s), n=pool.n, startup_seconds=round(start_s, 3),
+                speedup=round(audit["seconds"] / par_s, 2), cpu_seconds=round(par_cpu, 3),
+                cpu_efficiency=round(audit["cpu"] / par_cpu, 3) if par_cpu else None)
+
+
+def _time_stages(auditor, arts: list) -> dict[str, float]:
+    """CPU seconds by stage over a second pass of ``arts``, largest first."""
+    auditor.timings = {}
+    try:
+        for a in arts:
+            auditor.audit_article(a)
+    finally:
+        timed, auditor.timings = auditor.timings, None
+    return {k: round(v, 3) for k, v in sorted(timed.items(), key=lambda kv: -kv[1])}
 
 
 class RSSSampler:

@@ -279,63 +279,76 @@ class ProcessPool:
             self.start()
         it = iter(items)
         done: dict[int, Any] = {}
-        window = self.n * self.per_worker
-        seq_in = seq_out = 0
+        seq = [0, 0]  # next input and next output sequence numbers
         exhausted = False
         while True:
-            inflight = sum(len(w.assigned) for w in self.workers)
-            while not exhausted and inflight + len(done) < window:
-                live = [x for x in self.workers if not self._retiring(x)]
-                if not live:
-                    break  # every worker is draining before being replaced
-                try:
-                    item = next(it)
-                except StopIteration:
-                    exhausted = True
-                    break
-                if isinstance(item, InputError):
-                    done[seq_in] = item
-                else:
-                    w = min(live, key=lambda x: len(x.assigned))
-                    w.inq.put((seq_in, item))
-                    w.assigned.append((seq_in, item))
-                    inflight += 1
-                seq_in += 1
-            while seq_out in done:
-                yield done.pop(seq_out)
-                seq_out += 1
-            if exhausted and seq_out == seq_in:
+            if not exhausted:
+                exhausted = self._feed(it, done, seq)
+            while seq[1] in done:
+                yield done.pop(seq[1])
+                seq[1] += 1
+            if exhausted and seq[1] == seq[0]:
                 return
-            by_conn = {w.conn: w for w in self.workers}
-            by_sentinel = {w.proc.sentinel: w for w in self.workers}
-            ready = wait(list(by_conn) + list(by_sentinel), timeout=0.5)
-            for r in ready:
-                w = by_conn.get(r)
-                if w is None:
-                    continue
+            self._receive(done)
+            self._check_workers(done)
+
+    def _feed(self, it: Iterator, done: dict[int, Any], seq: list[int]) -> bool:
+        """Hand items to the least busy live workers until the window is full (input errors go
+        straight to ``done``); return whether ``it`` is exhausted."""
+        inflight = sum(len(w.assigned) for w in self.workers)
+        while inflight + len(done) < self.n * self.per_worker:
+            live = [x for x in self.workers if not self._retiring(x)]
+            if not live:
+                return False  # every worker is draining before being replaced
+            try:
+                item = next(it)
+            except StopIteration:
+                return True
+            if isinstance(item, InputError):
+                done[seq[0]] = item
+            else:
+                w = min(live, key=lambda x: len(x.assigned))
+                w.inq.put((seq[0], item))
+                w.assigned.append((seq[0], item))
+                inflight += 1
+            seq[0] += 1
+        return False
+
+    def _receive(self, done: dict[int, Any]) -> None:
+        """Wait up to 0.5 s for messages (or deaths) of the workers and handle the messages."""
+        by_conn = {w.conn: w for w in self.workers}
+        by_sentinel = {w.proc.sentinel: w for w in self.workers}
+        ready = wait(list(by_conn) + list(by_sentinel), timeout=0.5)
+        for r in ready:
+            w = by_conn.get(r)
+            if w is None:
+                continue
+            try:
+                msg = w.conn.recv()
+            except (EOFError, OSError):
+                continue  # handled by _check_workers as a dead worker
+            self._handle(w, msg, done)
+
+    def _check_workers(self, done: dict[int, Any]) -> None:
+        """Retire idle workers due for recycling, and replace dead and timed-out ones."""
+        now = time.monotonic()
+        for w in list(self.workers):
+            if self._retiring(w) and not w.assigned:
+                self.recycled += 1
+                self._retire(w)
+            elif not w.proc.is_alive():
                 try:
-                    msg = w.conn.recv()
+                    while w.conn.poll():  # results it sent before dying still count
+                        self._handle(w, w.conn.recv(), done)
                 except (EOFError, OSError):
-                    continue  # handled below as a dead worker
-                self._handle(w, msg, done)
-            now = time.monotonic()
-            for w in list(self.workers):
-                if self._retiring(w) and not w.assigned:
-                    self.recycled += 1
-                    self._retire(w)
-                elif not w.proc.is_alive():
-                    try:
-                        while w.conn.poll():  # results it sent before dying still count
-                            self._handle(w, w.conn.recv(), done)
-                    except (EOFError, OSError):
-                        pass
-                    if w.assigned:
-                        self.crashed += 1
-                    self._replace(w, "worker process died while auditing this article (exit code {code})", done)
-                elif (self.timeout and w.started and w.assigned and w.assigned[0][0] == w.started[0]
-                      and now - w.started[1] > self.timeout):
-                    self.timed_out += 1
-                    self._replace(w, f"audit took longer than {self.timeout:g} s; skipped", done)
+                    pass
+                if w.assigned:
+                    self.crashed += 1
+                self._replace(w, "worker process died while auditing this article (exit code {code})", done)
+            elif (self.timeout and w.started and w.assigned and w.assigned[0][0] == w.started[0]
+                  and now - w.started[1] > self.timeout):
+                self.timed_out += 1
+                self._replace(w, f"audit took longer than {self.timeout:g} s; skipped", done)
 
     def _retiring(self, w: _Worker) -> bool:
         return bool(self.recycle_after) and w.count >= self.recycle_after
