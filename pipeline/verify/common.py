@@ -151,3 +151,10 @@ def strength_words(claim: Claim) -> str:
     if carried:
         return "\u201c" + "\u201d, \u201c".join(dict.fromkeys(carried)) + "\u201d" + prob
     return ("stated as fact" if claim.strength >= Strength.DIRECT else "hedged") + prob
+
+
+def label_facts(v: RuleContext, claim: Claim) -> tuple[str | None, list, str, str]:
+    """What the label-fact rules start from: the drug id, its label facts, its name and the
+    lower-cased sentence."""
+    did = claim.drug.id if claim.drug else None
+    return did, (v.ref.label_for(did) if did else []), name_of(claim.drug, v.ref), claim.sentence.lower()

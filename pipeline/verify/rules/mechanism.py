@@ -4,17 +4,13 @@ from __future__ import annotations
 import re
 
 from ...types import Claim, ClaimType, Severity, Verdict, VerdictLabel
-from ..common import RuleContext, label_ref, name_of
+from ..common import RuleContext, label_facts, label_ref
 from ..registry import rule
 
 
 @rule(ClaimType.MECHANISM)
 def mechanism(v: RuleContext, claim: Claim) -> Verdict:
-    ref = v.ref
-    did = claim.drug.id if claim.drug else None
-    labels = ref.label_for(did) if did else []
-    dname = name_of(claim.drug, ref)
-    low = claim.sentence.lower()
+    did, labels, dname, low = label_facts(v, claim)
     for lf in labels:
         if lf.mechanism:
             keys = set(re.findall(r"[a-z][a-z0-9-]{3,}", lf.mechanism.lower())) - {

@@ -4,18 +4,14 @@ from __future__ import annotations
 import re
 
 from ...types import Claim, ClaimType, Severity, Verdict, VerdictLabel
-from ..common import RuleContext, label_ref, name_of
+from ..common import RuleContext, label_facts, label_ref
 from ..registry import rule
 
 
 # -- safety / mechanism ---------------------------------------------------------------
 @rule(ClaimType.SAFETY)
 def safety(v: RuleContext, claim: Claim) -> Verdict:
-    ref = v.ref
-    did = claim.drug.id if claim.drug else None
-    labels = ref.label_for(did) if did else []
-    dname = name_of(claim.drug, ref)
-    low = claim.sentence.lower()
+    did, labels, dname, low = label_facts(v, claim)
     sub = claim.subtype or "adverse_effects"
     denies = re.search(r"\b(non-addictive|not addictive|isn't addictive|not habit[- ]forming|"
                        r"(no|without|never causes?|free of) (any )?(risk of )?(withdrawal|addiction|dependence)|"
