@@ -1,8 +1,7 @@
 """The ``overclaim`` command line: a thin wrapper over importable functions.
 
-Exit status: 0 when the audit ran (flags are results, not failures); 1 when ``overclaim
-regression --compare`` finds differences; 2 for usage errors; 3 when some inputs could not be read
-(the rest were audited); 4 when the output folder cannot be written; 5 when the reference is invalid.
+Exit statuses are the same in every command: :data:`pipeline.errors.EXIT_STATUS` maps each error
+class to one, :data:`pipeline.errors.EXIT_MEANING` says what each means (shown by ``overclaim --help``).
 """
 from __future__ import annotations
 
@@ -12,19 +11,14 @@ from typing import List, Optional
 
 import typer
 
-from .errors import exit_status
-
-EXIT_OK = 0
-EXIT_DIFFERENT = 1
-EXIT_USAGE = 2
-EXIT_UNREADABLE = 3
-EXIT_OUTPUT = 4
-EXIT_REFERENCE = 5
+from .errors import (EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REFERENCE,  # noqa: F401
+                     EXIT_UNREADABLE, EXIT_USAGE, exit_status, exit_status_help)
 
 app = typer.Typer(
     name="overclaim",
     help="Fact-check health articles: extract claims, check them against a curated reference, "
-         "flag contradictions and overstatements.",
+         "flag contradictions and overstatements.\n\nExit status (the same in every command):\n\n\b\n"
+         + exit_status_help(),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -89,7 +83,7 @@ def audit_cmd(
 
       overclaim audit blog.html --out out/ --strength-model encoder
     """
-    from .errors import OutputError, OverclaimError, ReferenceError_
+    from .errors import OverclaimError
     from .ingest import IngestOptions
     from .reference.autobuild import reference_notice
     from .runner import run_audit
@@ -107,16 +101,10 @@ def audit_cmd(
                             sinks=_review_sinks(db, overlay), workers=workers, engine=engine, scheduler=scheduler,
                             resume=resume, timeout=timeout)
     except KeyboardInterrupt:
-        raise typer.Exit(130)
-    except OutputError as e:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except OverclaimError as e:
         _err(str(e))
-        raise typer.Exit(EXIT_OUTPUT)
-    except ReferenceError_ as e:
-        _err(str(e))
-        raise typer.Exit(EXIT_REFERENCE)
-    except OverclaimError as e:  # the review database could not be opened
-        _err(str(e))
-        raise typer.Exit(EXIT_OUTPUT)
+        raise typer.Exit(exit_status(e))
     if db and not quiet:
         typer.echo(f"Stored as run #{summary['db_run']} in {summary['db']} ({summary['db_changed']} verdict(s) "
                    f"changed since the last audit); review with `overclaim serve --db ...`.")
@@ -166,13 +154,13 @@ def check_cmd(
     if not text.strip():
         _err("no text given")
         raise typer.Exit(EXIT_USAGE)
-    from .errors import InputError
+    from .errors import OverclaimError
 
     try:
         res = check(text)
-    except InputError as e:  # over the length limit of one article
+    except OverclaimError as e:  # e.g. over the length limit of one article (an input error)
         _err(str(e))
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(exit_status(e))
     if as_json:
         for cc in res.claims:
             typer.echo(json.dumps(claim_record(cc), ensure_ascii=False))
@@ -245,7 +233,7 @@ def regression_cmd(
         raise typer.Exit(exit_status(e))
     typer.echo(json.dumps(report, indent=1, ensure_ascii=False) if as_json else regression.format_report(report))
     if not report["identical"]:
-        raise typer.Exit(EXIT_DIFFERENT)
+        raise typer.Exit(EXIT_FOUND)
 
 
 # ``overclaim eval`` (gold-set claims/linking/scorecard and the model tasks) is registered by

@@ -96,14 +96,14 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
 
 
 def _check_options(paths: list[str], engine: str, scheduler, resume: bool) -> None:
-    from .errors import OverclaimError
+    from .errors import UsageError
 
     if engine not in ("local", "dask"):
-        raise OverclaimError(f"unknown engine {engine!r}", hint="use local or dask")
+        raise UsageError(f"unknown engine {engine!r}", hint="use local or dask")
     if engine == "dask" and scheduler is None:
-        raise OverclaimError("--engine dask needs --scheduler ADDRESS", hint="e.g. tcp://10.0.0.5:8786")
+        raise UsageError("--engine dask needs --scheduler ADDRESS", hint="e.g. tcp://10.0.0.5:8786")
     if resume and "-" in paths:
-        raise OverclaimError("cannot resume a run that reads standard input", hint="give files or folders")
+        raise UsageError("cannot resume a run that reads standard input", hint="give files or folders")
 
 
 def _progress_bar(done: int):

@@ -122,7 +122,7 @@ def test_issue14_check_refuses_a_text_over_the_limit_in_one_line():
 
     text = "Baclofen helps. " * (DEFAULT_MAX_CHARS // 16 + 1)
     r = runner.invoke(app, ["check", text])
-    assert r.exit_code == 2
+    assert r.exit_code == EXIT_UNREADABLE  # an input error, as in `overclaim audit` (issue 18: one status per error)
     assert "over the limit of 2,000,000" in r.output and len(r.output.strip().splitlines()) == 1
 
 

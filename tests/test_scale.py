@@ -77,7 +77,7 @@ def test_bench_command_json(tmp_path):
     assert res["check_startup_seconds"] > 0 and res["audit"]["articles_per_s"] > 0
     bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path / "nope")],
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "no such file" in bad.stderr
+    assert bad.returncode == 3 and "no such file" in bad.stderr  # an input error, as in `overclaim audit`
 
 
 @pytest.mark.slow

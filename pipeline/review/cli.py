@@ -78,7 +78,10 @@ def serve_cmd(
 
         from .app import create_app
     except ImportError as e:
-        _fail(f"the review app needs the 'review' extra: pip install 'overclaim[review]' ({e.name} missing)")
+        from ..errors import EXIT_ENVIRONMENT
+
+        _fail(f"the review app needs the 'review' extra: pip install 'overclaim[review]' ({e.name} missing)",
+              EXIT_ENVIRONMENT)
     try:
         app = create_app(db, overlay=overlay, base_overlays=tuple(str(p) for p in base_overlay),
                          secure_cookies=secure_cookies, public_url=public_url)

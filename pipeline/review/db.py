@@ -263,9 +263,9 @@ def open_engine(url: str, *, upgrade: bool = True) -> Engine:
     upgrade its schema.
 
     Raises:
-        pipeline.errors.OverclaimError: the database cannot be opened (message names it).
+        pipeline.errors.DatabaseError: the database cannot be opened (message names it).
     """
-    from ..errors import OverclaimError
+    from ..errors import DatabaseError
 
     url = db_url(url)
     u = make_url(url)
@@ -275,8 +275,8 @@ def open_engine(url: str, *, upgrade: bool = True) -> Engine:
         if u.database and u.database != ":memory:":
             parent = Path(u.database).expanduser().resolve().parent
             if not parent.is_dir():
-                raise OverclaimError(f"{u.database}: folder {parent} does not exist",
-                                     hint="create it or give another --db path")
+                raise DatabaseError(f"{u.database}: folder {parent} does not exist",
+                                    hint="create it or give another --db path")
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
@@ -294,8 +294,8 @@ def open_engine(url: str, *, upgrade: bool = True) -> Engine:
                 migrate(engine)
         except Exception as e:
             engine.dispose()
-            raise OverclaimError(f"cannot open review database {safe_url(url)}: {type(e).__name__}: {e}",
-                                 hint="check the --db URL and that the server is running") from None
+            raise DatabaseError(f"cannot open review database {safe_url(url)}: {type(e).__name__}: {e}",
+                                hint="check the --db URL and that the server is running") from None
     return engine
 
 

@@ -52,7 +52,7 @@ def bench_cmd(
     """
     import json
 
-    from ..errors import OverclaimError
+    from ..errors import EXIT_USAGE, InputError, OverclaimError, exit_status
 
     try:
         if check_start:
@@ -71,11 +71,10 @@ def bench_cmd(
         from .bench import format_bench, run_bench
 
         if path is not None and not path.exists():
-            typer.echo(f"overclaim: {path}: no such file or folder", err=True)
-            raise typer.Exit(2)
+            raise InputError("no such file or folder", path=str(path))
         r = run_bench(path, limit=limit, workers=workers, startup=not no_startup, stages=stages,
                       strength_model=strength_model)
     except (OverclaimError, ValueError, RuntimeError) as e:
         typer.echo(f"overclaim: {e}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(exit_status(e) if isinstance(e, OverclaimError) else EXIT_USAGE)
     typer.echo(json.dumps(r, indent=2) if as_json else format_bench(r))

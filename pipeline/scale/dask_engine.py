@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from typing import Any, Iterable, Iterator
 
-from ..errors import InputError, OverclaimError
+from ..errors import EngineError, InputError
 
 _LOCAL = threading.local()
 
@@ -63,16 +63,16 @@ class DaskEngine:
         try:
             from distributed import Client
         except ImportError:
-            raise OverclaimError("the dask engine needs dask[distributed]",
-                                 hint="pip install 'overclaim[dask]'") from None
+            raise EngineError("the dask engine needs dask[distributed]",
+                              hint="pip install 'overclaim[dask]'") from None
         if isinstance(scheduler, Client):
             self.client, self._own = scheduler, False
         else:
             try:
                 self.client = Client(scheduler, timeout="10s")
             except (OSError, TimeoutError) as e:
-                raise OverclaimError(f"cannot reach the Dask scheduler at {scheduler}: {e}",
-                                     hint="start one with `dask scheduler` or check --scheduler") from None
+                raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {e}",
+                                  hint="start one with `dask scheduler` or check --scheduler") from None
             self._own = True
         self.overlays = tuple(str(o) for o in overlays)
         self.models = models

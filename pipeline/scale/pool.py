@@ -27,7 +27,7 @@ from collections import deque
 from multiprocessing.connection import wait
 from typing import Any, Iterable, Iterator
 
-from ..errors import InputError, OverclaimError
+from ..errors import InputError, OverclaimError, WorkerError  # noqa: F401  (WorkerError: raised here, importable from here)
 
 _FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
 _PARENT_ENDS: list = []  # the parent's ends of the result pipes (a forked worker closes its copies)
@@ -106,12 +106,6 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | 
             data = pickle.dumps(InputError(f"result could not be sent back ({type(e).__name__})", path=art.id))
         conn.send(("done", seq, data))
     conn.close()
-
-
-class WorkerError(OverclaimError):
-    """The worker processes could not start (e.g. the reference is invalid)."""
-
-    code = "E601"
 
 
 class _Worker:
