@@ -60,12 +60,6 @@ def check_password(s: Session, username: str, password: str) -> tuple[Editor | N
     return (ed, "ok") if verify_password(ed.password_hash, password) else (ed, "wrong_password")
 
 
-def authenticate(s: Session, username: str, password: str) -> Editor | None:
-    """The active editor with this username and password, else None."""
-    ed, outcome = check_password(s, username, password)
-    return ed if outcome == "ok" else None
-
-
 def add_editor(s: Session, username: str, password: str, *, update: bool = False) -> Editor:
     """Create an editor account (or, with ``update``, reset an existing one's password).
 

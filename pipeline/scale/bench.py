@@ -142,11 +142,6 @@ def format_check_start(c: dict[str, Any]) -> str:
             f"(targets <= 2 and <= 250 MB: {'met' if ok else 'NOT met'}; load average {c['load_average']})")
 
 
-def check_startup(text: str = CHECK_TEXT) -> float:
-    """Wall time of one ``overclaim check TEXT`` in a fresh interpreter (what an editor waits for)."""
-    return round(_run_measured(_check_command(text))[0], 3)
-
-
 def floor_pipeline():
     """spaCy with Overclaim's tokenizer (scispacy rules) and sentence splitter only: the floor."""
     import spacy
