@@ -299,6 +299,64 @@ class _CueTable:
         return [r for r in self.rows[lo:hi] if r.reach[0] < end and start < r.reach[1]]
 
 
+def _denies(doc: Doc, r: _CueRow, rules: ClaimRules) -> bool:
+    """Whether the negation cue ``r`` denies an efficacy, approval or evidence claim (rather than
+    limiting it, or voicing uncertainty)."""
+    c = r.span
+    s, e = r.scope
+    following = doc[c.end:min(e, c.end + 3)].text.lower()
+    # "not effective for all patients" limits a claim; it does not negate it.
+    if re.search(r"\b(for all|for every|for everyone|in all|always)\b", doc[c.end:e].text.lower()):
+        return False
+    if re.search(r"\b(all|every|everyone|always|specifically)\b", following) and "approved" not in following:
+        return False
+    if re.search(r"\b(only|just)\b", following):
+        return False
+    # "do not improve symptoms in about 40 percent of people", "don't necessarily help": a limit, not a denial.
+    if re.search(r"\bnecessarily\b|\bin (about |nearly |around |roughly |up to )?(\d+|one|two|three) ?(percent|%|in)"
+                 r"|\bin (some|many|a few|most)\b|\bfor (some|many|most)\b", doc[c.end:min(e, c.end + 12)].text.lower()):
+        return False
+    # "cannot say whether the benefit lasts", "not clear whether": uncertainty, not a negative claim.
+    if re.search(r"^(say|tell|know|sure|clear|certain|yet known)\b", following) or \
+            re.search(r"\b(whether|if)\b", doc[c.end:min(e, c.end + 5)].text.lower()):
+        return False
+    # The negation must govern the efficacy word closely ("does not work", "is not effective").
+    near = doc[c.end:min(e, c.end + 5)].text.lower()
+    if not (rules.efficacy.search(near) or rules.approval_pos.search(near) or "evidence" in near
+            or re.search(r"\b(benefit|effective|help|work)", near)):
+        return False
+    scope_text = doc[s:e].text.lower()
+    return bool(rules.efficacy.search(scope_text) or rules.approval_pos.search(scope_text) or "evidence" in scope_text)
+
+
+def _polarity(doc: Doc, sent: Span, rules: ClaimRules, negs: list[_CueRow]) -> str:
+    """Negative when the sentence has denying negations and no efficacy trigger outside every one."""
+    if not negs:
+        return "positive"
+    for m in rules.efficacy.finditer(sent.text.lower()):
+        ch = sent.start_char + m.start()
+        if not any(doc[n.scope[0]].idx <= ch < (doc[n.scope[1] - 1].idx + len(doc[n.scope[1] - 1]))
+                   for n in negs if n.scope[1] > n.scope[0]):
+            return "positive"  # a positive efficacy trigger outside every negation scope
+    return "negative"
+
+
+def _strength(boosters: list[_CueRow], hedges: list[_CueRow], corr: list[_CueRow], default: Strength) -> Strength:
+    if boosters and not hedges:
+        return Strength.DIRECT
+    if boosters and hedges:
+        # "has been shown to be effective" with "may" elsewhere: the booster's clause decides.
+        b_scopes = [b.scope for b in boosters]
+        hedged_booster = all(any(h.start <= b[0] <= h.scope[1] and h.scope[0] <= b[0] for h in hedges)
+                             for b in b_scopes)
+        return Strength.HEDGED if hedged_booster else Strength.DIRECT
+    if hedges:
+        return Strength.HEDGED
+    if corr:
+        return Strength.CORRELATIONAL
+    return default
+
+
 def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Strength,
                            table: _CueTable | None = None) -> tuple[Strength, str, list]:
     rows = (table or _CueTable(doc)).starting_in(sent.start, sent.end)
@@ -306,61 +364,8 @@ def _strength_and_polarity(doc: Doc, sent: Span, rules: ClaimRules, default: Str
     boosters = [r for r in rows if r.kind == "booster"]
     hedges = [r for r in rows if r.kind == "hedge"]
     corr = [r for r in rows if r.kind == "correlational"]
-    negs = []
-    for r in rows:
-        if r.kind != "negation":
-            continue
-        c = r.span
-        s, e = r.scope
-        following = doc[c.end:min(e, c.end + 3)].text.lower()
-        # "not effective for all patients" limits a claim; it does not negate it.
-        if re.search(r"\b(for all|for every|for everyone|in all|always)\b", doc[c.end:e].text.lower()):
-            continue
-        if re.search(r"\b(all|every|everyone|always|specifically)\b", following) and "approved" not in following:
-            continue
-        if re.search(r"\b(only|just)\b", following):
-            continue
-        # "do not improve symptoms in about 40 percent of people", "don't necessarily help": a limit, not a denial.
-        if re.search(r"\bnecessarily\b|\bin (about |nearly |around |roughly |up to )?(\d+|one|two|three) ?(percent|%|in)"
-                     r"|\bin (some|many|a few|most)\b|\bfor (some|many|most)\b", doc[c.end:min(e, c.end + 12)].text.lower()):
-            continue
-        # "cannot say whether the benefit lasts", "not clear whether": uncertainty, not a negative claim.
-        if re.search(r"^(say|tell|know|sure|clear|certain|yet known)\b", following) or \
-                re.search(r"\b(whether|if)\b", doc[c.end:min(e, c.end + 5)].text.lower()):
-            continue
-        # The negation must govern the efficacy word closely ("does not work", "is not effective").
-        near = doc[c.end:min(e, c.end + 5)].text.lower()
-        if not (rules.efficacy.search(near) or rules.approval_pos.search(near) or "evidence" in near
-                or re.search(r"\b(benefit|effective|help|work)", near)):
-            continue
-        scope_text = doc[s:e].text.lower()
-        if rules.efficacy.search(scope_text) or rules.approval_pos.search(scope_text) or "evidence" in scope_text:
-            negs.append(r)
-    # Is there a positive efficacy trigger outside every negation scope?
-    positive_elsewhere = False
-    if negs:
-        for m in rules.efficacy.finditer(sent.text.lower()):
-            ch = sent.start_char + m.start()
-            if not any(doc[n.scope[0]].idx <= ch < (doc[n.scope[1] - 1].idx + len(doc[n.scope[1] - 1]))
-                       for n in negs if n.scope[1] > n.scope[0]):
-                positive_elsewhere = True
-                break
-    polarity = "negative" if negs and not positive_elsewhere else "positive"
-    if boosters and not hedges:
-        strength = Strength.DIRECT
-    elif boosters and hedges:
-        # "has been shown to be effective" with "may" elsewhere: the booster's clause decides.
-        b_scopes = [b.scope for b in boosters]
-        hedged_booster = all(any(h.start <= b[0] <= h.scope[1] and h.scope[0] <= b[0] for h in hedges)
-                             for b in b_scopes)
-        strength = Strength.HEDGED if hedged_booster else Strength.DIRECT
-    elif hedges:
-        strength = Strength.HEDGED
-    elif corr:
-        strength = Strength.CORRELATIONAL
-    else:
-        strength = default
-    return strength, polarity, cues
+    negs = [r for r in rows if r.kind == "negation" and _denies(doc, r, rules)]
+    return _strength(boosters, hedges, corr, default), _polarity(doc, sent, rules, negs), cues
 
 
 def _attribution(text: str) -> str | None:
@@ -524,6 +529,395 @@ def _doc_len(doc) -> int:
     return last.idx + len(last.text_with_ws)
 
 
+@dataclass(frozen=True)
+class _ArticleView:
+    """What every sentence of one article reads: the rules, the Doc's entities with their offsets
+    and links (read once: ``Span`` lookups are slow), the cue table and the skipped ranges."""
+
+    doc: Doc
+    article: Article
+    reference: object
+    rules: ClaimRules
+    canonical: _Canonical
+    text: str
+    ents: list[Span]
+    labels: list[str]
+    ent_starts: list[int]
+    ent_ends: list[int]
+    ent_links: list
+    cue_table: _CueTable
+    outcome_names: set[str]
+    boilerplate: object
+    headings: object
+
+
+def _article_view(doc: Doc, article: Article, reference, boilerplate, headings) -> _ArticleView:
+    all_ents = list(doc.ents)
+    # the article's text is the Doc's text (Doc.text would rebuild it from every token)
+    doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
+    # The linker's record of each entity's link (score, via), when the entities are its own.
+    links = doc.user_data.get(LINKS)
+    ent_links = [links.get((e.start, e.end)) for e in all_ents] if links is not None else [None] * len(all_ents)
+    rules = load_rules()
+    return _ArticleView(
+        doc=doc, article=article, reference=reference, rules=rules, canonical=_Canonical(reference), text=doc_text,
+        ents=all_ents, labels=[e.label_ for e in all_ents], ent_starts=[e.start_char for e in all_ents],
+        ent_ends=[e.end_char for e in all_ents], ent_links=ent_links, cue_table=_CueTable(doc),
+        outcome_names=set(o.lower() for o in rules.outcomes), boilerplate=boilerplate, headings=headings)
+
+
+def _frequent_topic(ents: list[Span], kind: str, canonical) -> Mention | None:
+    """The entity named most often, as the article's topic, when it is named three times or more."""
+    if not ents:
+        return None
+    counts: dict[str, int] = {}
+    for e in ents:
+        counts[e.kb_id_] = counts.get(e.kb_id_, 0) + 1
+    best = max(counts, key=counts.get)
+    if counts[best] >= 3:
+        return _mention(next(e for e in ents if e.kb_id_ == best), kind, canonical, "topic")
+    return None
+
+
+def _topics(view: _ArticleView) -> tuple[Mention | None, Mention | None]:
+    """The article's topic condition and drug: the first named in the title, else the one named
+    three times or more."""
+    article, canonical = view.article, view.canonical
+    drug_ents = [e for e, label in zip(view.ents, view.labels) if label == "DRUG"]
+    cond_ents = [e for e, label in zip(view.ents, view.labels) if label == "CONDITION"]
+    topic_condition = topic_drug = None
+    title_end = len(article.title) + (article.text.find(article.title) if article.title else 0) if article.title else 0
+    if title_end:
+        tc = [e for e in cond_ents if e.end_char <= title_end]
+        td = [e for e in drug_ents if e.end_char <= title_end]
+        topic_condition = _mention(tc[0], "condition", canonical, "topic") if tc else None
+        topic_drug = _mention(td[0], "drug", canonical, "topic") if td else None
+    if topic_drug is None:
+        topic_drug = _frequent_topic(drug_ents, "drug", canonical)
+    if topic_condition is None:
+        topic_condition = _frequent_topic(cond_ents, "condition", canonical)
+    return topic_condition, topic_drug
+
+
+class _Sentence(NamedTuple):
+    index: int
+    span: Span
+    text: str  # stripped
+    start: int  # character offsets of the stripped text
+    end: int
+
+
+def _sentences(view: _ArticleView):
+    """The article's non-blank sentences, with their stripped text and its offsets."""
+    for si, sent in enumerate(view.doc.sents):
+        sent_text = view.text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
+        text = sent_text.strip()
+        if not text:
+            continue
+        s_start = sent.start_char + len(sent_text) - len(sent_text.lstrip())
+        yield _Sentence(si, sent, text, s_start, s_start + len(text))
+
+
+def _sentence_mentions(view: _ArticleView, sent: Span) -> tuple[list[Mention], list[Mention]]:
+    """The drugs and conditions named in ``sent`` (first mention of each id)."""
+    sent_ents = _ents_within(view.ent_starts, view.ent_ends, sent.start_char, sent.end_char)  # == sent.ents
+
+    def mentions(label: str, kind: str) -> list[Mention]:
+        return _dedupe([_mention(view.ents[k], kind, view.canonical, text=view.text[view.ent_starts[k]:view.ent_ends[k]],
+                                 link=view.ent_links[k]) for k in sent_ents if view.labels[k] == label])
+
+    return mentions("DRUG", "drug"), mentions("CONDITION", "condition")
+
+
+def _skipped(view: _ArticleView, s: _Sentence) -> bool:
+    """Boilerplate, headings, questions, table rows, fragments and advice make no claim."""
+    text = s.text
+    return (_in_ranges(s.start, s.end, view.boilerplate) or _in_ranges(s.start, s.end, view.headings)
+            or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 3
+            or bool(_ADVICE.search(text)))
+
+
+def _drug_anaphora(rules: ClaimRules, low: str, ctx: _Ctx, expletive) -> list[Mention]:
+    """Drugs of the preceding sentences that a pronoun refers to ("It has been shown…", "They
+    have been shown…", "These medications…"), or none."""
+    if not (ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive):
+        return []
+    first_words = " ".join(_WORDS.findall(low[:60])[:6])
+    if not rules.drug_anaphora.search(first_words):
+        return []
+    plural = bool(re.search(r"\b(they|these|their|both|none|all|each|such|drugs)\b", first_words))
+    ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
+    return [_moved(m, "pronoun") for m in ref_drugs]
+
+
+def _condition_anaphora(rules: ClaimRules, low: str, ctx: _Ctx) -> list[Mention]:
+    """Condition anaphora: "for this purpose" -> the topic or the last condition."""
+    if not rules.condition_anaphora.search(low):
+        return []
+    src = ctx.topic_condition or (ctx.last_conditions[0] if ctx.last_conditions else None)
+    if src is None:
+        return []
+    return [_moved(src, "topic" if src is ctx.topic_condition else "context")]
+
+
+def _named_drugs(drugs: list[Mention], reference) -> list[Mention]:
+    """A drug class in apposition to a named drug ("Duloxetine is an SNRI") is not a separate subject."""
+    if reference is not None and len(drugs) > 1:
+        named = [d for d in drugs if d.id not in reference.drugs or reference.drugs[d.id].kind != "class"]
+        if named:
+            return named
+    return drugs
+
+
+def _target_conditions(conds: list[Mention], s: _Sentence, outcome_names: set[str]) -> list[Mention]:
+    """Drop the conditions that only qualify a population and the symptoms named beside a real condition."""
+    # Conditions that only qualify a population ("those who experience spasticity") are not targets.
+    if len(conds) > 1:
+        targets = [c for c in conds if not re.search(r"(who (experience|have|suffer)|as a result of|such as)\s+"
+                                                     r"(\w+\s+){0,4}$", s.text[:max(0, c.start - s.start)].lower())]
+        if targets:
+            conds = targets
+    # A symptom named as a condition alongside a real condition is an outcome ("muscle spasms" in spasticity).
+    if len(conds) > 1:
+        real = [c for c in conds if (c.name or c.text).lower() not in outcome_names
+                and not any((c.name or "").lower().startswith(o) for o in ("muscle spasm",))]
+        if real:
+            conds = real
+    return conds
+
+
+def _outcomes_in_context(conds: list[Mention], ctx: _Ctx, outcome_names: set[str]) -> list[Mention]:
+    """A symptom named as a condition ("muscle spasms") where the discourse is about a disease
+    (spasticity) is an outcome of that disease, not a new condition."""
+    ctx_real = [c for c in ctx.last_conditions if not _outcome_like(c, outcome_names)] \
+        if ctx.last_conditions_age <= 3 else []
+    if not ctx_real and ctx.topic_condition is not None and not _outcome_like(ctx.topic_condition, outcome_names):
+        ctx_real = [ctx.topic_condition]
+    if conds and all(_outcome_like(c, outcome_names) for c in conds) and ctx_real:
+        return [_moved(c, "context") for c in ctx_real]
+    return conds
+
+
+def _context_drugs(rules: ClaimRules, text: str, low: str, ctx: _Ctx, expletive, conds: list[Mention]) -> list[Mention]:
+    """The drug of a sentence that names none: the preceding sentence's for a bare list of side
+    effects, the recent or topic drug for a dose."""
+    if ctx.last_drugs and ctx.last_drugs_age <= 1 and not expletive and any(
+            p.search(low) for p in rules.safety.values()) and not conds:
+        # "Drowsiness, weakness and dizziness are common." right after a sentence about the drug.
+        return [_moved(m, "context") for m in ctx.last_drugs]
+    if ctx.topic_drug is not None and (rules.dosage.search(low) and parse_quantities(text)):
+        return [_moved(ctx.last_drugs[0] if ctx.last_drugs and ctx.last_drugs_age <= 3 else ctx.topic_drug,
+                       "context")]
+    return []
+
+
+def _implied_conditions(ctx: _Ctx) -> list[Mention]:
+    """The conditions a sentence that names none is about: the recent ones, else the topic."""
+    if ctx.last_conditions and ctx.last_conditions_age <= 2:
+        return [_moved(c, "context") for c in ctx.last_conditions]
+    if ctx.topic_condition is not None:
+        return [_moved(ctx.topic_condition, "topic")]
+    return []
+
+
+class _Found(NamedTuple):
+    type: ClaimType
+    subtype: str | None
+    conditions: list[Mention]
+    approval: str | None
+
+
+def _fact_types(view: _ArticleView, sent: Span, low: str, explicit_conds: list[Mention],
+                quantities: list[Quantity]) -> list[_Found]:
+    """The approval, dosage, safety and mechanism claims of a sentence."""
+    rules = view.rules
+    found: list[_Found] = []
+    if (rules.approval_neg.search(low) or rules.approval_pos.search(low)) and explicit_conds:
+        for status, group in _approval_groups(view.doc, sent, explicit_conds, rules).items():
+            found.append(_Found(ClaimType.APPROVAL, "per-clause", group, status))
+    if quantities and rules.dosage.search(low):
+        found.append(_Found(ClaimType.DOSAGE, None, explicit_conds, None))
+    elif re.search(r"\b(lower|higher|reduced|smaller|larger|adjusted) (doses?|dosing|dosage)\b|"
+                   r"\b(doses?|dosage|dosing) (should|must|may need to) be (lowered|reduced|adjusted|increased)\b"
+                   r"|\btitrat", low):
+        found.append(_Found(ClaimType.DOSAGE, "qualitative", explicit_conds, None))
+    for sub, pat in rules.safety.items():
+        if pat.search(low):
+            found.append(_Found(ClaimType.SAFETY, sub, explicit_conds, None))
+            break
+    if rules.mechanism.search(low) or _CLASS_MEMBER.search(low):
+        found.append(_Found(ClaimType.MECHANISM, None, explicit_conds, None))
+    return found
+
+
+def _efficacy_hit(rules: ClaimRules, low: str, drugs: list[Mention], explicit_conds: list[Mention],
+                  claim_conds: list[Mention], s_start: int):
+    """The efficacy trigger of the sentence, if it is about one of its drugs."""
+    efficacy_hit = rules.efficacy.search(low)
+    if efficacy_hit and not explicit_conds and claim_conds:
+        # With the condition only implied, the drug must be the one said to work: it comes before the
+        # efficacy word, close to it ("baclofen has been used … with some success").
+        d_pos = [m.start - s_start for m in drugs if m.start >= s_start]
+        if d_pos and not any(0 < efficacy_hit.start() - p < 90 for p in d_pos):
+            return None
+        if not d_pos and efficacy_hit.start() > 60:
+            return None
+    return efficacy_hit
+
+
+def _claim_types(view: _ArticleView, s: _Sentence, low: str, drugs: list[Mention], explicit_conds: list[Mention],
+                 claim_conds: list[Mention], quantities: list[Quantity]) -> list[_Found]:
+    """Every claim type the sentence makes, with its subtype, conditions and approval status."""
+    rules, sent = view.rules, s.span
+    found = _fact_types(view, sent, low, explicit_conds, quantities)
+    neg_approval = rules.approval_neg.search(low)
+    has_evidence = bool(rules.evidence.search(low)) and not re.search(r"\bdespite (extensive )?research\b", low)
+    efficacy_hit = _efficacy_hit(rules, low, drugs, explicit_conds, claim_conds, s.start)
+    usage_only = bool(rules.usage_not_efficacy.search(low)) and not re.search(
+        r"\b(effective|efficacy|shown|proven|success|relief|reduce|improve)", low)
+    safety_only = any(t is ClaimType.SAFETY for t, *_ in found) and (not explicit_conds or not re.search(
+        r"\b(effective|efficacy|relief|relieve|alleviate|reduce pain)", low))
+    mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and (
+        not explicit_conds or not _efficacy_outside_mechanism(sent, rules))
+    if has_evidence and claim_conds and not safety_only and (
+            explicit_conds or re.search(r"\b(studies|trials|evidence|rcts?)\b", low)):
+        found.append(_Found(ClaimType.EVIDENCE, None, claim_conds, None))
+    elif efficacy_hit and claim_conds and not usage_only and not safety_only and not mech_only \
+            and not (neg_approval and not re.search(r"\b(success|effective|relief|help)", low)):
+        found.append(_Found(ClaimType.EFFICACY, None, claim_conds, None))
+    if rules.usage.search(low) and explicit_conds and not any(t in (ClaimType.EFFICACY, ClaimType.EVIDENCE)
+                                                              for t, *_ in found):
+        found.append(_Found(ClaimType.USAGE, None, explicit_conds, None))
+    return found
+
+
+def _in_trigger_clause(sent: Span, cands: list[Mention], pat: re.Pattern) -> list[Mention]:
+    """The conditions named in a clause that holds the trigger ``pat`` (all of them if none is)."""
+    doc = sent.doc
+    keep = []
+    for cnd in cands:
+        if cnd.via in ("topic", "context") or cnd.start < sent.start_char:
+            keep.append(cnd)
+            continue
+        tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
+        if tok is None:
+            keep.append(cnd)
+            continue
+        a, b = clause_bounds(sent, tok.start)
+        if pat.search(doc[a:b].text.lower()):
+            keep.append(cnd)
+    return keep or cands
+
+
+def _cue_records(spans) -> list[Cue]:
+    return [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char, end=c.end_char) for c in spans]
+
+
+class _Reading(NamedTuple):
+    """What a sentence says of all its claims."""
+
+    strength: Strength
+    polarity: str
+    cues: list[Cue]
+    attribution: str | None
+    outcome: str | None
+    quantities: list[Quantity]
+
+
+def _clause_reading(view: _ArticleView, sent: Span, ctype: ClaimType, cnd: Mention | None,
+                    default: tuple[Strength, str, list[Cue]]) -> tuple[Strength, str, list[Cue]]:
+    """Strength, polarity and cues of the claim about ``cnd``: those of the clause that names it,
+    when that clause has an efficacy word or cues of its own, else ``default`` (the sentence's)."""
+    if cnd is None or cnd.via in ("topic", "context") or ctype is ClaimType.APPROVAL or cnd.start < sent.start_char:
+        return default
+    doc = view.doc
+    tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
+    if tok is None:
+        return default
+    a, b = clause_bounds(sent, tok.start)
+    if (a, b) == (sent.start, sent.end):
+        return default
+    clause = doc[a:b]
+    st, po, cl_cues = _strength_and_polarity(doc, clause, view.rules, Strength.DIRECT, view.cue_table)
+    if view.rules.efficacy.search(clause.text.lower()) or cl_cues:
+        return st, po, _cue_records(cl_cues)
+    return default
+
+
+def _claims_of(view: _ArticleView, s: _Sentence, f: _Found, drugs: list[Mention], reading: _Reading) -> list[Claim]:
+    """The claims of type ``f.type``: one per drug and condition."""
+    article, sent = view.article, s.span
+    ctype, sub, cconds, appr = f
+    if ctype is ClaimType.APPROVAL:
+        sub = None  # conditions were already assigned clause by clause
+    if ctype is ClaimType.EVIDENCE:
+        cconds = _in_trigger_clause(sent, cconds, view.rules.evidence)
+    elif ctype is ClaimType.EFFICACY:
+        cconds = _in_trigger_clause(sent, cconds, view.rules.efficacy)
+    polarity = reading.polarity
+    if ctype is ClaimType.APPROVAL:
+        polarity = "negative" if appr == "not_approved" else "positive"
+    quantities = reading.quantities
+    out = []
+    for d in drugs:
+        for cnd in cconds or [None]:
+            strength_i, polarity_i, cues_i = _clause_reading(view, sent, ctype, cnd,
+                                                             (reading.strength, polarity, reading.cues))
+            qs = quantities
+            if ctype is ClaimType.DOSAGE and quantities:
+                qs = _quantities_for(d, quantities, s.text, s.start, drugs)
+                if not qs and sub != "qualitative":
+                    continue
+            out.append(Claim(
+                article_id=article.id, sentence=s.text, start=s.start, end=s.end, type=ctype, drug=d,
+                condition=cnd, outcome=reading.outcome, polarity=polarity_i,
+                strength=strength_i, attribution=reading.attribution,
+                quantities=qs if ctype is ClaimType.DOSAGE else [],
+                cues=cues_i, subtype=sub, approval_status=appr, sentence_index=s.index,
+                id=_claim_id(article.id, s.text, ctype.value, d.id, cnd.id if cnd else None, sub),
+            ))
+    return out
+
+
+def _sentence_claims(view: _ArticleView, s: _Sentence, ctx: _Ctx) -> list[Claim]:
+    """The claims of one sentence; updates the discourse context ``ctx`` for the next ones."""
+    rules = view.rules
+    drugs, conds = _sentence_mentions(view, s.span)
+    if _skipped(view, s):
+        # Headings still set the discourse context ("Multiple Sclerosis (MS)").
+        if conds and _in_ranges(s.start, s.end, view.headings):
+            ctx.last_conditions, ctx.last_conditions_age = conds, 0
+        return []
+    low = s.text.lower()
+    expletive = _EXPLETIVE.match(low)
+    if not drugs:
+        drugs = _drug_anaphora(rules, low, ctx, expletive)
+    if not conds:
+        conds = _condition_anaphora(rules, low, ctx)
+    conds = _combine_conditions(conds, view.reference)
+    drugs = _named_drugs(drugs, view.reference)
+    conds = _outcomes_in_context(_target_conditions(conds, s, view.outcome_names), ctx, view.outcome_names)
+    if drugs:
+        ctx.last_drugs, ctx.last_drugs_age = drugs, 0
+    else:
+        drugs = _context_drugs(rules, s.text, low, ctx, expletive, conds)
+    if not drugs:
+        if conds:
+            ctx.last_conditions, ctx.last_conditions_age = conds, 0
+        return []
+    explicit_conds = [c for c in conds if c.via not in ("context",)]
+    claim_conds = conds or _implied_conditions(ctx)
+    if explicit_conds:
+        ctx.last_conditions, ctx.last_conditions_age = explicit_conds, 0
+    strength, polarity, cues = _strength_and_polarity(view.doc, s.span, rules, Strength.DIRECT, view.cue_table)
+    outcomes = sorted({m.group(0) for m in rules.outcome_re.finditer(low)})
+    quantities = parse_quantities(s.text)
+    reading = _Reading(strength, polarity, _cue_records(cues), _attribution(s.text), ", ".join(outcomes) or None,
+                       quantities)
+    found = _claim_types(view, s, low, drugs, explicit_conds, claim_conds, quantities)
+    return [c for f in found for c in _claims_of(view, s, f, drugs, reading)]
+
+
 def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=(), headings=()) -> list[Claim]:
     """Extract claims from a processed article.
 
@@ -537,236 +931,14 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
     Returns:
         Claims in document order.
     """
-    rules = load_rules()
-    canonical = _Canonical(reference)
-    all_ents = list(doc.ents)
-    labels = [e.label_ for e in all_ents]
-    drug_ents = [e for e, label in zip(all_ents, labels) if label == "DRUG"]
-    cond_ents = [e for e, label in zip(all_ents, labels) if label == "CONDITION"]
-    topic_condition = topic_drug = None
-    title_end = len(article.title) + (article.text.find(article.title) if article.title else 0) if article.title else 0
-    if title_end:
-        tc = [e for e in cond_ents if e.end_char <= title_end]
-        td = [e for e in drug_ents if e.end_char <= title_end]
-        topic_condition = _mention(tc[0], "condition", canonical, "topic") if tc else None
-        topic_drug = _mention(td[0], "drug", canonical, "topic") if td else None
-    if topic_drug is None and drug_ents:
-        counts: dict[str, int] = {}
-        for e in drug_ents:
-            counts[e.kb_id_] = counts.get(e.kb_id_, 0) + 1
-        best = max(counts, key=counts.get)
-        if counts[best] >= 3:
-            topic_drug = _mention(next(e for e in drug_ents if e.kb_id_ == best), "drug", canonical, "topic")
-    if topic_condition is None and cond_ents:
-        counts = {}
-        for e in cond_ents:
-            counts[e.kb_id_] = counts.get(e.kb_id_, 0) + 1
-        best = max(counts, key=counts.get)
-        if counts[best] >= 3:
-            topic_condition = _mention(next(e for e in cond_ents if e.kb_id_ == best), "condition", canonical, "topic")
+    view = _article_view(doc, article, reference, boilerplate, headings)
+    topic_condition, topic_drug = _topics(view)
     ctx = _Ctx([], 99, [], 99, topic_condition, topic_drug)
     claims: list[Claim] = []
-    outcome_names = set(o.lower() for o in rules.outcomes)
-    # the article's text is the Doc's text (Doc.text would rebuild it from every token)
-    doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
-    ent_starts = [e.start_char for e in all_ents]
-    ent_ends = [e.end_char for e in all_ents]
-    # The linker's record of each entity's link (score, via), when the entities are its own.
-    links = doc.user_data.get(LINKS)
-    ent_links = [links.get((e.start, e.end)) for e in all_ents] if links is not None else [None] * len(all_ents)
-    cue_table = _CueTable(doc)
-    for si, sent in enumerate(doc.sents):
-        sent_text = doc_text[sent.start_char:sent.end_char]  # == sent.text, without rebuilding it from tokens
-        text = sent_text.strip()
-        if not text:
-            continue
-        lead = len(sent_text) - len(sent_text.lstrip())
-        s_start = sent.start_char + lead
-        s_end = s_start + len(text)
+    for s in _sentences(view):
         ctx.last_drugs_age += 1
         ctx.last_conditions_age += 1
-        sent_ents = _ents_within(ent_starts, ent_ends, sent.start_char, sent.end_char)  # == sent.ents
-        drugs = _dedupe([_mention(all_ents[k], "drug", canonical, text=doc_text[ent_starts[k]:ent_ends[k]],
-                                  link=ent_links[k]) for k in sent_ents if labels[k] == "DRUG"])
-        conds = _dedupe([_mention(all_ents[k], "condition", canonical, text=doc_text[ent_starts[k]:ent_ends[k]],
-                                  link=ent_links[k]) for k in sent_ents if labels[k] == "CONDITION"])
-        skip = (_in_ranges(s_start, s_end, boilerplate) or _in_ranges(s_start, s_end, headings)
-                or text.endswith("?") or text.count("|") >= 2 or len(text.split()) < 3
-                or bool(_ADVICE.search(text)))
-        if skip:
-            # Headings still set the discourse context ("Multiple Sclerosis (MS)").
-            if conds and _in_ranges(s_start, s_end, headings):
-                ctx.last_conditions, ctx.last_conditions_age = conds, 0
-            continue
-        low = text.lower()
-        # Drug anaphora: "It has been shown…", "They have been shown…", "These medications…"
-        expletive = _EXPLETIVE.match(low)
-        if not drugs and ctx.last_drugs and ctx.last_drugs_age <= 3 and not expletive:
-            first_words = " ".join(_WORDS.findall(low[:60])[:6])
-            if rules.drug_anaphora.search(first_words):
-                plural = bool(re.search(r"\b(they|these|their|both|none|all|each|such|drugs)\b", first_words))
-                ref_drugs = ctx.last_drugs if plural else ctx.last_drugs[:1]
-                drugs = [_moved(m, "pronoun") for m in ref_drugs]
-        # Condition anaphora: "for this purpose" -> topic / last condition.
-        if not conds and rules.condition_anaphora.search(low):
-            src = ctx.topic_condition or (ctx.last_conditions[0] if ctx.last_conditions else None)
-            if src is not None:
-                conds = [_moved(src, "topic" if src is ctx.topic_condition else "context")]
-        conds = _combine_conditions(conds, reference)
-        # A drug class in apposition to a named drug ("Duloxetine is an SNRI") is not a separate subject.
-        if reference is not None and len(drugs) > 1:
-            named = [d for d in drugs if d.id not in reference.drugs or reference.drugs[d.id].kind != "class"]
-            if named:
-                drugs = named
-        # Conditions that only qualify a population ("those who experience spasticity") are not targets.
-        if len(conds) > 1:
-            targets = [c for c in conds if not re.search(r"(who (experience|have|suffer)|as a result of|such as)\s+"
-                                                         r"(\w+\s+){0,4}$", text[:max(0, c.start - s_start)].lower())]
-            if targets:
-                conds = targets
-        # A symptom named as a condition alongside a real condition is an outcome ("muscle spasms" in spasticity).
-        if len(conds) > 1:
-            real = [c for c in conds if (c.name or c.text).lower() not in outcome_names
-                    and not any((c.name or "").lower().startswith(o) for o in ("muscle spasm",))]
-            if real:
-                conds = real
-        # A symptom named as a condition ("muscle spasms") where the discourse is about a disease
-        # (spasticity) is an outcome of that disease, not a new condition.
-        ctx_real = [c for c in ctx.last_conditions if not _outcome_like(c, outcome_names)] \
-            if ctx.last_conditions_age <= 3 else []
-        if not ctx_real and ctx.topic_condition is not None and not _outcome_like(ctx.topic_condition, outcome_names):
-            ctx_real = [ctx.topic_condition]
-        if conds and all(_outcome_like(c, outcome_names) for c in conds) and ctx_real:
-            conds = [_moved(c, "context") for c in ctx_real]
-        if drugs:
-            ctx.last_drugs, ctx.last_drugs_age = drugs, 0
-        elif ctx.last_drugs and ctx.last_drugs_age <= 1 and not expletive and any(
-                p.search(low) for p in rules.safety.values()) and not conds:
-            # "Drowsiness, weakness and dizziness are common." right after a sentence about the drug.
-            drugs = [_moved(m, "context") for m in ctx.last_drugs]
-        elif not drugs and ctx.topic_drug is not None and (rules.dosage.search(low) and parse_quantities(text)):
-            drugs = [_moved(ctx.last_drugs[0] if ctx.last_drugs and ctx.last_drugs_age <= 3 else ctx.topic_drug,
-                            "context")]
-        if not drugs:
-            if conds:
-                ctx.last_conditions, ctx.last_conditions_age = conds, 0
-            continue
-        outcomes = sorted({m.group(0) for m in rules.outcome_re.finditer(low)})
-        explicit_conds = [c for c in conds if c.via not in ("context",)]
-        claim_conds = conds
-        if not claim_conds:
-            if ctx.last_conditions and ctx.last_conditions_age <= 2:
-                claim_conds = [_moved(c, "context") for c in ctx.last_conditions]
-            elif ctx.topic_condition is not None:
-                claim_conds = [_moved(ctx.topic_condition, "topic")]
-        if explicit_conds:
-            ctx.last_conditions, ctx.last_conditions_age = explicit_conds, 0
-
-        strength, polarity, cues = _strength_and_polarity(doc, sent, rules, Strength.DIRECT, cue_table)
-        cue_objs = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char, end=c.end_char) for c in cues]
-        attribution = _attribution(text)
-        found: list[tuple[ClaimType, str | None, list[Mention], str | None]] = []  # type, subtype, conds, approval
-
-        neg_approval = rules.approval_neg.search(low)
-        pos_approval = rules.approval_pos.search(low)
-        if (neg_approval or pos_approval) and explicit_conds:
-            for status, group in _approval_groups(doc, sent, explicit_conds, rules).items():
-                found.append((ClaimType.APPROVAL, "per-clause", group, status))
-        quantities = parse_quantities(text)
-        if quantities and rules.dosage.search(low):
-            found.append((ClaimType.DOSAGE, None, explicit_conds, None))
-        elif re.search(r"\b(lower|higher|reduced|smaller|larger|adjusted) (doses?|dosing|dosage)\b|"
-                       r"\b(doses?|dosage|dosing) (should|must|may need to) be (lowered|reduced|adjusted|increased)\b"
-                       r"|\btitrat", low):
-            found.append((ClaimType.DOSAGE, "qualitative", explicit_conds, None))
-        for sub, pat in rules.safety.items():
-            if pat.search(low):
-                found.append((ClaimType.SAFETY, sub, explicit_conds, None))
-                break
-        if rules.mechanism.search(low) or _CLASS_MEMBER.search(low):
-            found.append((ClaimType.MECHANISM, None, explicit_conds, None))
-        has_evidence = bool(rules.evidence.search(low)) and not re.search(r"\bdespite (extensive )?research\b", low)
-        efficacy_hit = rules.efficacy.search(low)
-        usage_only = bool(rules.usage_not_efficacy.search(low)) and not re.search(
-            r"\b(effective|efficacy|shown|proven|success|relief|reduce|improve)", low)
-        safety_only = any(t is ClaimType.SAFETY for t, *_ in found) and (not explicit_conds or not re.search(
-            r"\b(effective|efficacy|relief|relieve|alleviate|reduce pain)", low))
-        mech_only = any(t is ClaimType.MECHANISM for t, *_ in found) and (
-            not explicit_conds or not _efficacy_outside_mechanism(sent, rules))
-        if efficacy_hit and not explicit_conds and claim_conds:
-            # With the condition only implied, the drug must be the one said to work: it comes before the
-            # efficacy word, close to it ("baclofen has been used … with some success").
-            d_pos = [m.start - s_start for m in drugs if m.start >= s_start]
-            if d_pos and not any(0 < efficacy_hit.start() - p < 90 for p in d_pos):
-                efficacy_hit = None
-            elif not d_pos and efficacy_hit.start() > 60:
-                efficacy_hit = None
-        if has_evidence and claim_conds and not safety_only and (
-                explicit_conds or re.search(r"\b(studies|trials|evidence|rcts?)\b", low)):
-            found.append((ClaimType.EVIDENCE, None, claim_conds, None))
-        elif efficacy_hit and claim_conds and not usage_only and not safety_only and not mech_only \
-                and not (neg_approval and not re.search(r"\b(success|effective|relief|help)", low)):
-            found.append((ClaimType.EFFICACY, None, claim_conds, None))
-        if rules.usage.search(low) and explicit_conds and not any(t in (ClaimType.EFFICACY, ClaimType.EVIDENCE)
-                                                                  for t, *_ in found):
-            found.append((ClaimType.USAGE, None, explicit_conds, None))
-
-        def in_trigger_clause(cands: list[Mention], pat: re.Pattern) -> list[Mention]:
-            keep = []
-            for cnd in cands:
-                if cnd.via in ("topic", "context") or cnd.start < sent.start_char:
-                    keep.append(cnd)
-                    continue
-                tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
-                if tok is None:
-                    keep.append(cnd)
-                    continue
-                a, b = clause_bounds(sent, tok.start)
-                if pat.search(doc[a:b].text.lower()):
-                    keep.append(cnd)
-            return keep or cands
-
-        for ctype, sub, cconds, appr in found:
-            if ctype is ClaimType.APPROVAL:
-                sub = None  # conditions were already assigned clause by clause
-            if ctype is ClaimType.EVIDENCE:
-                cconds = in_trigger_clause(cconds, rules.evidence)
-            elif ctype is ClaimType.EFFICACY:
-                cconds = in_trigger_clause(cconds, rules.efficacy)
-            c_strength = strength
-            c_polarity = polarity
-            if ctype is ClaimType.APPROVAL:
-                c_polarity = "negative" if appr == "not_approved" else "positive"
-            targets = cconds or [None]
-            for d in drugs:
-                for cnd in targets:
-                    c_strength_i, c_polarity_i, c_cues = c_strength, c_polarity, cue_objs
-                    if cnd is not None and cnd.via not in ("topic", "context") and ctype is not ClaimType.APPROVAL \
-                            and cnd.start >= sent.start_char:
-                        tok = doc.char_span(cnd.start, cnd.end, alignment_mode="expand")
-                        if tok is not None:
-                            a, b = clause_bounds(sent, tok.start)
-                            if (a, b) != (sent.start, sent.end):
-                                clause = doc[a:b]
-                                st, po, cl_cues = _strength_and_polarity(doc, clause, rules, Strength.DIRECT,
-                                                                         cue_table)
-                                if rules.efficacy.search(clause.text.lower()) or cl_cues:
-                                    c_strength_i, c_polarity_i = st, po
-                                    c_cues = [Cue(text=c.text, kind=c._.cue_kind, start=c.start_char,
-                                                  end=c.end_char) for c in cl_cues]
-                    qs = quantities
-                    if ctype is ClaimType.DOSAGE and quantities:
-                        qs = _quantities_for(d, quantities, text, s_start, drugs)
-                        if not qs and sub != "qualitative":
-                            continue
-                    claims.append(Claim(
-                        article_id=article.id, sentence=text, start=s_start, end=s_end, type=ctype, drug=d,
-                        condition=cnd, outcome=", ".join(outcomes) or None, polarity=c_polarity_i,
-                        strength=c_strength_i, attribution=attribution,
-                        quantities=qs if ctype is ClaimType.DOSAGE else [],
-                        cues=c_cues, subtype=sub, approval_status=appr, sentence_index=si,
-                        id=_claim_id(article.id, text, ctype.value, d.id, cnd.id if cnd else None, sub),
-                    ))
+        claims.extend(_sentence_claims(view, s, ctx))
     return claims
 
 
