@@ -56,38 +56,44 @@ def import_rxnorm(st: CompileState, src: Path) -> dict[str, dict]:
     return ingredients
 
 
-def import_drug_backbone(st: CompileState, src: Path) -> None:
-    """Create the drug table from RxNorm ingredients with a UNII or a DrugCentral record."""
-    ingredients = import_rxnorm(st, src)
+def _read_rx_unii(src: Path) -> dict[str, str]:
+    """RxNorm ingredient rxcui -> its first UNII."""
     rx_unii: dict[str, str] = {}
     for row in read_tsv(need(src / "rxnorm_maps" / "rxcui-unii-map.tsv", "rxnorm")):
         rx_unii.setdefault(row["rxnorm_id"], row["fdasrs_id"])
+    return rx_unii
 
-    # DrugCentral identifiers: DRUG_ID -> {type: [ids]}
+
+def _read_drugcentral(src: Path) -> tuple[dict[str, dict[str, list[str]]], dict[str, str]]:
+    """DrugCentral identifiers: DRUG_ID -> {type: [ids]}, and DRUG_ID -> name."""
     dc: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     dc_name: dict[str, str] = {}
     for row in read_tsv(need(src / "drugcentral_2016" / "identifiers.tsv", "drugcentral")):
         dc[row["DRUG_ID"]][row["ID_TYPE"]].append(row["IDENTIFIER"])
         dc_name[row["DRUG_ID"]] = row["DRUG_NAME"]
-    st._dc_to_drug = {}  # type: ignore[attr-defined]
-    st.extra_uniis = []  # type: ignore[attr-defined]
+    return dc, dc_name
 
-    def ensure(rxcui: str, name: str, source: str) -> str:
-        did = f"rxcui:{rxcui}"
-        if did not in st.drugs:
-            st.drugs[did] = {"id": did, "name": normalise_name(name), "kind": "drug", "rxcui": rxcui,
-                             "drugbank": None, "unii": None, "mesh": None, "umls": None,
-                             "drugcentral_id": None, "source": source}
-        return did
 
-    # 1. DrugCentral drugs with an RxNorm ingredient id (the backbone).
+def _ensure_drug(st: CompileState, rxcui: str, name: str, source: str) -> str:
+    """The id of the drug of ``rxcui``, created (with no cross-references yet) when new."""
+    did = f"rxcui:{rxcui}"
+    if did not in st.drugs:
+        st.drugs[did] = {"id": did, "name": normalise_name(name), "kind": "drug", "rxcui": rxcui,
+                         "drugbank": None, "unii": None, "mesh": None, "umls": None,
+                         "drugcentral_id": None, "source": source}
+    return did
+
+
+def _add_drugcentral_drugs(st: CompileState, dc: dict[str, dict[str, list[str]]], dc_name: dict[str, str],
+                           ingredients: dict[str, dict]) -> None:
+    """DrugCentral drugs with an RxNorm ingredient id (the backbone), with their cross-references."""
     for dc_id, ids in dc.items():
         rx = [r for r in ids.get("RXNORM", []) if r in ingredients] or ids.get("RXNORM", [])
         if not rx:
             continue
         rxcui = rx[0]
         name = ingredients[rxcui]["name"] if rxcui in ingredients else dc_name[dc_id]
-        did = ensure(rxcui, name, "drugcentral")
+        did = _ensure_drug(st, rxcui, name, "drugcentral")
         d = st.drugs[did]
         d["drugcentral_id"] = dc_id
         d["drugbank"] = d["drugbank"] or (ids.get("DRUGBANK_ID") or [None])[0]
@@ -97,19 +103,23 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
         st._dc_to_drug[dc_id] = did  # type: ignore[attr-defined]
         st.add_drug_name(did, dc_name[dc_id], "name" if normalise_name(dc_name[dc_id]) == d["name"] else "synonym",
                          "drugcentral")
-        for inn in ids.get("INN_ID", []):
-            pass  # INN ids are numbers, not names
-    # 2. RxNorm ingredients with a UNII (substances FDA registers).
+        # (INN ids are numbers, not names: nothing to add)
+
+
+def _add_unii_ingredients(st: CompileState, rx_unii: dict[str, str], ingredients: dict[str, dict]) -> None:
+    """RxNorm ingredients with a UNII (substances FDA registers)."""
     for rxcui, unii in rx_unii.items():
         if rxcui not in ingredients:
             continue
-        did = ensure(rxcui, ingredients[rxcui]["name"], "rxnorm")
+        did = _ensure_drug(st, rxcui, ingredients[rxcui]["name"], "rxnorm")
         st.drugs[did]["unii"] = st.drugs[did]["unii"] or unii
-    # 3. Salt forms (RxNorm precise ingredients such as "duloxetine hydrochloride") fold into the
-    #    base ingredient: their names become synonyms, their UNII resolves to the base drug.
-    by_name = {d["name"]: did for did, d in st.drugs.items()}
+
+
+def _salt_forms(drugs: dict[str, dict]) -> dict[str, str]:
+    """Salt form drug id -> base ingredient drug id ("duloxetine hydrochloride" -> duloxetine)."""
+    by_name = {d["name"]: did for did, d in drugs.items()}
     salts: dict[str, str] = {}
-    for did, d in st.drugs.items():
+    for did, d in drugs.items():
         base = _SALT_WORDS.sub("", d["name"]).strip()
         while base != d["name"] and base not in by_name:
             nxt = _SALT_WORDS.sub("", base).strip()
@@ -118,6 +128,12 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
             base = nxt
         if base != d["name"] and base in by_name and by_name[base] != did:
             salts[did] = by_name[base]
+    return salts
+
+
+def _fold_salts(st: CompileState, salts: dict[str, str]) -> None:
+    """Fold each salt form into its base ingredient: its names become synonyms, its
+    cross-references (and UNII) resolve to the base drug."""
     st.salt_alias = {}  # type: ignore[attr-defined]
     for did, base_id in salts.items():
         d = st.drugs.pop(did)
@@ -137,6 +153,10 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
                                  row["source"])
     st.counts["salt forms folded into their ingredient"] = len(salts)
     st._dc_to_drug = {k: salts.get(v, v) for k, v in st._dc_to_drug.items()}  # type: ignore[attr-defined]
+
+
+def _index_drugs(st: CompileState, ingredients: dict[str, dict]) -> None:
+    """Names (with the RxNorm ingredient's names and synonyms) and cross-references of every drug."""
     for did, d in st.drugs.items():
         ing = ingredients.get(d["rxcui"])
         st.add_drug_name(did, d["name"], "name", d["source"])
@@ -148,6 +168,21 @@ def import_drug_backbone(st: CompileState, src: Path) -> None:
         for key in ("unii", "drugbank", "mesh", "drugcentral_id"):
             if d[key]:
                 st.drug_by_xref.setdefault((key, d[key]), did)
+
+
+def import_drug_backbone(st: CompileState, src: Path) -> None:
+    """Create the drug table from RxNorm ingredients with a UNII or a DrugCentral record."""
+    ingredients = import_rxnorm(st, src)
+    rx_unii = _read_rx_unii(src)
+    dc, dc_name = _read_drugcentral(src)
+    st._dc_to_drug = {}  # type: ignore[attr-defined]
+    st.extra_uniis = []  # type: ignore[attr-defined]
+    _add_drugcentral_drugs(st, dc, dc_name, ingredients)  # 1. the backbone
+    _add_unii_ingredients(st, rx_unii, ingredients)  # 2. substances FDA registers
+    # 3. Salt forms (RxNorm precise ingredients such as "duloxetine hydrochloride") fold into the
+    #    base ingredient: their names become synonyms, their UNII resolves to the base drug.
+    _fold_salts(st, _salt_forms(st.drugs))
+    _index_drugs(st, ingredients)
     st.counts["drugs"] = len(st.drugs)
 
 
