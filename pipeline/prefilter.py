@@ -38,6 +38,98 @@ def literal_safe(text: str) -> bool:
 
 
 _REQ: dict[int, tuple] = {}
+_LIMIT = 64  # most strings a finite part of a pattern is expanded into
+
+
+def _sre():
+    """The regular-expression parser of this Python and its constants."""
+    try:
+        import re._constants as c
+        import re._parser as parser
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_constants as c
+        import sre_parse as parser
+    return c, parser
+
+
+def _order(reqs) -> list[frozenset[str]]:
+    """The requirement sets, most selective first. A member containing another member adds
+    nothing to "one of them occurs". Order: sets whose literals all have three or more characters
+    first, then the longer shortest literal (up to six characters), then the fewer literals."""
+    ok = {frozenset(x for x in r if not any(y != x and y in x for y in r))
+          for r in reqs if r and all(x and x.isascii() for x in r)}
+    return sorted(ok, key=lambda r: (min(map(len, r)) < 3, -min(6, min(map(len, r))), len(r), sorted(r)))
+
+
+def _branch(c, av):
+    """(finite strings, requirement sets) of an alternation."""
+    alts = [_seq(c, a) for a in av[1]]
+    if all(f is not None for f, _ in alts):
+        u = frozenset().union(*(f for f, _ in alts))
+        if len(u) <= _LIMIT:
+            return u, []
+    # one set from each alternative makes a requirement of the alternation: the best of
+    # each, and the second best of each (or its best when it has only one)
+    ranked = [_order(([f] if f is not None else []) + r) for f, r in alts]
+    if all(ranked):
+        out = [frozenset().union(*(x[0] for x in ranked))]
+        if any(len(x) > 1 for x in ranked):
+            out.append(frozenset().union(*(x[1] if len(x) > 1 else x[0] for x in ranked)))
+        return None, out
+    return None, []
+
+
+def _repeat(c, av):
+    """(finite strings, requirement sets) of a repeat."""
+    lo, hi, items = av
+    fin, reqs = _seq(c, items)
+    if fin is not None and lo == 0 and hi == 1:
+        return fin | {""}, []
+    if lo == hi == 1:
+        return fin, reqs
+    if lo >= 1:
+        return None, reqs + ([fin] if fin is not None else [])
+    return None, []
+
+
+def _node(c, op, av):
+    """(finite set of strings the element matches or None, requirement sets inside it)."""
+    if op is c.LITERAL:
+        return frozenset([chr(av).lower()]), []
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return frozenset([""]), []  # zero-width
+    if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+        return frozenset(chr(v).lower() for _, v in av), []
+    if op is c.SUBPATTERN:
+        return _seq(c, av[-1])
+    if op is c.BRANCH:
+        return _branch(c, av)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        return _repeat(c, av)
+    return None, []
+
+
+def _seq(c, items):
+    """(finite strings or None, requirement sets) of a sequence of elements: runs of finite
+    elements are expanded together; anything else ends a run."""
+    reqs: list[frozenset[str]] = []
+    cur: frozenset[str] | None = frozenset([""])
+    finite = True
+
+    def flush():
+        if cur and min(map(len, cur)) > 0:
+            reqs.append(cur)
+    for op, av in items:
+        fin, inner = _node(c, op, av)
+        reqs.extend(inner)
+        if fin is not None and len(cur) * len(fin) <= _LIMIT:
+            cur = frozenset(a + b for a in cur for b in fin)
+            continue
+        flush()
+        finite = False
+        cur = fin if fin is not None else frozenset([""])
+    flush()
+    return (cur if finite else None), reqs
 
 
 def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
@@ -50,86 +142,14 @@ def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
     hit = _REQ.get(id(pattern))
     if hit is not None and hit[0] is pattern:
         return hit[1]
+    c, parser = _sre()
     try:
-        import re._constants as c
-        import re._parser as parser
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_constants as c
-        import sre_parse as parser
-    limit = 64
-
-    def order(reqs):
-        # A member containing another member adds nothing to "one of them occurs". Order: sets whose
-        # literals all have three or more characters first, then the longer shortest literal (up
-        # to six characters), then the fewer literals.
-        ok = {frozenset(x for x in r if not any(y != x and y in x for y in r))
-              for r in reqs if r and all(x and x.isascii() for x in r)}
-        return sorted(ok, key=lambda r: (min(map(len, r)) < 3, -min(6, min(map(len, r))), len(r), sorted(r)))
-
-    def node(op, av):
-        """(finite set of strings the element matches or None, requirement sets inside it)."""
-        if op is c.LITERAL:
-            return frozenset([chr(av).lower()]), []
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            return frozenset([""]), []  # zero-width
-        if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
-            return frozenset(chr(v).lower() for _, v in av), []
-        if op is c.SUBPATTERN:
-            return seq(av[-1])
-        if op is c.BRANCH:
-            alts = [seq(a) for a in av[1]]
-            if all(f is not None for f, _ in alts):
-                u = frozenset().union(*(f for f, _ in alts))
-                if len(u) <= limit:
-                    return u, []
-            # one set from each alternative makes a requirement of the alternation: the best of
-            # each, and the second best of each (or its best when it has only one)
-            ranked = [order(([f] if f is not None else []) + r) for f, r in alts]
-            if all(ranked):
-                out = [frozenset().union(*(x[0] for x in ranked))]
-                if any(len(x) > 1 for x in ranked):
-                    out.append(frozenset().union(*(x[1] if len(x) > 1 else x[0] for x in ranked)))
-                return None, out
-            return None, []
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
-            lo, hi, items = av
-            fin, reqs = seq(items)
-            if fin is not None and lo == 0 and hi == 1:
-                return fin | {""}, []
-            if lo == hi == 1:
-                return fin, reqs
-            if lo >= 1:
-                return None, reqs + ([fin] if fin is not None else [])
-            return None, []
-        return None, []
-
-    def seq(items):
-        reqs: list[frozenset[str]] = []
-        cur: frozenset[str] | None = frozenset([""])
-        finite = True
-
-        def flush():
-            if cur and min(map(len, cur)) > 0:
-                reqs.append(cur)
-        for op, av in items:
-            fin, inner = node(op, av)
-            reqs.extend(inner)
-            if fin is not None and len(cur) * len(fin) <= limit:
-                cur = frozenset(a + b for a in cur for b in fin)
-                continue
-            flush()
-            finite = False
-            cur = fin if fin is not None else frozenset([""])
-        flush()
-        return (cur if finite else None), reqs
-
-    try:
-        fin, found = seq(parser.parse(pattern.pattern, pattern.flags))
+        fin, found = _seq(c, parser.parse(pattern.pattern, pattern.flags))
         if fin is not None:
             found = found + [fin]
     except Exception:
         found = []
-    req = tuple(order(found)[:3])
+    req = tuple(_order(found)[:3])
     _REQ[id(pattern)] = (pattern, req)
     return req
 
