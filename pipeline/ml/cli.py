@@ -78,46 +78,70 @@ def train_cmd(
 
       overclaim train advice-encoder --card-only
     """
-    from ..errors import OverclaimError
     from .encoder import ENCODER_NAMES
-    from .training import train
 
-    cmd = "overclaim train " + name + (f" --data {data}" if data else "") + (f" --out {out}" if out else "") + \
-          (" --no-eval" if no_eval else "") + (" --cv" if cv else "") + \
-          "".join(f" --protocol {p}" for p in protocol or ())
+    cmd = _train_command_line(name, data, out, no_eval, cv, protocol)
     if name in ENCODER_NAMES:
-        from .encoder_train import run_cv, train_encoder
-
-        log = lambda m: typer.echo(m, err=True)  # noqa: E731
-        try:
-            if card_only:
-                from .encoder_train import refresh_metrics
-                from .model import default_model_dir
-
-                rows = refresh_metrics(name, data, out)
-                typer.echo(f"rewrote {Path(str(out or default_model_dir())) / (name + '.md')} "
-                           f"({len(rows)} metric rows)")
-                return
-            if protocol or folds is not None:
-                try:
-                    fold_list = sorted({int(x) for x in (folds or "0,1,2,3,4").split(",") if x.strip()})
-                except ValueError:
-                    _err(f"--folds {folds!r}: give fold numbers separated by commas, e.g. 0,1,2")
-                    raise typer.Exit(EXIT_USAGE)
-                status = run_cv(name, data, out, keys=protocol or None, folds=fold_list, command=cmd, log=log)
-                for key, st in status.items():
-                    typer.echo(f"{name} {key}: {st}")
-                return
-            res = train_encoder(name, data, out, cv=cv, command=cmd, log=log)
-        except OverclaimError as e:
-            _err(str(e))
-            raise typer.Exit(EXIT_USAGE)
-        typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s)")
+        _train_encoder_model(name, data, out, cv=cv, protocol=protocol, folds=folds, card_only=card_only, cmd=cmd)
         return
     if cv or protocol or folds is not None or card_only:
         _err("--cv, --protocol, --folds and --card-only are for the encoder models; the scikit-learn models are "
              "cross-validated unless --no-eval")
         raise typer.Exit(EXIT_USAGE)
+    _train_sklearn_model(name, data, out, no_eval=no_eval, cmd=cmd)
+
+
+def _train_command_line(name: str, data, out, no_eval: bool, cv: bool, protocol) -> str:
+    """The command line recorded with a trained model."""
+    return "overclaim train " + name + (f" --data {data}" if data else "") + (f" --out {out}" if out else "") + \
+        (" --no-eval" if no_eval else "") + (" --cv" if cv else "") + \
+        "".join(f" --protocol {p}" for p in protocol or ())
+
+
+def _fold_list(folds: Optional[str]) -> list[int]:
+    """The fold numbers of ``--folds`` (default all five); exits 2 on anything else."""
+    try:
+        return sorted({int(x) for x in (folds or "0,1,2,3,4").split(",") if x.strip()})
+    except ValueError:
+        _err(f"--folds {folds!r}: give fold numbers separated by commas, e.g. 0,1,2")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _train_encoder_model(name: str, data, out, *, cv: bool, protocol, folds: Optional[str], card_only: bool,
+                         cmd: str) -> None:
+    """``overclaim train`` for an encoder model: the card only, some cross-validation folds, or
+    the final model."""
+    from ..errors import OverclaimError
+    from .encoder_train import run_cv, train_encoder
+
+    log = lambda m: typer.echo(m, err=True)  # noqa: E731
+    try:
+        if card_only:
+            from .encoder_train import refresh_metrics
+            from .model import default_model_dir
+
+            rows = refresh_metrics(name, data, out)
+            typer.echo(f"rewrote {Path(str(out or default_model_dir())) / (name + '.md')} "
+                       f"({len(rows)} metric rows)")
+            return
+        if protocol or folds is not None:
+            fold_list = _fold_list(folds)
+            status = run_cv(name, data, out, keys=protocol or None, folds=fold_list, command=cmd, log=log)
+            for key, st in status.items():
+                typer.echo(f"{name} {key}: {st}")
+            return
+        res = train_encoder(name, data, out, cv=cv, command=cmd, log=log)
+    except OverclaimError as e:
+        _err(str(e))
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"wrote {res['weights']} ({res['n_train']} sentences, {res['train_seconds']} s)")
+
+
+def _train_sklearn_model(name: str, data, out, *, no_eval: bool, cmd: str) -> None:
+    """``overclaim train`` for a scikit-learn model, with its cross-validated evaluation table."""
+    from ..errors import OverclaimError
+    from .training import train
+
     try:
         res = train(name, data, out, evaluate_model=not no_eval, command=cmd)
     except OverclaimError as e:
@@ -180,7 +204,6 @@ def strength_cmd(
       overclaim strength claims.jsonl -o scored.jsonl --model fast
     """
     from ..errors import OverclaimError
-    from . import STRENGTH_LABELS, score_strength
 
     if src != "-" and not Path(src).is_file():
         _err(f"{src}: file not found")
@@ -188,31 +211,8 @@ def strength_cmd(
     if model not in ("encoder", "fast"):
         _err(f"--model {model!r}: choose encoder or fast")
         raise typer.Exit(EXIT_USAGE)
+    sink, tmp = _open_sink(out)
     bad = 0
-    tmp = None
-    try:
-        if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-            sink = os.fdopen(fd, "w", encoding="utf-8")
-        else:
-            sink = sys.stdout
-    except OSError as e:
-        _err(f"{out}: cannot write ({e.strerror})")
-        raise typer.Exit(EXIT_OUTPUT)
-
-    def flush(recs):
-        df = score_strength([r["text"] for r in recs], k=cues, model=model)
-        for r, row in zip(recs, df.itertuples(index=False)):
-            o = dict(r)
-            o["strength"] = int(row.strength)
-            o["strength_label"] = STRENGTH_LABELS[int(row.strength)]
-            for j in range(4):
-                o[f"p{j}"] = round(float(getattr(row, f"p{j}")), 4)
-            o["top_cues"] = list(row.top_cues)
-            o["model"] = "strength-encoder" if model == "encoder" else "strength"
-            sink.write(json.dumps(o, ensure_ascii=False) + "\n")
-
     try:
         recs = []
         for i, rec in _read_sentences(src):
@@ -222,10 +222,10 @@ def strength_cmd(
                 continue
             recs.append(rec)
             if len(recs) >= batch:
-                flush(recs)
+                _write_scored(sink, recs, cues, model)
                 recs = []
         if recs:
-            flush(recs)
+            _write_scored(sink, recs, cues, model)
         if tmp is not None:
             sink.close()
             os.replace(tmp, out)
@@ -244,6 +244,46 @@ def strength_cmd(
                 os.unlink(tmp)
     if bad:
         raise typer.Exit(EXIT_UNREADABLE)
+
+
+def _open_sink(out: Optional[Path]):
+    """(stream, temporary path or None): a temporary file beside ``out`` (renamed to it when
+    done), or standard output; exits 4 when ``out`` cannot be written."""
+    try:
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+            return os.fdopen(fd, "w", encoding="utf-8"), tmp
+        return sys.stdout, None
+    except OSError as e:
+        _err(f"{out}: cannot write ({e.strerror})")
+        raise typer.Exit(EXIT_OUTPUT)
+
+
+def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
+    """New records: each input record plus its strength, label, class probabilities, top cues and model."""
+    from . import STRENGTH_LABELS
+
+    out = []
+    for r, row in zip(recs, df.itertuples(index=False)):
+        o = dict(r)
+        o["strength"] = int(row.strength)
+        o["strength_label"] = STRENGTH_LABELS[int(row.strength)]
+        for j in range(4):
+            o[f"p{j}"] = round(float(getattr(row, f"p{j}")), 4)
+        o["top_cues"] = list(row.top_cues)
+        o["model"] = "strength-encoder" if model == "encoder" else "strength"
+        out.append(o)
+    return out
+
+
+def _write_scored(sink, recs: list[dict], cues: int, model: str) -> None:
+    """Score a batch of records and write them as JSON lines."""
+    from . import score_strength
+
+    df = score_strength([r["text"] for r in recs], k=cues, model=model)
+    for o in _scored_records(recs, df, model):
+        sink.write(json.dumps(o, ensure_ascii=False) + "\n")
 
 
 def eval_cmd(

@@ -50,6 +50,61 @@ def base_model_dir() -> str:
     return _import_torch()[1]
 
 
+def _classifier(torch, AutoModel, d: str, k: int):
+    """The pretrained encoder with mean pooling, dropout 0.1 and a linear head of ``k`` classes."""
+
+    class Clf(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = AutoModel.from_pretrained(d)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(384, k)
+
+        def forward(self, **b):
+            h = self.enc(**b).last_hidden_state
+            m = b["attention_mask"].unsqueeze(-1).float()
+            return self.head(self.drop((h * m).sum(1) / m.sum(1)))
+
+    return Clf()
+
+
+def _length_batches(rng, tr: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """One epoch's training batches: a random order, cut in chunks of 50 batches sorted by length,
+    the batches then shuffled."""
+    order = rng.permutation(tr)
+    chunk = BATCH * 50
+    out_b = []
+    for i in range(0, len(order), chunk):
+        c = order[i:i + chunk]
+        c = c[np.argsort(lengths[c], kind="stable")]
+        out_b += [c[j:j + BATCH] for j in range(0, len(c), BATCH)]
+    return [out_b[i] for i in rng.permutation(len(out_b))]
+
+
+def _predict_proba(torch, model, tok, predict: list[str], k: int) -> np.ndarray:
+    """Class probabilities of the sentences ``predict`` (batches of 64, by length)."""
+    proba = np.zeros((len(predict), k))
+    if predict:
+        plen = np.array([len(t.split()) for t in predict])
+        order = np.argsort(plen, kind="stable")
+        with torch.inference_mode():
+            for i in range(0, len(order), 64):
+                bi = order[i:i + 64]
+                b = tok([predict[j] for j in bi], padding=True, truncation=True, max_length=MAX_LEN,
+                        return_tensors="pt")
+                proba[bi] = torch.softmax(model(**b), -1).numpy()
+    return proba
+
+
+def _weights(model) -> dict[str, np.ndarray]:
+    """The float32 arrays :class:`pipeline.ml.encoder.EncoderClassifier` reads."""
+    weights = {name: p.detach().numpy().astype(np.float32) for name, p in model.enc.state_dict().items()
+               if p.dtype.is_floating_point}
+    weights["head.weight"] = model.head.weight.detach().numpy().astype(np.float32)
+    weights["head.bias"] = model.head.bias.detach().numpy().astype(np.float32)
+    return weights
+
+
 def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed: int = 0,
                 predict: Sequence[str] = (), log: Callable[[str], None] | None = None):
     """Fine-tune the encoder on ``texts`` with integer labels ``y`` (0..n_classes-1).
@@ -82,40 +137,16 @@ def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     k = n_classes
-
-    class Clf(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc = AutoModel.from_pretrained(d)
-            self.drop = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(384, k)
-
-        def forward(self, **b):
-            h = self.enc(**b).last_hidden_state
-            m = b["attention_mask"].unsqueeze(-1).float()
-            return self.head(self.drop((h * m).sum(1) / m.sum(1)))
-
-    model = Clf()
+    model = _classifier(torch, AutoModel, d, k)
     cw = torch.tensor(compute_class_weight("balanced", classes=np.arange(k), y=y), dtype=torch.float)
     lossf = torch.nn.CrossEntropyLoss(weight=cw)
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     steps = EPOCHS * int(np.ceil(len(tr) / BATCH))
     sched = schedule(opt, int(WARMUP * steps), steps)
-
-    def batches():
-        order = rng.permutation(tr)
-        chunk = BATCH * 50
-        out_b = []
-        for i in range(0, len(order), chunk):
-            c = order[i:i + chunk]
-            c = c[np.argsort(lengths[c], kind="stable")]
-            out_b += [c[j:j + BATCH] for j in range(0, len(c), BATCH)]
-        return [out_b[i] for i in rng.permutation(len(out_b))]
-
     t0 = time.perf_counter()
     for ep in range(EPOCHS):
         model.train()
-        for bi in batches():
+        for bi in _length_batches(rng, tr, lengths):
             b = tok([texts[j] for j in bi], padding=True, truncation=True, max_length=MAX_LEN, return_tensors="pt")
             loss = lossf(model(**b), torch.tensor(y[bi]))
             loss.backward()
@@ -126,22 +157,8 @@ def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed:
         if log:
             log(f"epoch {ep + 1}/{EPOCHS} done, {time.perf_counter() - t0:.0f} s")
     model.eval()
-    proba = np.zeros((len(predict), k))
-    predict = list(predict)
-    if predict:
-        plen = np.array([len(t.split()) for t in predict])
-        order = np.argsort(plen, kind="stable")
-        with torch.inference_mode():
-            for i in range(0, len(order), 64):
-                bi = order[i:i + 64]
-                b = tok([predict[j] for j in bi], padding=True, truncation=True, max_length=MAX_LEN,
-                        return_tensors="pt")
-                proba[bi] = torch.softmax(model(**b), -1).numpy()
-    weights = {name: p.detach().numpy().astype(np.float32) for name, p in model.enc.state_dict().items()
-               if p.dtype.is_floating_point}
-    weights["head.weight"] = model.head.weight.detach().numpy().astype(np.float32)
-    weights["head.bias"] = model.head.bias.detach().numpy().astype(np.float32)
-    return weights, proba
+    proba = _predict_proba(torch, model, tok, list(predict), k)
+    return _weights(model), proba
 
 
 def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = (0, 1, 2, 3, 4),
@@ -224,6 +241,48 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
 
 
 # -- protocols, final training and the stored cross-validation ------------------------------------
+def _check_folds(folds: Sequence[int]) -> None:
+    bad = sorted(set(folds) - set(range(5)))
+    if bad:
+        raise ModelError(f"folds {bad} do not exist; the cross-validation has folds 0-4")
+
+
+def _check_keys(name: str, keys: Sequence[str] | None, protos: list[dict]) -> None:
+    known = [p["key"] for p in protos]
+    unknown = sorted(set(keys or ()) - set(known))
+    if unknown:
+        raise ModelError(f"{name} has no cross-validation protocol {', '.join(unknown)}; "
+                         f"choose from {', '.join(known)}")
+
+
+def _cv_fit_protocol(work, data_dir, folds: Sequence[int], k: int, log):
+    """The exaggeration protocol (one fit, run with fold 0): (probabilities, sentences' sha256),
+    or None when fold 0 is neither stored nor run here."""
+    train, sents = pairs_split(data_dir)
+    f = work / "fit.npy"
+    if f.is_file():
+        proba = np.load(f, allow_pickle=False)
+    elif 0 in folds:
+        _, proba = fit_encoder(train.text.tolist(), train.label.tolist(), n_classes=k, seed=0,
+                               predict=sents, log=log)
+        work.mkdir(parents=True, exist_ok=True)
+        tmp = work / f".fit.{os.getpid()}.tmp.npy"
+        np.save(tmp, proba)
+        os.replace(tmp, f)
+    else:
+        return None
+    return proba, texts_sha256(sents)
+
+
+def _cv_fold_protocol(p: dict, work, folds: Sequence[int], k: int, log):
+    """A five-fold protocol: (probabilities, sentences' sha256), or the list of missing folds."""
+    proba = cross_val_encoder(p["df"], n_classes=k, extra=p["extra"], folds=folds, work_dir=work, log=log)
+    missing = [str(i) for i, (_, te) in enumerate(fold_splits(p["df"])) if np.isnan(proba[te]).any()]
+    if missing:
+        return missing
+    return proba, texts_sha256(p["df"].text.tolist())
+
+
 def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None = None,
            folds: Sequence[int] = (0, 1, 2, 3, 4), command: str | None = None,
            log: Callable[[str], None] | None = print) -> dict:
@@ -259,15 +318,9 @@ def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None
 
     if name not in ("strength-encoder", "advice-encoder"):
         raise ModelError(f"unknown encoder model {name!r}; choose strength-encoder or advice-encoder")
-    bad = sorted(set(folds) - set(range(5)))
-    if bad:
-        raise ModelError(f"folds {bad} do not exist; the cross-validation has folds 0-4")
+    _check_folds(folds)
     protos = protocols(name, data_dir)
-    known = [p["key"] for p in protos]
-    unknown = sorted(set(keys or ()) - set(known))
-    if unknown:
-        raise ModelError(f"{name} has no cross-validation protocol {', '.join(unknown)}; "
-                         f"choose from {', '.join(known)}")
+    _check_keys(name, keys, protos)
     _import_torch()  # fail before any work when torch is missing
     out = Path(out_dir) if out_dir is not None else Path(str(default_model_dir()))
     k = len(CLASS_NAMES[name.split("-")[0]])
@@ -277,28 +330,15 @@ def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None
             continue
         work = out / ".cv-work" / name / p["key"]
         if p["df"] is None:
-            train, sents = pairs_split(data_dir)
-            f = work / "fit.npy"
-            if f.is_file():
-                proba = np.load(f, allow_pickle=False)
-            elif 0 in folds:
-                _, proba = fit_encoder(train.text.tolist(), train.label.tolist(), n_classes=k, seed=0,
-                                       predict=sents, log=log)
-                work.mkdir(parents=True, exist_ok=True)
-                tmp = work / f".fit.{os.getpid()}.tmp.npy"
-                np.save(tmp, proba)
-                os.replace(tmp, f)
-            else:
-                status[p["key"]] = "folds missing: 0"
-                continue
-            stored[p["key"]] = (proba, texts_sha256(sents))
+            got = _cv_fit_protocol(work, data_dir, folds, k, log)
+            missing = ["0"] if got is None else []
         else:
-            proba = cross_val_encoder(p["df"], n_classes=k, extra=p["extra"], folds=folds, work_dir=work, log=log)
-            missing = [str(i) for i, (_, te) in enumerate(fold_splits(p["df"])) if np.isnan(proba[te]).any()]
-            if missing:
-                status[p["key"]] = "folds missing: " + ", ".join(missing)
-                continue
-            stored[p["key"]] = (proba, texts_sha256(p["df"].text.tolist()))
+            got = _cv_fold_protocol(p, work, folds, k, log)
+            missing = got if isinstance(got, list) else []
+        if missing:
+            status[p["key"]] = "folds missing: " + ", ".join(missing)
+            continue
+        stored[p["key"]] = got
         status[p["key"]] = "stored"
     if stored:
         write_cv(name, out, stored, command=command or f"overclaim train {name} --cv")
