@@ -165,6 +165,8 @@ def test_associations_hopes_goals_and_reported_safety_results_are_not_flagged():
     assert not flagged("MORE: This Alzheimer's Breakthrough Could Be a Game Changer")
     assert not flagged("Night blindness caused by vitamin A deficiency is reversible with extra vitamin A.")
     assert flagged("Baclofen can help alleviate the pain of fibromyalgia.")  # no trial: even "can help" is unsupported
+    assert not flagged("When it comes to preventing blood clots after a knee replacement, aspirin may be as good as "
+                       "newer drugs.")
 
 
 def test_appeared_to_caps_the_strength():

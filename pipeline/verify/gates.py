@@ -32,6 +32,19 @@ _NAME_BEFORE = re.compile(r"\b(Institute|Center|Centre|Department|Society|Founda
                           r"Council|Journal|Program|Programme|Division|Unit|Clinic|Alliance)\s+(of|for|on)\s+"
                           r"(the\s+)?([A-Z][\w'-]*\s+){0,3}$")
 
+# "preventing blood clots after a knee replacement": the procedure is when, not what prevents.
+_CONTEXT_BEFORE = re.compile(r"\b(after|following|before|during|since)\s+(an?|the|his|her|their|your)?\s*$", re.IGNORECASE)
+
+
+def only_the_occasion(claim: Claim) -> bool:
+    """Whether the intervention's mention only says when ("after a knee replacement")."""
+    m = claim.drug
+    if m is None or m.start == m.end:
+        return False
+    a = m.start - claim.start
+    return 0 <= a <= len(claim.sentence) and bool(_CONTEXT_BEFORE.search(claim.sentence[max(0, a - 30):a]))
+
+
 def in_a_name(claim: Claim) -> bool:
     """Whether the intervention's mention is part of an organisation's or journal's name."""
     m = claim.drug
@@ -49,6 +62,8 @@ def weakly_stated(claim: Claim, untested: bool = False) -> str | None:
     f = claim.frame
     if claim.type not in (ClaimType.EFFICACY, ClaimType.EVIDENCE):
         return None  # label facts (dose, withdrawal, approval) are judged on their own wording
+    if only_the_occasion(claim):
+        return "Not flagged: the intervention is named as the occasion (\u201cafter a knee replacement\u201d), not the claim."
     if f.polarity == "negative" and claim.polarity != "negative":
         return "Not flagged: the sentence denies or limits the claim (\u201cnot\u201d, \u201cno\u201d in scope)."
     if claim.polarity == "negative" and not f.subject:
