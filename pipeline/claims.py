@@ -293,8 +293,7 @@ class _CueTable:
         self.starts = [r.start for r in self.rows]
 
     def starting_in(self, start: int, end: int) -> list[_CueRow]:
-        """Cues that start in tokens [start, end) and whose scope overlaps them (as
-        ``pipeline.nlp.cues.cues_covering(doc, start, end)`` filtered to cues starting inside)."""
+        """Cues that start in tokens [start, end) and whose scope overlaps them."""
         lo, hi = bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
         return [r for r in self.rows[lo:hi] if r.reach[0] < end and start < r.reach[1]]
 

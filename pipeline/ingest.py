@@ -306,11 +306,6 @@ def _stream_jsonl(f, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Ar
         yield from _jsonl_row(line, n=n, path=path, rel=rel, opts=opts)
 
 
-def iter_csv(text: str, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
-    """One article per CSV row (header required); short or malformed rows become errors."""
-    yield from _csv_rows(io.StringIO(text, newline=""), path=path, rel=rel, opts=opts)
-
-
 def _csv_rows(stream, *, path: str, rel: str, opts: IngestOptions) -> Iterator[Article | InputError]:
     csv.field_size_limit(max(opts.max_chars * 2, 131072))
     reader = csv.reader(stream)

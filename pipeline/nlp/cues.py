@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import bisect
-from typing import Iterable
 
 import numpy
 from spacy.attrs import SENT_START
@@ -107,12 +106,3 @@ def make_cue_tagger(nlp: Language, name: str, *, lexicon: str) -> CueTagger:
     return CueTagger(nlp, name, lexicon=lexicon)
 
 
-def cues_covering(doc: Doc, start: int, end: int, kinds: Iterable[str] | None = None) -> list[Span]:
-    """Cues whose scope overlaps tokens [start, end), optionally of some kinds."""
-    kinds = set(kinds) if kinds else None
-    out = []
-    for c in doc._.cues or []:
-        s, e = c._.scope or (c.start, c.end)
-        if (kinds is None or c._.cue_kind in kinds) and s < end and start < e:
-            out.append(c)
-    return out

@@ -113,11 +113,6 @@ class Reference:
                                       ambiguous=case_sensitive and key in _ambiguous_abbreviations(),
                                       source=layer))
 
-    def _add_compiled_name(self, key: str, kind: str, id_: str, name_type: str, case_sensitive: bool,
-                           ambiguous: bool, source: str) -> None:
-        """Index a compiled surface form (key already normalised) -- the fast path of the loader."""
-        self.names[key].append(NameEntry(kind, id_, name_type, case_sensitive, ambiguous, source))
-
     def finish(self) -> None:
         """After all layers are loaded: a surface form left denoting several concepts is ambiguous."""
         for entries in self.names.values():
