@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import EXIT_REFERENCE, OverclaimError, ReferenceValidationError
+from ..errors import EXIT_REFERENCE, OverclaimError, ReferenceValidationError, exit_status
 
 reference_app = typer.Typer(
     name="reference",
@@ -26,8 +26,9 @@ reference_app = typer.Typer(
 )
 
 def _fail(e: Exception) -> None:
+    """End the command on ``e`` with its class's exit status (``pipeline.errors.EXIT_STATUS``)."""
     typer.echo(f"overclaim reference: {e}", err=True)
-    raise typer.Exit(EXIT_REFERENCE)
+    raise typer.Exit(exit_status(e))
 
 
 def _compiled_opt(path: Optional[Path]):
