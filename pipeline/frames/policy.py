@@ -175,18 +175,19 @@ _NAVIGATION = re.compile(r"^\W*(more|related|read more|see also|also read|watch)
 # "no side effects were observed": a reported trial finding, not a promise of safety.
 _OBSERVED = re.compile(r"\b(were|was) (observed|seen|reported|recorded|noted)\b|\b(observed|reported|recorded) no\b",
                        re.IGNORECASE)
-# Hype words that voice a hope; hedged ("a potential game changer", "may one day"), they are not
-# hype. Certainty words ("destined to", "100 per cent accurate") stay hype however hedged.
 # The article's own voice: absolute wording there is the article's claim (a quoted "cure" is the
 # speaker's, and usually a goal or a case report).
 _OWN_VOICE = frozenset({"assertion", "headline", "advice"})
 # What the animal-to-human exaggeration is about: effects on a health outcome, not mechanisms.
 _OUTCOME_KINDS = frozenset({"efficacy", "prevention", "cure", "comparison", "advice"})
+# Hype words that voice a hope; hedged ("a potential game changer", "may one day"), they are not
+# hype. Certainty words ("destined to", "100 per cent accurate") stay hype however hedged.
 _HOPE_HYPE = frozenset({"breakthrough", "game changer", "game-changer", "revolutionary", "holy grail", "magic bullet",
                         "true breakthrough"})
 
 
 def _hoped_for(claim: Claim) -> bool:
+    """The sentence's hype words are all hope words and the sentence is hedged (not in a headline)."""
     f = claim.frame
     return f.strength == "hedged" and f.speech_act != "headline" and set(analyse(claim.sentence).hype) <= _HOPE_HYPE
 
