@@ -17,6 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_app_settings_editors()
+    _create_articles_run_errors()
+    _create_claims()
+    _create_run_articles_decision_history()
+
+
+def _create_app_settings_editors() -> None:
+    """Tables app_settings, editors, runs, in dependency order."""
     op.create_table('app_settings',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -45,6 +53,10 @@ def upgrade() -> None:
     sa.Column('n_changed', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+
+
+def _create_articles_run_errors() -> None:
+    """Tables articles, run_errors, in dependency order."""
     op.create_table('articles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=1000), nullable=False),
@@ -83,6 +95,9 @@ def upgrade() -> None:
     with op.batch_alter_table('run_errors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_run_errors_run_id'), ['run_id'], unique=False)
 
+
+def _create_claims() -> None:
+    """Tables claims, in dependency order."""
     op.create_table('claims',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('article_id', sa.Integer(), nullable=False),
@@ -120,6 +135,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_claims_flagged'), ['flagged'], unique=False)
         batch_op.create_index(batch_op.f('ix_claims_verdict'), ['verdict'], unique=False)
 
+
+def _create_run_articles_decision_history() -> None:
+    """Tables run_articles, decision_history, decisions, in dependency order."""
     op.create_table('run_articles',
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('article_id', sa.Integer(), nullable=False),
