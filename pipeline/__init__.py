@@ -9,65 +9,16 @@ reference or pandas until a function is called.
     >>> pipeline.check("Baclofen cures fibromyalgia.").to_dataframe()                         # doctest: +SKIP
     >>> pipeline.load_reference().evidence.head()                                             # doctest: +SKIP
 
-``pipeline.audit`` is both the function :func:`pipeline.api.audit` (call it) and the stage module
-``pipeline/audit.py`` (its attributes, e.g. ``pipeline.audit.Auditor``): a package attribute and a
-submodule cannot otherwise share the name once the submodule is imported.
+The stages are subpackages, in the order the data flows: :mod:`pipeline.ingest`,
+:mod:`pipeline.nlp`, :mod:`pipeline.claims`, :mod:`pipeline.frames`, :mod:`pipeline.verify`,
+:mod:`pipeline.assess`, :mod:`pipeline.report`; :mod:`pipeline.run` runs them over articles.
 """
 from __future__ import annotations
-
-import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
 _API = ("audit", "check", "load_reference", "AuditResult", "CheckResult", "ReferenceTables")
 __all__ = [*_API, "__version__"]
-
-
-class _AuditEntry:
-    """``pipeline.audit``: call it to audit articles (:func:`pipeline.api.audit`); its attributes
-    are those of the module ``pipeline/audit.py`` (``Auditor``)."""
-
-    __slots__ = ()
-
-    def __call__(self, *args, **kwargs):
-        from .api import audit
-
-        return audit(*args, **kwargs)
-
-    @staticmethod
-    def _module():
-        return importlib.import_module("pipeline.audit")
-
-    def __getattr__(self, name: str):
-        if name == "__doc__":  # pragma: no cover - help()
-            from .api import audit
-
-            return audit.__doc__
-        return getattr(self._module(), name)
-
-    def __setattr__(self, name: str, value) -> None:  # e.g. monkeypatching pipeline.audit.Auditor
-        setattr(self._module(), name, value)
-
-    def __delattr__(self, name: str) -> None:
-        delattr(self._module(), name)
-
-    def __dir__(self):
-        return dir(self._module())
-
-    def __repr__(self) -> str:
-        return "<function pipeline.audit (pipeline.api.audit); module attributes from pipeline/audit.py>"
-
-
-_AUDIT = _AuditEntry()
-
-
-class _Package(types.ModuleType):
-    def __getattribute__(self, name: str):
-        if name == "audit":
-            return _AUDIT
-        return super().__getattribute__(name)
 
 
 def __getattr__(name: str):
@@ -80,6 +31,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted([*globals().keys(), *_API])
-
-
-sys.modules[__name__].__class__ = _Package

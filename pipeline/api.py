@@ -44,7 +44,7 @@ __all__ = ["audit", "check", "load_reference", "AuditResult", "CheckResult", "Re
 
 @functools.lru_cache(maxsize=4)
 def _auditor(overlays: tuple[str, ...] = ()):
-    from .audit import Auditor
+    from .run.auditor import Auditor
 
     return Auditor(overlays=overlays)
 
@@ -107,7 +107,7 @@ def claims_frame(results: Iterable[ArticleResult]) -> "pd.DataFrame":  # noqa: F
     ``evidence`` (list of dicts, each with its source) and ``cues`` (list of str).
 
     Args:
-        results: article results from :meth:`pipeline.audit.Auditor.audit_article`.
+        results: article results from :meth:`pipeline.run.auditor.Auditor.audit_article`.
 
     Returns:
         A DataFrame with the columns above (also when there are no claims).
@@ -167,7 +167,7 @@ def articles_frame(results: Iterable[ArticleResult]) -> "pd.DataFrame":  # noqa:
     import pandas as pd
 
     from .report.records import article_record
-    from .scorecard import CRITERIA
+    from .assess.scorecard import CRITERIA
 
     rows = []
     for res in results:
@@ -205,7 +205,7 @@ def articles_frame(results: Iterable[ArticleResult]) -> "pd.DataFrame":  # noqa:
 def _scorecard_frame(results: Iterable[ArticleResult]):
     import pandas as pd
 
-    from .scorecard import CRITERIA
+    from .assess.scorecard import CRITERIA
 
     rows = []
     for res in results:
@@ -364,7 +364,7 @@ def _is_frame(x) -> bool:
 def _items(inputs, opts) -> Iterator:
     """Articles and input errors from a mixed list of paths, texts, dicts and Articles."""
     from .errors import InputError
-    from .ingest import DEFAULT_MAX_CHARS, article_from_text, iter_articles
+    from .ingest.reader import DEFAULT_MAX_CHARS, article_from_text, iter_articles
 
     max_chars = opts.max_chars if opts is not None else DEFAULT_MAX_CHARS
     if isinstance(inputs, (str, Path, Article, dict)) or _is_frame(inputs):
@@ -411,7 +411,7 @@ def _items(inputs, opts) -> Iterator:
 def _too_long(text: str, path: str, max_chars: int):
     """The :class:`~pipeline.errors.InputError` of a text over ``max_chars``, or ``None``."""
     from .errors import InputError
-    from .ingest import check_text
+    from .ingest.reader import check_text
 
     try:
         check_text(text, path=path, max_chars=max_chars)
@@ -430,8 +430,8 @@ def audit(inputs, *, overlays: Iterable[str] = (), opts=None, auditor=None, prog
             ``id``/``title``/``url``/``date``, :class:`~pipeline.types.Article` objects; or a
             DataFrame with those columns.
         overlays: editor overlay files/folders for the reference.
-        opts: :class:`~pipeline.ingest.IngestOptions` for ``.jsonl``/``.csv`` column names.
-        auditor: an :class:`~pipeline.audit.Auditor` to reuse (default a cached one per overlays).
+        opts: :class:`~pipeline.ingest.reader.IngestOptions` for ``.jsonl``/``.csv`` column names.
+        auditor: an :class:`~pipeline.run.auditor.Auditor` to reuse (default a cached one per overlays).
         progress: print one line per article to standard error.
 
     Returns:
@@ -494,7 +494,7 @@ def check(text: str, *, overlays: Iterable[str] = (), max_chars: int | None = No
         >>> res.to_dataframe()[["type", "verdict", "severity"]].astype(str).values.tolist()
         [['efficacy', 'overstated', 'high']]
     """
-    from .ingest import DEFAULT_MAX_CHARS, article_from_text, check_text
+    from .ingest.reader import DEFAULT_MAX_CHARS, article_from_text, check_text
 
     limit = max_chars or DEFAULT_MAX_CHARS
     if len(text) > limit:

@@ -56,7 +56,7 @@ def seed_article(data_dir: Path | None, prefix: str = "000"):
     """The seed article whose file name starts with ``prefix`` (None when seeds are absent)."""
     if data_dir is None or not (data_dir / "seeds").is_dir():
         return None
-    from pipeline.ingest import iter_articles
+    from pipeline.ingest.reader import iter_articles
 
     for art in iter_articles([data_dir / "seeds"]):
         if not isinstance(art, Exception) and art.id.startswith(prefix):

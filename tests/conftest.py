@@ -26,7 +26,7 @@ def seeds_dir(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor()
 
@@ -34,7 +34,7 @@ def auditor():
 @pytest.fixture(scope="session")
 def seed_results(seeds_dir, auditor):
     """Audit results of the three seed articles, keyed by file-name prefix (000, 003, 004)."""
-    from pipeline.ingest import iter_articles
+    from pipeline.ingest.reader import iter_articles
 
     out = {}
     for art in iter_articles([seeds_dir]):

@@ -1,4 +1,4 @@
-"""The research API: pipeline.audit / check / load_reference return typed DataFrames."""
+"""The research API: pipeline.run.auditor / check / load_reference return typed DataFrames."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ import pytest
 import pipeline
 from pipeline import api
 from pipeline.config import data_dir
-from pipeline.scorecard import CRITERIA
+from pipeline.assess.scorecard import CRITERIA
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "corpora" / "samples"
@@ -35,15 +35,14 @@ def seeds():
 
 def test_import_is_lazy_and_exports_the_api():
     code = ("import sys, pipeline; heavy = [m for m in sys.modules if m.split('.')[0] in "
-            "('pandas', 'spacy', 'sklearn', 'scispacy') or m in ('pipeline.api', 'pipeline.audit')]; print(heavy)")
+            "('pandas', 'spacy', 'sklearn', 'scispacy') or m in ('pipeline.api', 'pipeline.run.auditor')]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
     assert pipeline.check is api.check and pipeline.load_reference is api.load_reference
-    # pipeline.audit is the function and, for its attributes, the stage module pipeline/audit.py
-    import pipeline.audit as stage
-    from pipeline.audit import Auditor
+    # pipeline.audit is the API function; the stage module is pipeline.run.auditor
+    from pipeline.run.auditor import Auditor
 
-    assert callable(pipeline.audit) and stage.Auditor is Auditor is pipeline.audit.Auditor
+    assert pipeline.audit is api.audit and Auditor.__module__ == "pipeline.run.auditor"
     with pytest.raises(AttributeError):
         pipeline.no_such_thing  # noqa: B018
 
@@ -130,7 +129,7 @@ def test_mixed_inputs_and_errors_do_not_stop_the_batch(tmp_path):
 
 def test_issue14_texts_and_rows_over_max_chars_are_input_errors():
     from pipeline.errors import InputError
-    from pipeline.ingest import IngestOptions
+    from pipeline.ingest.reader import IngestOptions
 
     long = "Baclofen has been shown to be effective for fibromyalgia. " * 3
     res = pipeline.audit([long, {"id": "r1", "text": long}, "Duloxetine is approved by the FDA for fibromyalgia."],
@@ -147,7 +146,7 @@ def test_check_matches_the_cli():
     res = pipeline.check("Baclofen has been shown to be effective for fibromyalgia.")
     df = res.to_dataframe()
     assert df[["type", "verdict", "severity"]].astype(str).values.tolist() == [["efficacy", "overstated", "high"]]
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", "--json",
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "check", "--json",
                           "Baclofen has been shown to be effective for fibromyalgia."],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
     recs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -155,7 +154,7 @@ def test_check_matches_the_cli():
 
 
 def test_write_gives_the_same_records_as_the_cli(samples, tmp_path):
-    from pipeline.runner import run_audit
+    from pipeline.run.runner import run_audit
 
     summary = samples.write(tmp_path / "api")
     run_audit([SAMPLES], tmp_path / "cli", progress=False)

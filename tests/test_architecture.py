@@ -135,9 +135,9 @@ def describe(graph, comp: list[str]) -> str:
 
 def test_the_graph_sees_function_level_and_relative_imports():
     graph = import_graph()
-    assert "pipeline.cli" in graph and "pipeline.review.migrations.env" not in graph
-    # pipeline/ml/cli.py imports `from .. import evaluate` inside a function.
-    assert "pipeline.evaluate" in graph["pipeline.ml.cli"]
+    assert "pipeline.cli.main" in graph and "pipeline.review.migrations.env" not in graph
+    # pipeline/cli/ml.py imports `from ..eval import handgold as gold` inside a function.
+    assert "pipeline.eval.handgold" in graph["pipeline.cli.ml"]
     assert strongly_connected({"a": {"b": []}, "b": {"c": []}, "c": {"a": []}, "d": {"a": []}}) == [["a", "b", "c"]]
 
 
@@ -145,3 +145,73 @@ def test_no_import_cycles():
     graph = import_graph()
     cycles = strongly_connected(graph)
     assert not cycles, "import cycles in pipeline/:\n" + "\n".join(describe(graph, c) for c in cycles)
+
+
+# The layers of ``pipeline/``, from the top down. A module may import modules of its own
+# subpackage and of any layer below its own, never of a layer above, nor of a sibling in its own
+# layer (siblings are independent). ``pipeline`` itself (the lazy API export) is the top.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("cli",),                    # thin Typer wrappers
+    ("api", "review"),           # the research API; the editors' review app
+    ("eval",),                   # gold sets, metrics, regression harness, coverage and gap ranking
+    ("run",),                    # auditor, batch runner, engines, bench
+    ("assess", "report"),        # article scorecard; report records and writers
+    ("verify",),                 # verdicts, one rule per claim kind
+    ("frames",),                 # claim frames
+    ("claims",),                 # claims and the trained claim models
+    ("ml", "nlp"),               # model inference; the spaCy pipeline
+    ("ingest", "reference"),     # articles in; the curated and compiled reference
+    ("util", "resources", "config", "types"),
+    ("errors",),
+)
+
+
+def _layer_of(module: str) -> tuple[int, str]:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return -1, ""
+    for i, names in enumerate(LAYERS):
+        if parts[1] in names:
+            return i, parts[1]
+    raise AssertionError(f"{module}: its subpackage {parts[1]!r} is in no layer of LAYERS")
+
+
+def layer_violations(graph: dict[str, dict[str, list[str]]]) -> list[str]:
+    """``"a -> b (where)"`` for each import that runs up the layers or across a layer."""
+    out = []
+    for mod, targets in sorted(graph.items()):
+        la, pa = _layer_of(mod)
+        for t, where in sorted(targets.items()):
+            lb, pb = _layer_of(t)
+            if pa == pb or lb > la:
+                continue
+            out.append(f"{mod} -> {t} ({'sibling' if lb == la else 'upward'}): {where[0]}")
+    return out
+
+
+def test_every_subpackage_and_top_module_has_a_layer():
+    for mod in import_graph():
+        _layer_of(mod)
+
+
+def test_imports_point_down_the_layers():
+    bad = layer_violations(import_graph())
+    assert not bad, "imports against the layers of pipeline/:\n" + "\n".join(bad)
+
+
+def test_the_layer_check_catches_upward_and_sibling_imports():
+    fake = {"pipeline.nlp.linker": {"pipeline.claims.extract": ["x:1"], "pipeline.ml.fast": ["x:2"],
+                                    "pipeline.nlp.cues": ["x:3"], "pipeline.types": ["x:4"]}}
+    bad = layer_violations(fake)
+    assert [b.split(" (")[0] for b in bad] == ["pipeline.nlp.linker -> pipeline.claims.extract",
+                                               "pipeline.nlp.linker -> pipeline.ml.fast"]
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    # pyproject lists the packages explicitly (because of its package-dir mapping): a folder
+    # missing there is missing from a wheel.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in PKG.rglob("__init__.py")}
+    assert folders - listed == set()

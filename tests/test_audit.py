@@ -1,9 +1,9 @@
-"""The Auditor (pipeline/audit.py): limits that hold (issue 14)."""
+"""The Auditor (pipeline/run/auditor.py): limits that hold (issue 14)."""
 from __future__ import annotations
 
 import pytest
 
-from pipeline.ingest import DEFAULT_MAX_CHARS, IngestOptions, iter_articles
+from pipeline.ingest.reader import DEFAULT_MAX_CHARS, IngestOptions, iter_articles
 
 # Real-ish news text: one overstated claim, one correct approval statement and four sentences with
 # no checkable claim in each paragraph.
@@ -17,7 +17,7 @@ PARAGRAPH = ("Baclofen has been shown to be effective for fibromyalgia. "
 
 @pytest.fixture(scope="module")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor(models=False)
 

@@ -1,7 +1,7 @@
 """Claims stage: types, strength, polarity, pronouns, topic, quantities, boilerplate."""
 from __future__ import annotations
 
-from pipeline.claims import extract_claims_from_text, parse_quantities
+from pipeline.claims.extract import extract_claims_from_text, parse_quantities
 from pipeline.types import ClaimType, Strength
 
 

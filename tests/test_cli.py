@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import EXIT_OUTPUT, EXIT_UNREADABLE, app
+from pipeline.cli.main import EXIT_OUTPUT, EXIT_UNREADABLE, app
 
 runner = CliRunner()
 
@@ -46,7 +46,7 @@ def test_exit_codes_usage_unreadable_and_output(tmp_path):
 
 
 def test_no_models_runs_rules_only(tmp_path):
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     assert Auditor(models=False).scorer is None
     src = tmp_path / "a.txt"
@@ -118,7 +118,7 @@ def test_issue14_max_chars_holds_for_every_input_path(tmp_path):
 
 
 def test_issue14_check_refuses_a_text_over_the_limit_in_one_line():
-    from pipeline.ingest import DEFAULT_MAX_CHARS
+    from pipeline.ingest.reader import DEFAULT_MAX_CHARS
 
     text = "Baclofen helps. " * (DEFAULT_MAX_CHARS // 16 + 1)
     r = runner.invoke(app, ["check", text])

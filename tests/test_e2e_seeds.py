@@ -81,7 +81,7 @@ def test_004_sparse_evidence_and_approval_supported(seed_results):
 def test_cli_audit_of_seeds_writes_all_outputs(seeds_dir, tmp_path):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.main import app
     from pipeline.report.records import validate_record
 
     out = tmp_path / "out"

@@ -1,4 +1,4 @@
-"""Evaluation against the gold (pipeline/evaluate.py): metric arithmetic on hand-built fixtures,
+"""Evaluation against the gold (pipeline/eval/handgold.py): metric arithmetic on hand-built fixtures,
 gold-file integrity, and quality bars the current pipeline meets on the gold documents."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import evaluate as ev
+from pipeline.eval import handgold as ev
 
 # -----------------------------------------------------------------------------------------------
 # Metric arithmetic on hand-built fixtures
@@ -247,7 +247,7 @@ def test_linking_quality_bars(linking_result):
 
 
 def test_scorecard_task_reports_per_criterion_agreement():
-    from pipeline.evaluate import format_table, run
+    from pipeline.eval.handgold import format_table, run
 
     res = run("scorecard")
     assert res["task"] == "scorecard" and res["overall"]["n"] >= 7 * 8
@@ -256,7 +256,7 @@ def test_scorecard_task_reports_per_criterion_agreement():
 
 
 def test_coverage_task_more_reference_checks_more(shared_dir):
-    from pipeline.evaluate import format_table, run
+    from pipeline.eval.handgold import format_table, run
 
     res = run("coverage", limit=40)
     core, cur = res["layers"]["seed core"], res["layers"]["curated"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import pipeline
 from pipeline import errors
-from pipeline.cli import app
+from pipeline.cli.main import app
 from pipeline.errors import EXIT_MEANING, EXIT_STATUS, OverclaimError, exit_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ runner = CliRunner()
 
 def _import_all() -> None:
     for info in pkgutil.walk_packages(pipeline.__path__, "pipeline."):
-        if ".migrations" not in info.name:
+        if ".migrations" not in info.name and not info.name.endswith(".__main__"):
             importlib.import_module(info.name)
 
 
@@ -91,9 +91,9 @@ def _raiser(exc):
 # (command line, module and function it calls) for the commands whose errors cli.py, scale/cli.py,
 # review/cli.py map. `overclaim reference`, `train`, `strength` and `eval` map their own.
 COMMANDS = {
-    "audit": (lambda tmp: ["audit", str(tmp / "a.txt"), "--out", str(tmp / "out"), "-q"], "pipeline.runner", "run_audit"),
+    "audit": (lambda tmp: ["audit", str(tmp / "a.txt"), "--out", str(tmp / "out"), "-q"], "pipeline.run.runner", "run_audit"),
     "check": (lambda tmp: ["check", "Baclofen helps."], "pipeline.api", "check"),
-    "bench": (lambda tmp: ["bench", "--no-startup"], "pipeline.scale.bench", "run_bench"),
+    "bench": (lambda tmp: ["bench", "--no-startup"], "pipeline.run.bench", "run_bench"),
     "regression": (lambda tmp: ["regression", "--save", str(tmp / "r")], "pipeline.eval.regression", "save"),
     "serve": (lambda tmp: ["serve", "--db", str(tmp / "r.sqlite3")], "pipeline.review.app", "create_app"),
     "editors": (lambda tmp: ["editors", "list", "--db", str(tmp / "r.sqlite3")], "pipeline.review.store", "ReviewDB"),
@@ -113,10 +113,10 @@ def test_the_same_error_exits_with_the_same_status_in_every_command(command, cls
 
 
 def test_ctrl_c_exits_130(tmp_path, monkeypatch):
-    import pipeline.runner
+    import pipeline.run.runner
 
     (tmp_path / "a.txt").write_text("Baclofen helps.")
-    monkeypatch.setattr(pipeline.runner, "run_audit", _raiser(KeyboardInterrupt()))
+    monkeypatch.setattr(pipeline.run.runner, "run_audit", _raiser(KeyboardInterrupt()))
     r = runner.invoke(app, ["audit", str(tmp_path / "a.txt"), "--out", str(tmp_path / "out"), "-q"])
     assert r.exit_code == 130
 

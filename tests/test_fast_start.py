@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.packed import LazyDict, PackedTable, write_packed
+from pipeline.util.packed import LazyDict, PackedTable, write_packed
 from pipeline.reference import loader, snapshot
 from pipeline.reference.autobuild import ensure_compiled
 from pipeline.reference.store import load_reference as plain_load
@@ -179,8 +179,8 @@ def test_fast_loaded_linker_links_the_mentions_the_plain_build_links(compiled_pa
 # -- the whole audit -------------------------------------------------------------------------
 def _plain_auditor(compiled, monkeypatch):
     """The audit from the plain pieces: plain reference load, plain linker build, scikit-learn models."""
-    import pipeline.scoring as scoring
-    from pipeline.audit import Auditor
+    import pipeline.claims.scoring as scoring
+    from pipeline.run.auditor import Auditor
     from pipeline.ml import load_model
 
     monkeypatch.setattr(scoring, "load_fast_model", lambda name, model_dir=None: load_model(name, model_dir=model_dir))
@@ -207,7 +207,7 @@ def _outputs(folder: Path) -> dict[str, str]:
 def test_audit_outputs_are_those_of_the_plain_pipeline(compiled_path, tmp_cache, seeds_dir, shared_dir, tmp_path,
                                                        monkeypatch):
     import pipeline.api as api
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
     from pipeline.ml.fast import FastModel
 
     texts = _texts(seeds_dir, shared_dir)
@@ -225,9 +225,9 @@ def test_audit_outputs_are_those_of_the_plain_pipeline(compiled_path, tmp_cache,
 
 # -- the measurement ---------------------------------------------------------------------------
 def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
-    from pipeline.scale.bench import format_check_start
+    from pipeline.run.bench import format_check_start
 
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "1", "--json"],
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", "--check-start", "--reps", "1", "--json"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout)
@@ -236,6 +236,6 @@ def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
     assert c["check_peak_rss_mb"] > c["bare_spacy_peak_rss_mb"] > 30  # the check loads spaCy and more
     line = format_check_start(c)
     assert f"{c['check_seconds']:.2f}s" in line and f"{c['bare_spacy_seconds']:.2f}s" in line and "ratio" in line
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "0"],
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", "--check-start", "--reps", "0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--reps" in bad.stderr

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from pipeline import check
-from pipeline.audit import Auditor
+from pipeline.run.auditor import Auditor
 from pipeline.frames.analyse import analyse
 from pipeline.frames.design import article_design
 from pipeline.frames.lexicon import LexiconError, load_lexicon, validate
 from pipeline.frames.policy import load_category_rules, load_policy
-from pipeline.ingest import iter_articles
+from pipeline.ingest.reader import iter_articles
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import InputError
-from pipeline.ingest import IngestOptions, article_from_text, iter_articles
+from pipeline.ingest.reader import IngestOptions, article_from_text, iter_articles
 from pipeline.report.records import article_record, claim_record, validate_record
 
 GOOD = "Baclofen has been shown to be effective for fibromyalgia. It is approved for spasticity."
@@ -122,7 +122,7 @@ def test_hostile_corpus_clear_specific_messages(hostile):
 
 
 def test_hostile_corpus_whole_run_goes_on(hostile, tmp_path):
-    from pipeline.runner import run_audit
+    from pipeline.run.runner import run_audit
 
     out = tmp_path / "out"
     s = run_audit([hostile], out, opts=IngestOptions(max_chars=1_000_000), progress=False, html=True)
@@ -221,7 +221,7 @@ def test_ingest_rows_never_raise(tmp_path, rows, as_csv):
 
 @pytest.fixture(scope="module")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from pipeline.errors import InputError
-from pipeline.ingest import IngestOptions, iter_articles
+from pipeline.ingest.reader import IngestOptions, iter_articles
 
 
 def collect(paths, **kw):

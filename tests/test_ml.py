@@ -91,7 +91,7 @@ def test_models_are_cached_and_small():
 
 
 def test_import_loads_no_model():
-    code = ("import sys, pipeline.ml, pipeline.ml.cli; "
+    code = ("import sys, pipeline.ml, pipeline.cli.ml; "
             "from pipeline.ml import model; print(len(model._CACHE), 'skops.io' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "False"]
@@ -168,7 +168,7 @@ def test_cue_sequence_abstracts_content_words():
 
 
 def _run_cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], input=stdin, capture_output=True,
                           text=True)
 
 
@@ -258,7 +258,7 @@ def test_train_writes_loadable_model_and_card(tmp_path, name):
 
 
 def test_eval_cli_dispatches_gold_tasks_to_pipeline_evaluate():
-    gold = pytest.importorskip("pipeline.evaluate")
+    gold = pytest.importorskip("pipeline.eval.handgold")
     r = _run_cli("eval", "claims", "--json")
     assert r.returncode == 0, r.stderr
     assert isinstance(json.loads(r.stdout), dict)

@@ -110,7 +110,7 @@ def test_issue6_fast_abbreviation_candidates_match_scispacys_detector(nlp, share
 
     from scispacy.abbreviation import AbbreviationDetector
 
-    from pipeline.scale.bench import load_articles
+    from pipeline.run.bench import load_articles
 
     ours = nlp.get_pipe("overclaim_abbreviations")
     with warnings.catch_warnings():
@@ -168,7 +168,7 @@ def _every_start_candidates(linker, doc):
 def test_issue6_linker_start_filter_finds_every_candidate(nlp, shared_dir):
     """The linker looks for names only where its hashed start filter allows; on real articles and
     on plurals of one- and two-word names it must find exactly what trying every start finds."""
-    from pipeline.scale.bench import load_articles
+    from pipeline.run.bench import load_articles
 
     linker = nlp.get_pipe("overclaim_linker")
     arts, _ = load_articles(shared_dir / "articles", 300)
@@ -191,7 +191,7 @@ def test_issue6_link_score_and_via_are_those_of_the_kept_link(nlp):
     """A name matched both case-insensitively and as an exact abbreviation gives two candidate
     spans over the same words; extension values are stored by character range, so the dropped
     candidate used to overwrite the kept entity's score and "via" (SNRIs showed score 0)."""
-    from pipeline.claims import extract_claims_from_text
+    from pipeline.claims.extract import extract_claims_from_text
 
     text = ("Selective serotonin reuptake inhibitors (SSRIs) or serotonin norepinephrine reuptake "
             "inhibitors (SNRIs) may help.")
@@ -207,7 +207,7 @@ def test_issue6_link_score_and_via_are_those_of_the_kept_link(nlp):
 def test_issue6_cue_scopes_stay_in_the_sentence_spacy_gives(nlp, shared_dir):
     """Cue scopes take the sentence bounds from the sentence starts read once per doc; they must be
     those found with ``Span.sent`` for every cue of real articles."""
-    from pipeline.scale.bench import load_articles
+    from pipeline.run.bench import load_articles
 
     tagger = nlp.get_pipe("overclaim_cues")
     arts, _ = load_articles(shared_dir / "articles", 120)
@@ -232,7 +232,7 @@ def test_issue6_boilerplate_found_in_the_first_article_of_a_process(monkeypatch)
     very first article must be searched with every literal registered (a first article's
     affiliate line was missed, so --resume and --workers outputs differed from a single run)."""
     import pipeline.nlp.boilerplate as bp
-    from pipeline.prefilter import LiteralIndex
+    from pipeline.util.prefilter import LiteralIndex
 
     monkeypatch.setattr(bp, "_INDEX", LiteralIndex())
     text = "Baclofen helps.\nAs an Amazon Associate I earn from qualifying purchases.\nMore text."

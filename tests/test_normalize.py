@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import pipeline
-from pipeline.cli import app
-from pipeline.ingest import article_from_text, iter_articles
+from pipeline.cli.main import app
+from pipeline.ingest.reader import article_from_text, iter_articles
 from pipeline.nlp.normalize import compile_table, load_table, normalize
 from pipeline.report.records import article_record, claim_record, validate_record
 
@@ -240,7 +240,7 @@ def assert_same_scorecard(text, card, text0, card0) -> None:
 
 @pytest.fixture(scope="module")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor()
 
@@ -272,7 +272,7 @@ def test_real_articles_that_need_no_change_give_the_same_outputs(real_articles, 
     for a in plain:
         assert normalize(a.text)[0] is a.text
     with_norm = [outputs(auditor.audit_article(a)) for a in plain]
-    monkeypatch.setattr("pipeline.audit._normalized", lambda art: (art, None))
+    monkeypatch.setattr("pipeline.run.auditor._normalized", lambda art: (art, None))
     assert [outputs(auditor.audit_article(a)) for a in plain] == with_norm
     assert sum(len(c) for c, _ in with_norm) > 0
 

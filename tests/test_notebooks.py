@@ -103,7 +103,7 @@ def test_evaluation_reproduces_the_tables(tmp_path, monkeypatch):
         assert (figs / "models_confusion_calibration.png").stat().st_size > 1000
     else:
         assert "NOT AVAILABLE: pipeline.ml" in text or "SKIPPED" in text
-    if importlib.util.find_spec("pipeline.evaluate") is not None:
+    if importlib.util.find_spec("pipeline.eval.handgold") is not None:
         assert "Claims and flags vs gold" in text or "SKIPPED: overclaim eval claims" in text
     else:
-        assert "NOT AVAILABLE: pipeline.evaluate" in text
+        assert "NOT AVAILABLE: pipeline.eval.handgold" in text

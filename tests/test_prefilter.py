@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from pipeline.prefilter import UNSAFE, literal_safe, requirements
+from pipeline.util.prefilter import UNSAFE, literal_safe, requirements
 
 
 def test_unsafe_characters_are_exactly_those_re_folds_onto_ascii():
@@ -34,7 +34,7 @@ def test_a_literal_test_never_rules_out_a_real_match(sample_sentences):
     """For every rule pattern and every sentence of the sample and shared articles: when the pattern
     matches, every requirement set has a literal in the lower-cased sentence."""
     from pipeline.nlp.boilerplate import _patterns
-    from pipeline.scorecard import load_rules
+    from pipeline.assess.scorecard import load_rules
 
     rules = load_rules()
     pats = list(rules.treatment) + list(rules.benefit_claim) + [p for _, p in _patterns()]
@@ -57,8 +57,8 @@ def test_a_literal_test_never_rules_out_a_real_match(sample_sentences):
 def sample_sentences(shared_dir):
     from pathlib import Path
 
-    from pipeline.scale.bench import load_articles
-    from pipeline.scorecard import split_sentences
+    from pipeline.run.bench import load_articles
+    from pipeline.assess.scorecard import split_sentences
 
     arts, _ = load_articles(shared_dir / "articles", 300)
     texts = [a.text for a in arts]

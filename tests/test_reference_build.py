@@ -150,7 +150,7 @@ def test_consistency_report_lists_disagreements(ref):
 
 def test_new_sources_are_compiled(built, db, ref):
     """Issue 16 sources: repoDB trials, NCI statements and drug pages, EMA herbs, DDSAE signals."""
-    from pipeline.reference.cli import coverage_stats
+    from pipeline.cli.reference import coverage_stats
     report, _ = built
     for table in ("evidence", "herbal_assessments", "ae_signals"):
         assert report.counts[table] > 0, table

@@ -1,9 +1,9 @@
 """The curation to-do list: unverifiable intervention-condition pairs ranked by frequency."""
 from __future__ import annotations
 
-from pipeline.ingest import article_from_text
+from pipeline.ingest.reader import article_from_text
 from pipeline.reference import load_reference
-from pipeline.reference.gaps import COLUMNS, rank_gaps, write_gaps_tsv
+from pipeline.eval.gaps import COLUMNS, rank_gaps, write_gaps_tsv
 
 # A pair the curated reference has no evidence for (the test checks that first: when a curator adds
 # it, pick another one).

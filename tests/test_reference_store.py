@@ -116,7 +116,7 @@ def test_missing_compiled_file_is_a_clear_error(tmp_path):
 
 def test_cli_validate_reports_errors(tmp_path):
     from typer.testing import CliRunner
-    from pipeline.reference.cli import reference_app
+    from pipeline.cli.reference import reference_app
     bad = tmp_path / "bad.csv"
     bad.write_text("table,drug\nwidgets,x\n")
     r = CliRunner().invoke(reference_app, ["validate", str(bad), "--no-consistency"])
@@ -147,7 +147,7 @@ def test_curated_entry_naming_a_compiled_only_concept_waits_for_the_compiled_lay
 
 def test_stats_count_supplement_evidence_pairs_not_supplements():
     """Regression: the per-type evidence figures counted distinct interventions, not pairs."""
-    from pipeline.reference.cli import coverage_stats
+    from pipeline.cli.reference import coverage_stats
     from pipeline.reference.store import Reference, _load_docs
 
     doc = {"sources": {"s": {"kind": "review", "title": "t", "citation_status": "unverified"}},

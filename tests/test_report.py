@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from pipeline.audit import Auditor
+from pipeline.run.auditor import Auditor
 from pipeline.errors import InputError, OutputError
-from pipeline.ingest import article_from_text
+from pipeline.ingest.reader import article_from_text
 from pipeline.report import AuditWriter, load_schema, validate_record
 from pipeline.report.records import SCHEMA_VERSION, claim_record
 

@@ -22,7 +22,7 @@ from sqlalchemy import select  # noqa: E402
 from _review_support import add_editor, csrf_of, fresh_db_url, seed_article, sign_in  # noqa: E402
 from pipeline.config import data_dir  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
-from pipeline.ingest import article_from_text  # noqa: E402
+from pipeline.ingest.reader import article_from_text  # noqa: E402
 from pipeline.review import db as rdb  # noqa: E402
 from pipeline.review.app import create_app  # noqa: E402
 from pipeline.review.store import ReviewDB, ReviewSink  # noqa: E402
@@ -35,7 +35,7 @@ XSS_TEXT = ('Baclofen <img src=x onerror=alert(1)> has been shown to be effectiv
 
 @pytest.fixture(scope="module")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor()
 
@@ -518,7 +518,7 @@ def test_reference_correction_is_written_to_the_overlay_and_used_next_audit(url,
 def test_cli_editors_add_and_help(url):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.main import app
 
     runner = CliRunner()
     r = runner.invoke(app, ["editors", "add", "carol", "--db", url, "--password-stdin"], input="carol-pass-1\n")
@@ -538,7 +538,7 @@ def test_cli_editors_add_and_help(url):
 def test_cli_audit_db_stores_the_run(url, tmp_path, auditor):
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.main import app
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("Baclofen has been shown to be effective for fibromyalgia.\n")

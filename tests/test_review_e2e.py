@@ -42,7 +42,7 @@ def _free_port() -> int:
 def server(tmp_path):
     import uvicorn
 
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
     from pipeline.review.app import create_app
     from pipeline.review.signin import SignInPolicy
     from pipeline.review.store import ReviewSink

@@ -35,7 +35,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 from _review_support import add_editor, csrf_of, fresh_db_url, sign_in  # noqa: E402
 from pipeline.errors import ReferenceValidationError  # noqa: E402
-from pipeline.report.html import link_url  # noqa: E402
+from pipeline.util.urls import link_url  # noqa: E402
 from pipeline.review import db as rdb  # noqa: E402
 from pipeline.review.app import create_app  # noqa: E402
 from pipeline.review.signin import SignInPolicy  # noqa: E402
@@ -52,7 +52,7 @@ EVIL = "Baclofen </script><script>alert(1)</script> has been shown to be effecti
 
 @pytest.fixture(scope="module")
 def auditor():
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     return Auditor(models=False)
 
@@ -112,7 +112,7 @@ def act(c, cid, action, version=None, **fields):
 
 
 def cli(*args, input=None):
-    from pipeline.cli import app as cli_app
+    from pipeline.cli.main import app as cli_app
 
     return CliRunner().invoke(cli_app, list(args), input=input)
 
@@ -349,7 +349,7 @@ HREF_JS = re.compile(r"""href\s*=\s*["']?\s*javascript:""", re.I)
 
 
 def test_no_javascript_link_in_the_app_the_exports_or_report_html(app, url, auditor, tmp_path):
-    from pipeline.runner import run_audit
+    from pipeline.run.runner import run_audit
 
     res = audit(auditor, f"{EFFICACY} {APPROVAL}", id="js", title="JS article", url=JS_URL)
     ok = audit(auditor, EFFICACY, id="ok", title="OK article", url="https://news.example.org/ok")

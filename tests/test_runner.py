@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError, OutputError
-from pipeline.runner import run_audit
-from pipeline.scale.corpus import generate_batch
+from pipeline.run.runner import run_audit
+from pipeline.run.corpus import generate_batch
 
 FINAL = ("claims.jsonl", "articles.jsonl", "errors.jsonl", "claims.csv", "summary.json")
 
@@ -69,7 +69,7 @@ def test_reference_run_counts(reference_run):
 
 def test_resume_after_sigkill_equals_uninterrupted(corpus, reference_run, tmp_path):
     out = tmp_path / "out"
-    code = ("import sys; from pipeline.runner import run_audit; "
+    code = ("import sys; from pipeline.run.runner import run_audit; "
             f"run_audit([{str(corpus)!r}], {str(out)!r}, progress=False, commit_every=0)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     manifest = out / ".overclaim-run" / "manifest.jsonl"
@@ -87,7 +87,7 @@ def test_resume_after_sigkill_equals_uninterrupted(corpus, reference_run, tmp_pa
     assert 30 <= done < 122, "killed mid-run"
     assert not (out / "claims.jsonl").exists()  # no final outputs from the killed run
     # resume through the command line, as a user would
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", str(corpus), "--out", str(out), "--resume",
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "audit", str(corpus), "--out", str(out), "--resume",
                         "--quiet"], capture_output=True, text=True)
     assert r.returncode == 3, r.stderr  # 3: some inputs could not be read (the two bad ones)
     assert outputs(out) == outputs(reference_run[0])
@@ -163,8 +163,8 @@ class _FakeAuditor:
 
 
 def test_pool_survives_crash_hang_and_exceptions():
-    from pipeline.ingest import article_from_text
-    from pipeline.scale.pool import ProcessPool
+    from pipeline.ingest.reader import article_from_text
+    from pipeline.run.pool import ProcessPool
 
     ids = ["a", "crash", "b", "hang", "c", "boom", "d"] + [f"x{i}" for i in range(20)]
     items = [article_from_text("Baclofen helps.", id=i) for i in ids]
@@ -181,7 +181,7 @@ def test_pool_survives_crash_hang_and_exceptions():
 
 
 def test_per_article_failure_goes_to_errors_jsonl(tmp_path, monkeypatch):
-    from pipeline.audit import Auditor
+    from pipeline.run.auditor import Auditor
 
     (tmp_path / "in").mkdir()
     for i in range(3):
@@ -208,7 +208,7 @@ def test_output_under_a_file_fails_at_once(tmp_path):
     with pytest.raises(OutputError, match="cannot be written"):
         run_audit([tmp_path / "in.txt"], blocker / "out", progress=False)
     assert time.perf_counter() - t0 < 2  # before loading anything
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", str(tmp_path / "in.txt"), "--out",
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "audit", str(tmp_path / "in.txt"), "--out",
                         str(blocker / "out")], capture_output=True, text=True)
     assert r.returncode == 4 and "output folder cannot be written" in r.stderr and "Traceback" not in r.stderr
 
@@ -249,8 +249,8 @@ def test_disk_full_mid_run_no_half_written_outputs(corpus, tmp_path, monkeypatch
 
 
 def test_pool_recycles_workers_and_keeps_order():
-    from pipeline.ingest import article_from_text
-    from pipeline.scale.pool import ProcessPool
+    from pipeline.ingest.reader import article_from_text
+    from pipeline.run.pool import ProcessPool
 
     items = [article_from_text("Baclofen helps.", id=f"a{i}") for i in range(40)]
     with ProcessPool(2, auditor=_FakeAuditor(), start_method="fork", recycle_after=8) as pool:
@@ -270,7 +270,7 @@ def test_output_folder_inside_the_input_folder_is_not_audited(tmp_path):
 def test_workers_exit_when_the_parent_is_killed(corpus, tmp_path):
     import psutil
 
-    code = ("from pipeline.runner import run_audit; "
+    code = ("from pipeline.run.runner import run_audit; "
             f"run_audit([{str(corpus)!r}], {str(tmp_path / 'out')!r}, progress=False, workers=2)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

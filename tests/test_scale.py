@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from pipeline.scale.corpus import generate_batch
+from pipeline.run.corpus import generate_batch
 
 
 def test_generated_batch_is_reproducible_and_auditable(tmp_path):
@@ -28,7 +28,7 @@ def test_generated_batch_mixes_real_articles(tmp_path, shared_dir):
 
 
 def test_bench_reports_floor_audit_workers_and_memory(tmp_path):
-    from pipeline.scale.bench import format_bench, run_bench
+    from pipeline.run.bench import format_bench, run_bench
 
     generate_batch(tmp_path, 40, real_fraction=0, seed=2)
     r = run_bench(tmp_path, limit=40, workers=2, startup=False)
@@ -45,7 +45,7 @@ def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
     """--stages: a second pass with Auditor.timings; every pipeline component and stage is timed,
     and timing the components one by one changes nothing in the audit."""
     from pipeline.api import _auditor
-    from pipeline.scale.bench import format_bench, run_bench
+    from pipeline.run.bench import format_bench, run_bench
 
     generate_batch(tmp_path, 20, real_fraction=0, seed=3)
     r = run_bench(tmp_path, limit=20, startup=False, stages=True)
@@ -55,7 +55,7 @@ def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
     assert all(v >= 0 for v in r["stages"].values()) and sum(r["stages"].values()) > 0
     assert "CPU seconds by stage" in format_bench(r) and "overclaim_linker" in format_bench(r)
     # timing the components one by one gives the audit of the untimed pipeline
-    from pipeline.ingest import article_from_text
+    from pipeline.ingest.reader import article_from_text
 
     art = article_from_text("Baclofen has been shown to be effective for fibromyalgia (FM). FM hurts.", id="t")
     plain = auditor.audit_article(art)
@@ -70,12 +70,12 @@ def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
 
 def test_bench_command_json(tmp_path):
     generate_batch(tmp_path, 12, real_fraction=0, seed=4)
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path), "--limit", "12", "--json"],
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", str(tmp_path), "--limit", "12", "--json"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["check_startup_seconds"] > 0 and res["audit"]["articles_per_s"] > 0
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path / "nope")],
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", str(tmp_path / "nope")],
                          capture_output=True, text=True)
     assert bad.returncode == 3 and "no such file" in bad.stderr  # an input error, as in `overclaim audit`
 
@@ -84,7 +84,7 @@ def test_bench_command_json(tmp_path):
 def test_ten_thousand_article_batch_flat_memory():
     """10,000 articles (templates plus real ones) on 2 workers; memory must stay flat.
     Run with ``pytest -m slow tests/test_scale.py``; figures are printed."""
-    from pipeline.scale.bench import format_batch, run_batch
+    from pipeline.run.bench import format_batch, run_batch
 
     r = run_batch(10_000, workers=2)
     print("\n" + format_batch(r))
@@ -95,7 +95,7 @@ def test_ten_thousand_article_batch_flat_memory():
 
 
 def test_issue4_bench_measures_the_encoder_strength_model_in_the_audit(tmp_path):
-    from pipeline.scale.bench import format_bench, run_bench
+    from pipeline.run.bench import format_bench, run_bench
 
     generate_batch(tmp_path, 30, real_fraction=0, seed=5)
     fast = run_bench(tmp_path, limit=30, startup=False)

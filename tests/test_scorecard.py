@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pipeline.eval.scorecard_eval import evaluate, format_evaluation, load_gold
-from pipeline.scorecard import CRITERIA, RATINGS, load_rules, score_article, split_sentences
+from pipeline.assess.scorecard import CRITERIA, RATINGS, load_rules, score_article, split_sentences
 
 
 def rating(text, crit, **kw):
@@ -145,8 +145,8 @@ def test_issue6_pruned_search_gives_the_scorecards_of_a_full_search(shared_dir, 
     """The literal index skips searches that cannot match: on real articles (with curly quotes,
     non-breaking spaces and the like) and on hand-made edge cases the scorecards are those of
     searching every pattern in every sentence."""
-    import pipeline.scorecard as sc
-    from pipeline.scale.bench import load_articles
+    import pipeline.assess.scorecard as sc
+    from pipeline.run.bench import load_articles
 
     arts, _ = load_articles(shared_dir / "articles", 250)
     texts = [a.text for a in arts] + [
@@ -168,7 +168,7 @@ def test_issue6_literal_index_takes_in_pattern_lists_added_later():
     article indexed before must be looked at again, not pruned with the old index."""
     import re
 
-    import pipeline.scorecard as sc
+    import pipeline.assess.scorecard as sc
 
     text = "Zebrafish studies are early. Quokkas were not studied. The drug is 50% cheaper."
     sents = sc.split_sentences(text)

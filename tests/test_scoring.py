@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.claims import extract_claims_from_text
-from pipeline.scoring import ClaimScorer, ScorerConfig
+from pipeline.claims.extract import extract_claims_from_text
+from pipeline.claims.scoring import ClaimScorer, ScorerConfig
 from pipeline.types import ClaimType, Strength
 
 pytest.importorskip("skops")
@@ -47,8 +47,8 @@ def test_issue6_lean_prediction_gives_the_numbers_of_the_sklearn_pipeline(shared
     import numpy as np
 
     from pipeline.ml import load_model
-    from pipeline.scale.bench import load_articles
-    from pipeline.scorecard import split_sentences
+    from pipeline.run.bench import load_articles
+    from pipeline.assess.scorecard import split_sentences
 
     arts, _ = load_articles(shared_dir / "articles", 60)
     sents = [a.text[s:e] for a in arts for s, e in split_sentences(a.text)][:800]

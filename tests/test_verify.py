@@ -139,7 +139,7 @@ def test_issue2_call_for_more_research_is_not_a_contradiction():
 
 
 def test_issue2_broader_approval_is_not_flagged_as_unknown_pair(tmp_path):
-    from pipeline.claims import extract_claims_from_text
+    from pipeline.claims.extract import extract_claims_from_text
     from pipeline.reference import load_reference
     from pipeline.verify import Verifier
 

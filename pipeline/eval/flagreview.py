@@ -90,7 +90,7 @@ def flagged_sentences(pairs: list[tuple[str, str]], auditor) -> set[tuple[str, i
 def score(seed: int, auditor=None, base: str | None = None) -> dict[str, Any]:
     """The current pipeline's flags on the seed's draw, tallied against the blind reviews."""
     if auditor is None:
-        from ..audit import Auditor
+        from ..run.auditor import Auditor
         auditor = Auditor()
     reviews = load_reviews(seed, base)
     return {"seed": seed, **tally(flagged_sentences(draw(seed, base=base), auditor), reviews)}

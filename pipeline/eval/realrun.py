@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..audit import Auditor
+from ..run.auditor import Auditor
 from ..types import Article
 from . import realgold, realscore
 
@@ -38,7 +38,7 @@ def evaluate_split(split: str, auditor=None, base: str | None = None) -> dict[st
 
     Args:
         split: ``dev`` or ``test``.
-        auditor: a ready :class:`pipeline.audit.Auditor` (default: a new one with the default models).
+        auditor: a ready :class:`pipeline.run.auditor.Auditor` (default: a new one with the default models).
         base: the shared data folder (default :func:`pipeline.config.data_dir`).
 
     Returns:

@@ -4,12 +4,12 @@
 
 * ``gold``: the hand-written gold documents (``corpora/gold``: the documents of ``claims.jsonl``
   and ``mentions.jsonl``, and the articles of ``scorecard.jsonl``), read with the gold loaders of
-  :mod:`pipeline.evaluate` and :mod:`pipeline.eval.scorecard_eval`;
+  :mod:`pipeline.eval.handgold` and :mod:`pipeline.eval.scorecard_eval`;
 * ``shared``: ``--limit`` articles (default 1,000) of the shared FakeHealth corpus
   (``articles/fakehealth/*.jsonl`` in the shared data folder), drawn with a fixed seed and kept in
   file order,
 
-through :func:`pipeline.runner.run_audit` (the code path of ``overclaim audit``), and writes
+through :func:`pipeline.run.runner.run_audit` (the code path of ``overclaim audit``), and writes
 ``DIR/<set>/claims.jsonl``, ``articles.jsonl`` and ``errors.jsonl`` with ``DIR/manifest.json``
 (commit, options, the article ids and a hash of the inputs). The shared articles themselves are
 not copied into ``DIR``: they are drawn again, and checked against the hash, on comparison.
@@ -61,7 +61,7 @@ REWRITTEN: dict[str, dict[str, str]] = {
 def gold_rows() -> tuple[list[dict], list[str]]:
     """The gold documents as JSONL rows (``id``, ``title``, ``url``, ``text``), and notes on the
     ones that could not be read (e.g. the seeds without the shared data folder)."""
-    from ..evaluate import gold_dir, load_document, read_jsonl
+    from .handgold import gold_dir, load_document, read_jsonl
     from . import scorecard_eval
 
     docs = sorted({r["doc"] for kind in ("claims", "mentions") for r in read_jsonl(gold_dir() / f"{kind}.jsonl")})
@@ -89,7 +89,7 @@ def gold_rows() -> tuple[list[dict], list[str]]:
 def _has_text(line: str) -> bool:
     """Whether a JSONL row has article text (the corpus has a few rows without: they would be
     input errors, not audited articles)."""
-    from ..ingest import IngestOptions
+    from ..ingest.reader import IngestOptions
 
     try:
         row = json.loads(line)
@@ -223,7 +223,7 @@ def save(dest: str | Path, *, limit: int = DEFAULT_LIMIT, seed: int = DEFAULT_SE
         dest: output folder (created; kept outside the repository).
         limit: shared articles to audit (0: the gold only).
         seed: seed of the draw of shared articles.
-        models: as for :func:`pipeline.runner.run_audit`.
+        models: as for :func:`pipeline.run.runner.run_audit`.
         workers: worker processes (the outputs do not depend on it).
         data: shared data folder (default :func:`pipeline.config.data_dir`).
 
@@ -231,7 +231,7 @@ def save(dest: str | Path, *, limit: int = DEFAULT_LIMIT, seed: int = DEFAULT_SE
         The manifest (also written to ``dest/manifest.json``).
     """
     from ..report.writer import atomic_write_text, check_writable
-    from ..runner import run_audit
+    from ..run.runner import run_audit
 
     dest = check_writable(dest)
     tmp = Path(tempfile.mkdtemp(prefix="overclaim-regression-"))

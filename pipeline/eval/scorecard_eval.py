@@ -1,8 +1,8 @@
-"""Agreement of the article scorecard (:mod:`pipeline.scorecard`) with the gold annotations.
+"""Agreement of the article scorecard (:mod:`pipeline.assess.scorecard`) with the gold annotations.
 
 Each gold article in ``corpora/gold/scorecard.jsonl`` is audited (so the scorecard sees the same
 claims and sentences as in a real audit) and every criterion's rating is compared with the
-annotation. Used by ``overclaim eval scorecard`` (:func:`pipeline.evaluate.run`) and by
+annotation. Used by ``overclaim eval scorecard`` (:func:`pipeline.eval.handgold.run`) and by
 ``python -m pipeline.eval.scorecard_eval [GOLD.jsonl] [--json]``.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..scorecard import CRITERIA, RATINGS, score_article
+from ..assess.scorecard import CRITERIA, RATINGS, score_article
 
 
 def gold_path() -> Path:
@@ -62,7 +62,7 @@ def load_gold_article(ref: str):
     """The :class:`~pipeline.types.Article` a gold ``article`` reference names, or ``None`` when
     its file (or row) is not available. ``<file>.jsonl#<id>`` selects the row whose ``news_id`` or
     ``id`` is ``<id>``."""
-    from ..ingest import IngestOptions, article_from_text, read_file
+    from ..ingest.reader import IngestOptions, article_from_text, read_file
     from ..types import Article
 
     path = resolve_article(ref)
@@ -91,7 +91,7 @@ def evaluate(gold: str | Path | None = None, *, auditor=None) -> dict[str, Any]:
 
     Args:
         gold: a gold JSONL file (default ``corpora/gold/scorecard.jsonl``).
-        auditor: an :class:`~pipeline.audit.Auditor` to reuse (default a new one).
+        auditor: an :class:`~pipeline.run.auditor.Auditor` to reuse (default a new one).
 
     Returns:
         ``{"n_articles", "skipped", "per_criterion": {name: {"n", "correct", "accuracy",
@@ -105,7 +105,7 @@ def evaluate(gold: str | Path | None = None, *, auditor=None) -> dict[str, Any]:
     """
     rows = load_gold(gold)
     if auditor is None:
-        from ..audit import Auditor
+        from ..run.auditor import Auditor
 
         auditor = Auditor()
     per = {c: {"n": 0, "correct": 0, "confusion": {g: {p: 0 for p in RATINGS} for g in RATINGS}} for c in CRITERIA}

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from ..claims import load_rules
+from ..claims.extract import load_rules
 from ..types import Claim, ClaimType, Frame, Mention, Strength
 from .analyse import SAFETY_ABSOLUTE, SentenceReading, analyse
 from .design import article_design
@@ -421,7 +421,7 @@ def frame_claims(claims: Iterable[Claim], sentences: list[tuple[int, int, str]],
     in sentences that say something checkable, and unlinked ones read from a causal predicate.
 
     Args:
-        claims: the claims of :func:`pipeline.claims.extract_claims`, in document order.
+        claims: the claims of :func:`pipeline.claims.extract.extract_claims`, in document order.
         sentences: ``(start, end, text)`` of the article's body sentences (no boilerplate).
         article_id: the article's id (for the new claims' ids).
         headings: character ranges of heading lines (their claims are headlines).

@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from ..config import cache_dir
-from ..packed import prune_folders
+from ..util.packed import prune_folders
 from .cuetext import abstract_sequence, cue_counts, cue_phrases, hash_column, hash_index, tokenize
 from .model import ClaimModel, _LeanLinear, load_model, read_meta
 

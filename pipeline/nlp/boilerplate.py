@@ -14,7 +14,7 @@ import functools
 import re
 
 
-from ..prefilter import LiteralIndex, literal_safe
+from ..util.prefilter import LiteralIndex, literal_safe
 from ..resources.schema import load_resource
 
 _PARA = re.compile(r"[^\n]+")
@@ -74,7 +74,7 @@ def find_boilerplate(text: str) -> list[tuple[int, int, str]]:
 
 def find_headings(text: str) -> list[tuple[int, int]]:
     """Lines that look like headings: short, no final punctuation, not a list item or table row,
-    not running text (:func:`pipeline.ingest.reads_as_sentence`: "… for fibromyalgia. Ok" is a
+    not running text (:func:`pipeline.ingest.reader.reads_as_sentence`: "… for fibromyalgia. Ok" is a
     paragraph) and followed by more text (a heading introduces something; the last line of a
     text, or a text of one line, is not one).
 
@@ -89,7 +89,7 @@ def find_headings(text: str) -> list[tuple[int, int]]:
         >>> [text[s:e] for s, e in find_headings(text)]
         ['Baclofen for Fibromyalgia']
     """
-    from ..ingest import reads_as_sentence
+    from ..ingest.reader import reads_as_sentence
 
     out = []
     for m in _PARA.finditer(text):

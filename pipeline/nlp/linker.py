@@ -10,7 +10,7 @@ unlinked, in ``doc.spans["unlinked"]``, with its candidates.
 
 The component holds state (the vocabulary), so it has ``to_disk``/``from_disk``. A large
 vocabulary (the compiled reference's) is saved into the cache once, as memory-mapped
-:mod:`packed tables <pipeline.packed>` filed under a hash of the reference's inputs and of the
+:mod:`packed tables <pipeline.util.packed>` filed under a hash of the reference's inputs and of the
 tokenizer, and loaded from there without being rebuilt: opening it reads no names, and a lookup
 decodes only the name it needs. :meth:`EntityLinker.set_reference` (the plain build from the
 reference) stays the oracle: the loaded vocabulary links the same mentions (``tests/test_nlp.py``).
@@ -35,7 +35,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ..packed import LazyDict, PackedTable, prune_folders, write_packed
+from ..util.packed import LazyDict, PackedTable, prune_folders, write_packed
 from ..reference.interventions import MEDICINE_KINDS
 from .extensions import LINKS, register_extensions
 from ..resources.schema import load_resource

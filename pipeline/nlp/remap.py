@@ -1,6 +1,6 @@
 """Map an audit result computed on normalised text back to the original article text.
 
-:meth:`pipeline.audit.Auditor.audit_article` runs the pipeline on the text returned by
+:meth:`pipeline.run.auditor.Auditor.audit_article` runs the pipeline on the text returned by
 :func:`pipeline.nlp.normalize.normalize`; :func:`map_result` then moves every offset of the result
 (claim sentences, drug and condition mentions, cues, quantities, boilerplate ranges, scorecard
 evidence) into the original text, and takes every quoted piece of article text (``sentence``,
@@ -8,8 +8,8 @@ mention and cue ``text``, quantity ``text``, evidence ``text``) from the origina
 offsets, so ``article.text[start:end]`` is always what a record quotes.
 
 Example:
-    >>> from pipeline.audit import Auditor
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.run.auditor import Auditor
+    >>> from pipeline.ingest.reader import article_from_text
     >>> art = article_from_text("Bac\\u200blofen has been shown to be effective for fibromyalgia.", id="demo")
     >>> c = Auditor().audit_article(art).claims[0].claim
     >>> (c.start, c.end) == (0, len(art.text)), c.sentence == art.text, art.text[c.drug.start:c.drug.end]

@@ -4,12 +4,12 @@
 YAML files and the aliases between them; with 7,000+ drugs, 15,000 conditions and 100,000+
 names that takes seconds and hundreds of MB, while one ``overclaim check`` needs a handful of
 entries. So the merged reference is written once into the cache as :mod:`packed tables
-<pipeline.packed>` (one per table, keyed by id), in a folder named after a hash of everything it
+<pipeline.util.packed>` (one per table, keyed by id), in a folder named after a hash of everything it
 was built from (:func:`snapshot_key`: the compiled file, the curated files, the reference code):
 a changed input gives another key and the snapshot is rebuilt, never reused stale.
 
 :func:`load_snapshot` returns a :class:`~pipeline.reference.store.Reference` whose tables are
-:class:`~pipeline.packed.LazyDict` / :class:`LazyList` views: a lookup decodes one entry (and keeps it), iterating
+:class:`~pipeline.util.packed.LazyDict` / :class:`LazyList` views: a lookup decodes one entry (and keeps it), iterating
 or changing a table decodes all of it first, so every dict and list operation gives what the
 plainly loaded reference gives (``tests/test_reference_snapshot.py`` compares them entry by entry).
 
@@ -36,7 +36,7 @@ from collections.abc import MutableSequence
 from pathlib import Path
 from typing import Iterable
 
-from ..packed import LazyDict, PackedTable, prune_folders, write_packed
+from ..util.packed import LazyDict, PackedTable, prune_folders, write_packed
 from .model import Approval, Condition, Drug, Evidence, LabelFacts, Source
 from .model import NameEntry
 from .store import Reference
@@ -66,7 +66,7 @@ def snapshot_key(compiled_path: str | Path | None, curated: Iterable[tuple[str, 
     here = Path(__file__).resolve().parent
     for name in _CODE:
         h.update((here / name).read_bytes())
-    h.update((here.parent / "packed.py").read_bytes())
+    h.update((here.parent / "util" / "packed.py").read_bytes())
     h.update(resources.files("pipeline.resources").joinpath("reference_filters.yaml").read_bytes())
     if compiled_path:
         try:

@@ -196,7 +196,7 @@ def _check_type(annotation: str, v: Any) -> str | None:
 def check_source(raw: Any, *, inline_key_ok: bool) -> list[tuple[str, str]]:
     """Problems of a source -- a key naming one under ``sources:`` (where allowed) or a mapping --
     as ``(field of the source, or "" for the whole, message)`` pairs."""
-    from ..report.html import link_url
+    from ..util.urls import link_url
 
     if isinstance(raw, str) and inline_key_ok:
         return []

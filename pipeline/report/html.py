@@ -1,40 +1,16 @@
 """Self-contained HTML report: each article's flagged sentences highlighted and explained.
 
-All article text is untrusted and escaped (Jinja2 autoescape). URLs go through :func:`link_url`,
+All article text is untrusted and escaped (Jinja2 autoescape). URLs go through :func:`pipeline.util.urls.link_url`,
 the one URL policy of the report, the review app and every export: only absolute http and https
 URLs become links; anything else (``javascript:``, ``data:``, relative or malformed) is shown as text."""
 from __future__ import annotations
 
 import importlib.resources as resources
-import re
 from typing import Any
-from urllib.parse import urlsplit
+
+from ..util.urls import link_url
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "none": 3}
-LINK_SCHEMES = ("http", "https")
-_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # controls, whitespace, backslash
-
-
-def link_url(url: Any) -> str | None:
-    """``url`` when it may become a link or a published URL, else None.
-
-    Only absolute ``http``/``https`` URLs with a host qualify; whitespace, control characters and
-    backslashes (which browsers may strip or reinterpret) disqualify a URL.
-
-    Example:
-        >>> link_url("https://example.org/a?b=1"), link_url("javascript:alert(1)"), link_url(" java\tscript:x")
-        ('https://example.org/a?b=1', None, None)
-    """
-    if not isinstance(url, str) or not url or len(url) > 4096 or _UNSAFE_IN_URL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # e.g. a malformed IPv6 host
-        return None
-    if parts.scheme.lower() not in LINK_SCHEMES or not host:
-        return None
-    return url
 
 
 def _segments(text: str, flagged: list[dict]) -> list[dict]:

@@ -28,7 +28,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from ..report.html import link_url
+from ..util.urls import link_url
 from . import routes_account, routes_export, routes_review, store
 from .db import AppSetting
 from .signin import SignInGuard, SignInPolicy

@@ -35,7 +35,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ..report.html import link_url
+from ..util.urls import link_url
 from .db import Article, Claim, Decision, Editor, RunArticle
 
 CSV_COLUMNS = ["claim_id", "article_id", "article_title", "article_url", "article_author", "article_date",

@@ -1,6 +1,6 @@
 """Storing audit runs and editors' decisions in the review database.
 
-:class:`ReviewSink` is a result sink for :func:`pipeline.runner.run_audit`: every article is
+:class:`ReviewSink` is a result sink for :func:`pipeline.run.runner.run_audit`: every article is
 stored in its own transaction, so an interrupted audit keeps what it stored. Claims are keyed by
 their stable id, so a re-audit updates the same rows and editors' decisions stay attached; a
 decision whose claim's verdict changed since it was made is marked *stale*.
@@ -11,8 +11,8 @@ current state instead of overwriting it.
 
 Example:
     >>> import tempfile, pathlib
-    >>> from pipeline.audit import Auditor
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.run.auditor import Auditor
+    >>> from pipeline.ingest.reader import article_from_text
     >>> url = str(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3")
     >>> sink = ReviewSink(url)
     >>> sink.add(Auditor().audit_article(article_from_text(

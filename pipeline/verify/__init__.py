@@ -13,7 +13,7 @@ Rules, per claim type:
 Strong claims about pairs the reference does not know are unverifiable and flagged for review.
 
 Example:
-    >>> from pipeline.claims import extract_claims_from_text
+    >>> from pipeline.claims.extract import extract_claims_from_text
     >>> from pipeline.verify import verify_claim
     >>> c = extract_claims_from_text("Baclofen has been shown to be effective for fibromyalgia.")[0]
     >>> v = verify_claim(c)

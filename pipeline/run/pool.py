@@ -3,12 +3,12 @@
 Both take a stream of :class:`~pipeline.types.Article` and :class:`~pipeline.errors.InputError`
 items and yield results **in input order**, so outputs are identical whatever the number of
 workers. The pool keeps at most a few articles per worker in flight (bounded memory), gives each
-worker its own :class:`~pipeline.audit.Auditor`, and survives a worker that crashes (the article
+worker its own :class:`~pipeline.run.auditor.Auditor`, and survives a worker that crashes (the article
 it was auditing is reported as failed, a new worker takes over) or hangs (``timeout``).
 
 Example:
-    >>> from pipeline.ingest import article_from_text
-    >>> from pipeline.scale.pool import ProcessPool
+    >>> from pipeline.ingest.reader import article_from_text
+    >>> from pipeline.run.pool import ProcessPool
     >>> with ProcessPool(2) as pool:                                  # doctest: +SKIP
     ...     [r.article.id for r in pool.imap([article_from_text("Baclofen helps.", id=str(i)) for i in range(3)])]
     ['0', '1', '2']
@@ -44,11 +44,11 @@ def _other_threads() -> list[threading.Thread]:
 
 
 class SerialEngine:
-    """Audit in this process with one :class:`~pipeline.audit.Auditor`."""
+    """Audit in this process with one :class:`~pipeline.run.auditor.Auditor`."""
 
     def __init__(self, auditor=None, *, overlays: Iterable[str] = ()) -> None:
         if auditor is None:
-            from ..audit import Auditor
+            from .auditor import Auditor
 
             auditor = Auditor(overlays=overlays)
         self.auditor = auditor
@@ -77,7 +77,7 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | 
     try:
         auditor = _FORK_AUDITOR
         if auditor is None:
-            from ..audit import Auditor
+            from .auditor import Auditor
 
             auditor = Auditor(overlays=overlays, models=models)
     except BaseException as e:  # report why the worker cannot start, then stop

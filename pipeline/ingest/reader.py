@@ -7,7 +7,7 @@ detected). Anything unreadable becomes an :class:`~pipeline.errors.InputError` n
 row; :func:`iter_articles` yields those errors in line so one bad file never stops a batch.
 
 Example:
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.ingest.reader import article_from_text
     >>> a = article_from_text("Baclofen is approved for spasticity.", id="demo")
     >>> a.id, a.text[:8]
     ('demo', 'Baclofen')
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import InputError
-from .types import Article
+from ..errors import InputError
+from ..types import Article
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}

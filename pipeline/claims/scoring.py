@@ -14,8 +14,8 @@ Models load lazily when a claim first needs them (never at import time) and are 
 process; the scikit-learn models are scored with numpy (:mod:`pipeline.ml.fast`).
 
 Example:
-    >>> from pipeline.claims import extract_claims_from_text
-    >>> from pipeline.scoring import ClaimScorer
+    >>> from pipeline.claims.extract import extract_claims_from_text
+    >>> from pipeline.claims.scoring import ClaimScorer
     >>> claims = extract_claims_from_text("Baclofen use was associated with less pain in fibromyalgia.")
     >>> scored = ClaimScorer().apply(claims)
     >>> [int(c.strength) for c in scored]
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ModelError
-from .ml.encoder import load_encoder
-from .ml.fast import load_fast_model
-from .types import Claim, ClaimType, Cue, Strength
+from ..errors import ModelError
+from ..ml.encoder import load_encoder
+from ..ml.fast import load_fast_model
+from ..types import Claim, ClaimType, Cue, Strength
 
 STRENGTH_TYPES = (ClaimType.EFFICACY, ClaimType.EVIDENCE)
 

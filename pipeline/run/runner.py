@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .ingest import IngestOptions, iter_articles
-from .report.writer import AuditWriter, check_writable, item_id, run_key
+from ..ingest.reader import IngestOptions, iter_articles
+from ..report.writer import AuditWriter, check_writable, item_id, run_key
 
 
 def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptions | None = None,
@@ -33,7 +33,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         opts: ingest options.
         overlays: editor overlay files/folders for the reference.
         models: apply the trained claim models (``False``: rules only; ``"encoder"``: strength
-            from the fine-tuned encoder model, see :class:`pipeline.audit.Auditor`).
+            from the fine-tuned encoder model, see :class:`pipeline.run.auditor.Auditor`).
         html: write ``report.html``.
         progress: show a progress bar on standard error.
         echo: where to print the summary table (``None``: print nothing).
@@ -96,7 +96,7 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
 
 
 def _check_options(paths: list[str], engine: str, scheduler, resume: bool) -> None:
-    from .errors import UsageError
+    from ..errors import UsageError
 
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine {engine!r}", hint="use local or dask")
@@ -119,7 +119,7 @@ def _progress_bar(done: int):
 def _drain(results, sinks: list, top: list, *, show: int, echo, bar) -> int:
     """Hand every result to every sink, keep the most severe flags in ``top``, report input
     errors (unless quiet) and advance the progress bar; return how many results there were."""
-    from .errors import InputError
+    from ..errors import InputError
 
     n_seen = 0
     try:
@@ -153,7 +153,7 @@ def _close(writer, sinks: list) -> dict:
 def _abort(exc: BaseException, writer, sinks: list, out) -> None:
     """On failure or interruption: keep what is finished when interrupted (``--resume`` goes on
     from there), and abort every sink."""
-    from .errors import OverclaimError
+    from ..errors import OverclaimError
 
     interrupted = writer is not None and isinstance(exc, KeyboardInterrupt)
     if interrupted:
@@ -173,11 +173,11 @@ def _abort(exc: BaseException, writer, sinks: list, out) -> None:
 
 def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool | str = True):
     if engine == "dask":
-        from .scale.dask_engine import DaskEngine
+        from .dask_engine import DaskEngine
 
         return DaskEngine(scheduler, overlays=overlays, models=models)
-    from .audit import Auditor
-    from .scale.pool import ProcessPool, SerialEngine
+    from .auditor import Auditor
+    from .pool import ProcessPool, SerialEngine
 
     auditor = Auditor(overlays=overlays, models=models)  # loaded once here: invalid references fail at once
     if workers <= 1:
@@ -187,7 +187,7 @@ def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout,
 
 def _skip_done(items, done_ids: list[str]):
     """Skip the items an interrupted run already committed, checking they are the same inputs."""
-    from .errors import InputError, OutputError
+    from ..errors import InputError, OutputError
 
     it = iter(items)
     for n, expected in enumerate(done_ids):

@@ -32,7 +32,7 @@ def _fail_on(e: Exception) -> None:
 
 def _open(db: str):
     from ..errors import OverclaimError
-    from .store import ReviewDB
+    from ..review.store import ReviewDB
 
     try:
         return ReviewDB(db)
@@ -76,7 +76,7 @@ def serve_cmd(
     try:
         import uvicorn
 
-        from .app import create_app
+        from ..review.app import create_app
     except ImportError as e:
         from ..errors import EXIT_ENVIRONMENT
 
@@ -90,7 +90,7 @@ def serve_cmd(
     if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
         typer.echo("overclaim: warning: listening beyond this machine without --secure-cookies; "
                    "put the app behind HTTPS", err=True)
-    from .db import safe_url, db_url
+    from ..review.db import safe_url, db_url
 
     typer.echo(f"Overclaim review on http://{host}:{port}/ (database {safe_url(db_url(db))})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=bool(proxy),
@@ -113,7 +113,7 @@ def editors_add(
 
       printf '%s\\n' "$PASSWORD" | overclaim editors add ana --db reviews.sqlite3 --password-stdin
     """
-    from .auth import add_editor
+    from ..review.auth import add_editor
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -140,7 +140,7 @@ def editors_list(db: str = typer.Option("overclaim-review.sqlite3", "--db", help
     """
     from sqlalchemy import select
 
-    from .db import Editor
+    from ..review.db import Editor
 
     rdb = _open(db)
     with rdb.Session() as s:
@@ -170,7 +170,7 @@ def editors_disable(name: str = typer.Argument(..., help="Username."),
 
       overclaim editors disable ana --db reviews.sqlite3
     """
-    from .auth import set_active
+    from ..review.auth import set_active
 
     _change(db, lambda s, n: set_active(s, n, False), name)
     typer.echo(f"editor {name} disabled (signed out everywhere)")
@@ -185,7 +185,7 @@ def editors_enable(name: str = typer.Argument(..., help="Username."),
 
       overclaim editors enable ana --db reviews.sqlite3
     """
-    from .auth import set_active
+    from ..review.auth import set_active
 
     _change(db, lambda s, n: set_active(s, n, True), name)
     typer.echo(f"editor {name} enabled")
@@ -204,7 +204,7 @@ def editors_remove(name: str = typer.Argument(..., help="Username."),
 
       overclaim editors remove carol --db reviews.sqlite3 --yes
     """
-    from .auth import remove_editor
+    from ..review.auth import remove_editor
 
     if not yes:
         typer.confirm(f"Remove editor {name}?", abort=True)

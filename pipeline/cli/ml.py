@@ -2,11 +2,11 @@
 
 ``register(app)`` adds them to the main app. ``eval`` is shared: the model tasks go to
 :func:`pipeline.ml.evaluate`, every other task (claims, linking, scorecard: the names in
-``pipeline.evaluate.TASKS``) to :func:`pipeline.evaluate.run`, the gold-set evaluation.
+``pipeline.eval.handgold.TASKS``) to :func:`pipeline.eval.handgold.run`, the gold-set evaluation.
 
 Example:
     >>> import typer
-    >>> from pipeline.ml.cli import register
+    >>> from pipeline.cli.ml import register
     >>> app = typer.Typer()
     >>> register(app)
 """
@@ -78,7 +78,7 @@ def train_cmd(
 
       overclaim train advice-encoder --card-only
     """
-    from .encoder import ENCODER_NAMES
+    from ..ml.encoder import ENCODER_NAMES
 
     cmd = _train_command_line(name, data, out, no_eval, cv, protocol)
     if name in ENCODER_NAMES:
@@ -112,13 +112,13 @@ def _train_encoder_model(name: str, data, out, *, cv: bool, protocol, folds: Opt
     """``overclaim train`` for an encoder model: the card only, some cross-validation folds, or
     the final model."""
     from ..errors import OverclaimError
-    from .encoder_train import run_cv, train_encoder
+    from ..ml.encoder_train import run_cv, train_encoder
 
     log = lambda m: typer.echo(m, err=True)  # noqa: E731
     try:
         if card_only:
-            from .encoder_train import refresh_metrics
-            from .model import default_model_dir
+            from ..ml.encoder_train import refresh_metrics
+            from ..ml.model import default_model_dir
 
             rows = refresh_metrics(name, data, out)
             typer.echo(f"rewrote {Path(str(out or default_model_dir())) / (name + '.md')} "
@@ -140,7 +140,7 @@ def _train_encoder_model(name: str, data, out, *, cv: bool, protocol, folds: Opt
 def _train_sklearn_model(name: str, data, out, *, no_eval: bool, cmd: str) -> None:
     """``overclaim train`` for a scikit-learn model, with its cross-validated evaluation table."""
     from ..errors import OverclaimError
-    from .training import train
+    from ..ml.training import train
 
     try:
         res = train(name, data, out, evaluate_model=not no_eval, command=cmd)
@@ -262,7 +262,7 @@ def _open_sink(out: Optional[Path]):
 
 def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
     """New records: each input record plus its strength, label, class probabilities, top cues and model."""
-    from . import STRENGTH_LABELS
+    from ..ml import STRENGTH_LABELS
 
     out = []
     for r, row in zip(recs, df.itertuples(index=False)):
@@ -279,7 +279,7 @@ def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
 
 def _write_scored(sink, recs: list[dict], cues: int, model: str) -> None:
     """Score a batch of records and write them as JSON lines."""
-    from . import score_strength
+    from ..ml import score_strength
 
     df = score_strength([r["text"] for r in recs], k=cues, model=model)
     for o in _scored_records(recs, df, model):
@@ -326,12 +326,12 @@ def eval_cmd(
         return
     if task not in MODEL_TASKS:
         try:
-            from .. import evaluate as gold  # the gold-set evaluation (claims, linking, scorecard, ...)
+            from ..eval import handgold as gold  # the gold-set evaluation (claims, linking, scorecard, ...)
         except ImportError:
             gold = None
         gold_tasks = tuple(getattr(gold, "TASKS", GOLD_TASKS)) if gold else ()
         if task not in gold_tasks:
-            why = "" if gold else " (pipeline.evaluate, which runs the gold-set tasks, is not installed)"
+            why = "" if gold else " (pipeline.eval.handgold, which runs the gold-set tasks, is not installed)"
             _err(f"unknown evaluation {task!r}{why}; choose one of {', '.join(gold_tasks + MODEL_TASKS)}")
             raise typer.Exit(EXIT_USAGE)
         try:
@@ -346,7 +346,7 @@ def eval_cmd(
         else:
             typer.echo(gold.format_table(result))
         return
-    from .training import evaluate
+    from ..ml.training import evaluate
 
     try:
         df = evaluate(task, data, limit=limit)

@@ -8,7 +8,7 @@ reference ids, reference names and counts only -- never article text -- so it ca
 repository (``corpora/reference/gaps.tsv``, written by ``overclaim reference gaps``).
 
 Example:
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.ingest.reader import article_from_text
     >>> rep = rank_gaps(articles=[article_from_text("Ashwagandha cures insomnia, a blog says.", id="a")])
     >>> rep.n_articles
     1
@@ -53,7 +53,7 @@ def _iter_articles(paths: Iterable[Path], errors: Counter):
     from dataclasses import replace
 
     from ..errors import InputError
-    from ..ingest import IngestOptions, iter_articles
+    from ..ingest.reader import IngestOptions, iter_articles
 
     base = IngestOptions()
     opts = replace(base, extra_text_fields=tuple(base.extra_text_fields) + EXTRA_TEXT_FIELDS)
@@ -84,9 +84,9 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
     Returns:
         A :class:`GapReport`, rows ranked by unverifiable claims, then articles, then ids.
     """
-    from ..audit import Auditor
-    from . import load_reference
-    from .interventions import intervention_type
+    from ..run.auditor import Auditor
+    from ..reference import load_reference
+    from ..reference.interventions import intervention_type
 
     ref = reference if reference is not None else load_reference()
     auditor = Auditor(reference=ref)

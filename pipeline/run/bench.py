@@ -5,7 +5,7 @@ articles (at most 50, not counted), then timed on the rest, which each sees for 
 
 * **floor**: spaCy tokenizer plus Overclaim's sentence splitter alone, in a pipeline of their own —
   no audit can be faster;
-* **audit**: the full audit (:meth:`~pipeline.audit.Auditor.audit_article`) on one core;
+* **audit**: the full audit (:meth:`~pipeline.run.auditor.Auditor.audit_article`) on one core;
 * **workers**: optionally the same audit on ``N`` worker processes (speed-up against one core);
 * peak resident memory of this process (and of the workers), Auditor start-up time, and the start
   of ``overclaim check "…"`` as an editor would run it, against a bare spaCy pipeline's start
@@ -16,8 +16,8 @@ average is reported alongside because the machine may be shared.
 
 Example:
     >>> import tempfile
-    >>> from pipeline.scale.bench import run_bench
-    >>> from pipeline.scale.corpus import generate_batch
+    >>> from pipeline.run.bench import run_bench
+    >>> from pipeline.run.corpus import generate_batch
     >>> d = tempfile.mkdtemp(); _ = generate_batch(d, 12, real_fraction=0)
     >>> r = run_bench(d, limit=12, startup=False); r["floor"]["words_per_s"] > r["audit"]["words_per_s"] > 0
     True
@@ -49,7 +49,7 @@ def load_articles(path: str | Path | None = None, limit: int = 500):
     number of input errors met on the way."""
     from ..config import data_dir
     from ..errors import InputError
-    from ..ingest import iter_articles
+    from ..ingest.reader import iter_articles
 
     if path is None:
         path = data_dir() / "articles"
@@ -94,7 +94,7 @@ def _run_measured(cmd: list[str]) -> tuple[float, float]:
 def _check_command(text: str) -> list[str]:
     """``overclaim check TEXT`` as a user runs it: the console script beside this interpreter."""
     script = Path(sys.executable).with_name("overclaim")
-    return [str(script), "check", text] if script.is_file() else [sys.executable, "-m", "pipeline.cli", "check", text]
+    return [str(script), "check", text] if script.is_file() else [sys.executable, "-m", "pipeline.cli.main", "check", text]
 
 
 def _median(xs: list[float]) -> float:
@@ -214,7 +214,7 @@ def run_bench(path: str | Path | None = None, *, limit: int = 500, workers: int 
 
 def _prepare(path, limit: int, strength_model: str):
     """The articles (with the input errors met and the seconds it took) and a ready Auditor."""
-    from ..audit import Auditor
+    from .auditor import Auditor
 
     t0 = time.perf_counter()
     arts, errors = load_articles(path, limit)
@@ -392,7 +392,7 @@ def run_batch(n: int = 10_000, *, workers: int = 2, out: str | Path | None = Non
     import shutil
     import tempfile
 
-    from ..runner import run_audit
+    from .runner import run_audit
     from .corpus import generate_batch
 
     tmp = Path(tempfile.mkdtemp(prefix="overclaim-batch-"))

@@ -1,8 +1,8 @@
 """Audit: run the stages (nlp → claims → verify) over articles.
 
 Example:
-    >>> from pipeline.audit import Auditor
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.run.auditor import Auditor
+    >>> from pipeline.ingest.reader import article_from_text
     >>> res = Auditor().audit_article(article_from_text(
     ...     "Baclofen has been shown to be effective for fibromyalgia.", id="demo"))
     >>> [(c.claim.type.value, c.verdict.label.value) for c in res.claims]
@@ -14,12 +14,12 @@ import time
 from dataclasses import replace
 from typing import Iterable, Iterator
 
-from .errors import InputError
-from .frames.build import frame_claims
-from .verify import one_flag_per_reason
-from .nlp.boilerplate import find_boilerplate, find_headings
-from .nlp.normalize import normalize, normalize_string
-from .types import Article, ArticleResult, CheckedClaim, Mention
+from ..errors import InputError
+from ..frames.build import frame_claims
+from ..verify import one_flag_per_reason
+from ..nlp.boilerplate import find_boilerplate, find_headings
+from ..nlp.normalize import normalize, normalize_string
+from ..types import Article, ArticleResult, CheckedClaim, Mention
 
 
 class Auditor:
@@ -29,7 +29,7 @@ class Auditor:
         reference: a :class:`~pipeline.reference.Reference` (default: the shipped one, plus
             the compiled open-source reference when it has been built).
         overlays: editor overlay files or folders merged on top of the reference.
-        models: apply the trained check-worthiness and strength models (``pipeline.scoring``);
+        models: apply the trained check-worthiness and strength models (``pipeline.claims.scoring``);
             ``False`` uses the rules alone; ``"encoder"`` scores strength with the fine-tuned
             encoder model (``strength-encoder``) instead of the scikit-learn one.
 
@@ -40,9 +40,9 @@ class Auditor:
     """
 
     def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool | str = True) -> None:
-        from .nlp import get_nlp
-        from .reference import load_reference
-        from .verify import Verifier
+        from ..nlp import get_nlp
+        from ..reference import load_reference
+        from ..verify import Verifier
 
         overlays = tuple(overlays)
         self.reference = reference if reference is not None else load_reference(overlays)
@@ -50,7 +50,7 @@ class Auditor:
         self.verifier = Verifier(self.reference)
         self.scorer = None
         if models:
-            from .scoring import ClaimScorer, ScorerConfig
+            from ..claims.scoring import ClaimScorer, ScorerConfig
 
             if models not in (True, "encoder"):
                 raise ValueError(f"models={models!r}: use True, False or 'encoder'")
@@ -68,8 +68,8 @@ class Auditor:
             An :class:`ArticleResult` with checked claims, article-level findings and the
             boilerplate ranges that were kept out of claims.
         """
-        from .claims import extract_claims
-        from .verify import article_findings
+        from ..claims.extract import extract_claims
+        from ..verify import article_findings
 
         t0 = time.perf_counter()
         clock = _Clock(self.timings)
@@ -91,13 +91,13 @@ class Auditor:
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
         result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler)
         clock("verify")
-        from .scorecard import score_article
+        from ..assess.scorecard import score_article
 
         result.scorecard = score_article(work, sentences=[(s.start_char, s.end_char) for s in doc.sents],
                                          claims=checked, boilerplate=boiler)
         clock("scorecard")
         if omap is not None:
-            from .nlp.remap import map_result
+            from ..nlp.remap import map_result
 
             map_result(result, omap, article)
         result.seconds = time.perf_counter() - t0

@@ -2,17 +2,17 @@
 numpy exports of the claim models (each is otherwise made by the first command that needs it).
 
 Example:
-    >>> from pipeline.warm import warm_cache
+    >>> from pipeline.run.warm import warm_cache
     >>> sorted(warm_cache(compiled=None))
     ['linker_names', 'models', 'reference']
 """
 from __future__ import annotations
 
-from .ml.fast import load_fast_model
-from .nlp import get_nlp
-from .nlp.linker import vocab_summary
-from .reference import load_reference
-from .reference.store import _DEFAULT_COMPILED
+from ..ml.fast import load_fast_model
+from ..nlp import get_nlp
+from ..nlp.linker import vocab_summary
+from ..reference import load_reference
+from ..reference.store import _DEFAULT_COMPILED
 
 _SCORING_MODELS = ("checkworthy", "strength")
 

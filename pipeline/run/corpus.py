@@ -8,7 +8,7 @@ repository (the shared articles must never be copied into it).
 
 Example:
     >>> import tempfile
-    >>> from pipeline.scale.corpus import generate_batch
+    >>> from pipeline.run.corpus import generate_batch
     >>> info = generate_batch(tempfile.mkdtemp(), 20, real_fraction=0)
     >>> info["articles"], info["template"]
     (20, 20)
@@ -78,7 +78,7 @@ def real_articles(limit: int) -> list[dict]:
     """Up to ``limit`` real articles from the shared corpora (empty when not available)."""
     from ..config import data_dir
     from ..errors import InputError
-    from ..ingest import iter_articles
+    from ..ingest.reader import iter_articles
 
     root = data_dir(required=False)
     if root is None or not (root / "articles").is_dir():

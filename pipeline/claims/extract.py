@@ -7,7 +7,7 @@ are resolved to the drugs of the preceding sentences and the article's topic con
 Trigger lists live in ``pipeline/resources/claim_rules.yaml``.
 
 Example:
-    >>> from pipeline.claims import extract_claims_from_text
+    >>> from pipeline.claims.extract import extract_claims_from_text
     >>> [(c.type.value, c.drug.name, c.condition.name, int(c.strength))
     ...  for c in extract_claims_from_text("Baclofen has been shown to be effective for fibromyalgia.")]
     [('efficacy', 'baclofen', 'fibromyalgia', 3)]
@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
-from .nlp.extensions import CUE_ROWS, LINKS
-from .types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
-from .resources.schema import load_resource
+from ..nlp.extensions import CUE_ROWS, LINKS
+from ..types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
+from ..resources.schema import load_resource
 
 # -----------------------------------------------------------------------------------------------
 # Rules
@@ -943,10 +943,10 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
 
 def extract_claims_from_text(text: str, *, reference=None) -> list[Claim]:
     """Convenience: process ``text`` and extract its claims (for notebooks and doctests)."""
-    from .ingest import article_from_text
-    from .nlp import get_nlp
-    from .nlp.boilerplate import find_boilerplate, find_headings
-    from .reference import load_reference
+    from ..ingest.reader import article_from_text
+    from ..nlp import get_nlp
+    from ..nlp.boilerplate import find_boilerplate, find_headings
+    from ..reference import load_reference
 
     ref = reference if reference is not None else load_reference()
     art = article_from_text(text, id="text")

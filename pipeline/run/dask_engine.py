@@ -1,7 +1,7 @@
 """Run the audit on an existing Dask distributed cluster (``--engine dask --scheduler ADDRESS``).
 
 Articles are read on the client, partitioned into small batches and sent to the cluster; each
-worker keeps one :class:`~pipeline.audit.Auditor` per thread, loaded on first use. Results come
+worker keeps one :class:`~pipeline.run.auditor.Auditor` per thread, loaded on first use. Results come
 back to the client **in input order** and are written by the same writer as a local run, so the
 outputs (and ``--resume``) are identical. At most ``window`` batches are in flight, so memory on
 the client stays flat. Every worker needs Overclaim installed (same version) and, for overlays,
@@ -9,7 +9,7 @@ the overlay files at the same paths.
 
 Example:
     >>> from distributed import Client, LocalCluster
-    >>> from pipeline.ingest import article_from_text
+    >>> from pipeline.ingest.reader import article_from_text
     >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as c, Client(c) as client:
     ...     eng = DaskEngine(client)
     ...     [r.article.id for r in eng.imap([article_from_text("Baclofen helps.", id="a")])]
@@ -42,7 +42,7 @@ def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool | s
         cache = _LOCAL.auditors = {}
     auditor = cache.get((overlays, models))
     if auditor is None:
-        from ..audit import Auditor
+        from .auditor import Auditor
 
         auditor = cache[(overlays, models)] = Auditor(overlays=overlays, models=models)
     return list(auditor.audit(articles))

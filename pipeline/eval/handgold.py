@@ -27,7 +27,7 @@ The seed documents live in the shared data directory (:func:`pipeline.config.dat
 is missing they are skipped with a note and only the packaged articles are scored.
 
 Example:
-    >>> from pipeline.evaluate import prf
+    >>> from pipeline.eval.handgold import prf
     >>> prf(tp_pred=3, n_pred=4, tp_gold=3, n_gold=6)
     {'precision': 0.75, 'recall': 0.5, 'f1': 0.6, 'tp': 3, 'n_pred': 4, 'n_gold': 6}
 """
@@ -119,7 +119,7 @@ def load_document(doc: str, data: Path | None = None) -> tuple[str | None, str |
     Returns:
         ``(text, None)`` or ``(None, reason it was skipped)``.
     """
-    from .config import data_dir
+    from ..config import data_dir
 
     if doc.startswith("seeds/"):
         base = data if data is not None else data_dir(required=False)
@@ -524,7 +524,7 @@ _AUDITOR = None
 def _auditor():
     global _AUDITOR
     if _AUDITOR is None:
-        from .audit import Auditor
+        from ..run.auditor import Auditor
 
         _AUDITOR = Auditor()
     return _AUDITOR
@@ -556,7 +556,7 @@ def _load(kind: str, data: Path | None, gold_path: Path | None) -> tuple[dict[st
 
 def predict_claims(texts: dict[str, str], auditor=None) -> list[dict]:
     """Audit each document and return its claims as plain dicts for :func:`score_claims`."""
-    from .ingest import article_from_text
+    from ..ingest.reader import article_from_text
 
     auditor = auditor or _auditor()
     out = []
@@ -594,7 +594,7 @@ def evaluate_claims(*, data: Path | None = None, gold_path: Path | None = None, 
     Args:
         data: shared data folder (for the seed documents).
         gold_path: another gold file (default ``corpora/gold/claims.jsonl``).
-        auditor: a ready :class:`~pipeline.audit.Auditor`.
+        auditor: a ready :class:`~pipeline.run.auditor.Auditor`.
         compare_models: also score the documents with each model layer switched off
             (``model_layers``, see :func:`compare_model_layers`).
 
@@ -640,7 +640,7 @@ def compare_model_layers(texts: dict[str, str], gold: list[dict], auditor=None, 
     Args:
         texts: document id -> text (as :func:`_load` returns).
         gold: the gold sentence records of those documents.
-        auditor: an :class:`~pipeline.audit.Auditor` whose reference and pipeline are reused.
+        auditor: an :class:`~pipeline.run.auditor.Auditor` whose reference and pipeline are reused.
         resolver: name -> id resolver for :func:`score_claims`.
 
     Returns:
@@ -652,7 +652,7 @@ def compare_model_layers(texts: dict[str, str], gold: list[dict], auditor=None, 
     """
     import copy
 
-    from .scoring import ClaimScorer, ScorerConfig
+    from ..claims.scoring import ClaimScorer, ScorerConfig
 
     auditor = auditor or _auditor()
     rows = []
@@ -703,7 +703,7 @@ def claim_intervention_type(ref, claim) -> str:
         >>> claim_intervention_type(ref, NS(drug=NS(id=None))), claim_intervention_type(ref, NS(drug=None))
         ('unlinked', 'none')
     """
-    from .reference.interventions import intervention_type
+    from ..reference.interventions import intervention_type
 
     drug = getattr(claim, "drug", None)
     if drug is None:
@@ -739,9 +739,9 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
     """
     import itertools
 
-    from .config import data_dir
-    from .errors import InputError
-    from .ingest import iter_articles
+    from ..config import data_dir
+    from ..errors import InputError
+    from ..ingest.reader import iter_articles
 
     base = Path(data) if data else data_dir()
     items = itertools.islice((a for a in iter_articles([base / source]) if not isinstance(a, InputError)), limit)
@@ -761,8 +761,8 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
 
 def _coverage_layers() -> dict[str, Any]:
     """The references compared: the seed core, all curated files, and curated plus compiled (when built)."""
-    from .reference import load_reference
-    from .reference.store import Reference, _load_docs, _read_yaml_files, curated_files
+    from ..reference import load_reference
+    from ..reference.store import Reference, _load_docs, _read_yaml_files, curated_files
 
     core = Reference()
     _load_docs(_read_yaml_files([f for f in curated_files() if "/core" in f[0]]), core)
@@ -779,7 +779,7 @@ def _layer_coverage(ref, arts: list) -> tuple[dict[str, Any], dict[str, str]]:
     """Verdict counts of ``arts`` audited with reference ``ref``, and each claim's verdict."""
     from collections import Counter
 
-    from .audit import Auditor
+    from ..run.auditor import Auditor
 
     au = Auditor(reference=ref)
     counts: Counter = Counter()
@@ -806,7 +806,7 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
     Args:
         task: ``"claims"`` (claim extraction and flags) or ``"linking"`` (mention linking).
         **kwargs: passed on: ``data`` (shared data folder), ``gold_path`` (another gold file),
-            ``auditor`` (a ready :class:`pipeline.audit.Auditor`).
+            ``auditor`` (a ready :class:`pipeline.run.auditor.Auditor`).
 
     Returns:
         A JSON-serialisable dict (``task``, metrics, per-document figures, errors, notes).
@@ -823,7 +823,7 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
     if task == "linking":
         return evaluate_linking(**kwargs)
     if task == "scorecard":
-        from .eval.scorecard_eval import evaluate as evaluate_scorecard
+        from .scorecard_eval import evaluate as evaluate_scorecard
 
         res = evaluate_scorecard(auditor=kwargs.get("auditor"))
         res["task"] = "scorecard"

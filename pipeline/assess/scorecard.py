@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .prefilter import LiteralIndex, literal_safe, ordered_requirements
-from .resources.schema import load_resource
+from ..util.prefilter import LiteralIndex, literal_safe, ordered_requirements
+from ..resources.schema import load_resource
 
 SATISFACTORY = "satisfactory"
 NOT_SATISFACTORY = "not_satisfactory"
@@ -157,7 +157,7 @@ _PLANS: dict[int, tuple] = {}
 
 
 def _plan(patterns) -> list[tuple[re.Pattern, tuple[tuple[str, ...], ...]]]:
-    """``patterns`` with their requirement sets (:func:`pipeline.prefilter.ordered_requirements`), once per list."""
+    """``patterns`` with their requirement sets (:func:`pipeline.util.prefilter.ordered_requirements`), once per list."""
     hit = _PLANS.get(id(patterns))
     if hit is None or hit[0] is not patterns:
         plan = [(p, ordered_requirements(p)) for p in patterns]
@@ -203,10 +203,10 @@ _PRUNE = True
 class _Article:
     """Per-article index for :func:`_hits`. For each pattern list and sentence list it finds, once,
     the patterns each sentence may match: a pattern is a candidate in a sentence only if, for each
-    of its requirement sets (:func:`pipeline.prefilter.requirements`), one of the literals occurs
+    of its requirement sets (:func:`pipeline.util.prefilter.requirements`), one of the literals occurs
     inside the sentence. All literals are found in one pass over the lower-cased article
-    (:class:`~pipeline.prefilter.LiteralIndex`) and mapped to sentences by binary search (numpy).
-    Sentences that are not :func:`~pipeline.prefilter.literal_safe` get every pattern. The results are exactly those of
+    (:class:`~pipeline.util.prefilter.LiteralIndex`) and mapped to sentences by binary search (numpy).
+    Sentences that are not :func:`~pipeline.util.prefilter.literal_safe` get every pattern. The results are exactly those of
     searching every pattern in every sentence (``_PRUNE = False``; the tests compare both)."""
 
     __slots__ = ("text", "lower", "_found", "_cands", "_sents")

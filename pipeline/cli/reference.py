@@ -34,7 +34,7 @@ def _fail(e: Exception) -> None:
 def _compiled_opt(path: Optional[Path]):
     """The compiled file a command reads: the given one, else the cache's (built first when the
     data directory has the sources; ``None`` without it: the curated files alone)."""
-    from .autobuild import ensure_compiled
+    from ..reference.autobuild import ensure_compiled
     return ensure_compiled() if path is None else path
 
 
@@ -52,9 +52,9 @@ def build_cmd(
 
       overclaim reference build --sources ~/overclaim-sources --out /tmp/reference.sqlite --json
     """
-    from ..warm import warm_cache
-    from .autobuild import note_manual_build
-    from .build import build_reference
+    from ..run.warm import warm_cache
+    from ..reference.autobuild import note_manual_build
+    from ..reference.build import build_reference
     try:
         rep = build_reference(sources, out)
         note_manual_build(sources, rep.out_path)
@@ -89,7 +89,7 @@ def fetch_cmd(
 
       overclaim reference fetch --dest ~/overclaim-sources --only drugsatfda --only ema_epar
     """
-    from .importers.common import load_sources
+    from ..reference.importers.common import load_sources
     failures = 0
     for name, s in load_sources().items():
         if (only and name not in only) or not s.commercial_use or not s.folder:
@@ -132,7 +132,7 @@ def validate_cmd(
 
       overclaim reference validate my_fixes.csv overlays/ --report consistency.md
     """
-    from .store import load_reference
+    from ..reference.store import load_reference
     errors = _validate_files(paths or [], _compiled_opt(compiled))
     ref = None
     if not errors:
@@ -158,8 +158,8 @@ def validate_cmd(
 def _curated_errors() -> list[str]:
     """Schema errors of the curated files (all of them), then what loading them together finds."""
     from ..errors import ReferenceDataError
-    from .store import Reference, _load_docs, curated_files
-    from .validate import check_docs, parse_yaml
+    from ..reference.store import Reference, _load_docs, curated_files
+    from ..reference.validate import check_docs, parse_yaml
     errors: list[str] = []
     docs = []
     for name, text in curated_files():
@@ -178,8 +178,8 @@ def _curated_errors() -> list[str]:
 def _validate_files(paths: List[Path], compiled) -> list[str]:
     """Every error of the curated files and of every overlay (not just the first of each file):
     schema problems and, when the shipped reference loads, unknown drugs, conditions and sources."""
-    from .store import load_reference
-    from .validate import read_overlays
+    from ..reference.store import load_reference
+    from ..reference.validate import read_overlays
     errors = _curated_errors()
     ref = None
     if not errors:
@@ -192,7 +192,7 @@ def _validate_files(paths: List[Path], compiled) -> list[str]:
 
 
 def _consistency(ref, report: Optional[Path]) -> int:
-    from .consistency import check_consistency, format_report
+    from ..reference.consistency import check_consistency, format_report
     rep = check_consistency(ref)
     text = format_report(rep)
     if report:
@@ -220,7 +220,7 @@ def consistency_cmd(
 
       overclaim reference consistency --report out/consistency.md --strict
     """
-    from .store import load_reference
+    from ..reference.store import load_reference
     try:
         ref = load_reference(overlay, use_cache=False, compiled=_compiled_opt(compiled))
     except OverclaimError as e:
@@ -245,7 +245,7 @@ def _compiled_counts(path) -> dict[str, int]:
         return {}
     import sqlite3
 
-    from .compiled import query
+    from ..reference.compiled import query
     out = {}
     for table in ("trials", "herbal_assessments", "ae_signals", "indications"):
         try:
@@ -260,7 +260,7 @@ def coverage_stats(ref) -> dict:
     by type, :mod:`pipeline.reference.interventions`)."""
     from collections import Counter
 
-    from .interventions import is_dietary_supplement, is_intervention
+    from ..reference.interventions import is_dietary_supplement, is_intervention
     names = list(ref.iter_names())
     by_origin: dict[str, Counter] = {}
 
@@ -313,7 +313,7 @@ def stats_cmd(
 
       overclaim reference stats --json | jq .drugs
     """
-    from .store import load_reference
+    from ..reference.store import load_reference
     try:
         path = _compiled_opt(compiled)  # a first use builds it: not part of the load measured below
     except OverclaimError as e:
@@ -362,7 +362,7 @@ def gaps_cmd(
 
       overclaim reference gaps posts/ --out /tmp/gaps.tsv --top 50
     """
-    from .gaps import rank_gaps, write_gaps_tsv
+    from ..eval.gaps import rank_gaps, write_gaps_tsv
     if top < 0 or min_claims < 1:
         typer.echo("error: --top must be 0 or more and --min-claims 1 or more", err=True)
         raise typer.Exit(2)
@@ -397,7 +397,7 @@ def lookup_cmd(
 
       overclaim reference lookup rxcui:187832 --json
     """
-    from .store import load_reference
+    from ..reference.store import load_reference
     try:
         ref = load_reference(overlay, compiled=_compiled_opt(compiled))
     except OverclaimError as e:
@@ -436,7 +436,7 @@ def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
     schema 2 and later; older ones have neither table)."""
     import sqlite3
 
-    from .compiled import query
+    from ..reference.compiled import query
     try:
         herbal = query(path, "SELECT * FROM herbal_assessments WHERE drug_id = ?", (drug_id,))
         signals = query(path, "SELECT * FROM ae_signals WHERE drug_id = ? ORDER BY count DESC", (drug_id,))
@@ -450,8 +450,8 @@ def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
 
 def lookup(ref, name: str) -> dict:
     """Everything known about a name: matching concepts with their facts, each with its source."""
-    from .compiled import query
-    from .interventions import ingredients_of
+    from ..reference.compiled import query
+    from ..reference.interventions import ingredients_of
     entries = ref.lookup_name(name)
     ids = [(e.kind, e.id, e.name_type, e.ambiguous) for e in entries]
     if not ids and (name in ref.drugs or name in ref.conditions):

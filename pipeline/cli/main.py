@@ -11,8 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from .errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, exit_status, exit_status_help
-from .errors import EXIT_OUTPUT  # noqa: F401  (re-exported: tests and scripts read the statuses here too)
+from ..errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, exit_status, exit_status_help
+from ..errors import EXIT_OUTPUT  # noqa: F401  (re-exported: tests and scripts read the statuses here too)
 
 app = typer.Typer(
     name="overclaim",
@@ -83,10 +83,10 @@ def audit_cmd(
 
       overclaim audit blog.html --out out/ --strength-model encoder
     """
-    from .errors import OverclaimError
-    from .ingest import IngestOptions
-    from .reference.autobuild import reference_notice
-    from .runner import run_audit
+    from ..errors import OverclaimError
+    from ..ingest.reader import IngestOptions
+    from ..reference.autobuild import reference_notice
+    from ..run.runner import run_audit
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
@@ -126,7 +126,7 @@ def _review_sinks(db: Optional[str], overlay: List[Path]) -> list:
     """The review database as an extra result sink of the audit (none without ``--db``)."""
     if not db:
         return []
-    from .review.store import ReviewSink  # needs the 'review' extra
+    from ..review.store import ReviewSink  # needs the 'review' extra
 
     return [ReviewSink(db, overlays=[str(o) for o in overlay])]
 
@@ -146,15 +146,15 @@ def check_cmd(
     """
     import json
 
-    from .api import check
-    from .report.records import claim_record
+    from ..api import check
+    from ..report.records import claim_record
 
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
         _err("no text given")
         raise typer.Exit(EXIT_USAGE)
-    from .errors import OverclaimError
+    from ..errors import OverclaimError
 
     try:
         res = check(text)
@@ -215,8 +215,8 @@ def regression_cmd(
     """
     import json
 
-    from .errors import OverclaimError
-    from .eval import regression
+    from ..errors import OverclaimError
+    from ..eval import regression
 
     if (save is None) == (compare is None) or (against is not None and compare is None):
         _err("give --save DIR or --compare DIR (with --against DIR2 to compare two saved runs)")
@@ -237,26 +237,26 @@ def regression_cmd(
 
 
 # ``overclaim eval`` (gold-set claims/linking/scorecard and the model tasks) is registered by
-# pipeline.ml.cli below.
+# pipeline.cli.ml below.
 
 
 def _add_reference_commands() -> None:
-    from .reference.cli import reference_app  # light module: heavy imports happen inside commands
+    from .reference import reference_app  # light module: heavy imports happen inside commands
     app.add_typer(reference_app, name="reference")
 
 
 _add_reference_commands()
 
 
-from .review.cli import register as _register_review  # noqa: E402  (light: heavy imports inside commands)
+from .review import register as _register_review  # noqa: E402  (light: heavy imports inside commands)
 
 _register_review(app)
 
-from .scale.cli import register as _register_scale  # noqa: E402
+from .run import register as _register_scale  # noqa: E402
 
 _register_scale(app)
 
-from .ml.cli import register as _register_ml  # noqa: E402  (train, strength, eval; heavy imports inside)
+from .ml import register as _register_ml  # noqa: E402  (train, strength, eval; heavy imports inside)
 
 _register_ml(app)
 

@@ -56,19 +56,19 @@ def bench_cmd(
 
     try:
         if check_start:
-            from .bench import check_start as run_check_start
-            from .bench import format_check_start
+            from ..run.bench import check_start as run_check_start
+            from ..run.bench import format_check_start
 
             c = run_check_start(reps)
             typer.echo(json.dumps(c, indent=2) if as_json else format_check_start(c))
             return
         if batch:
-            from .bench import format_batch, run_batch
+            from ..run.bench import format_batch, run_batch
 
             r = run_batch(batch, workers=max(1, workers))
             typer.echo(json.dumps(r, indent=2) if as_json else format_batch(r))
             return
-        from .bench import format_bench, run_bench
+        from ..run.bench import format_bench, run_bench
 
         if path is not None and not path.exists():
             raise InputError("no such file or folder", path=str(path))

@@ -1,0 +1,14 @@
+"""The ``overclaim`` command line: thin Typer wrappers over the importable functions.
+
+Modules:
+    ``main``       the app, ``audit``, ``check``, ``regression``; registers the others;
+    ``run``        ``bench``;
+    ``ml``         ``train``, ``strength``, ``eval``;
+    ``reference``  ``reference build|stats|fetch|...``;
+    ``review``     ``serve``, ``review-db``, ``export``.
+
+Exit statuses come from one table, :data:`pipeline.errors.EXIT_STATUS`.
+"""
+from .main import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,4 @@
+"""``python -m pipeline.cli``: the ``overclaim`` command."""
+from .main import main
+
+main()
