@@ -49,6 +49,24 @@ class Severity(str, Enum):
 FLAGGED_VERDICTS = {VerdictLabel.CONTRADICTED, VerdictLabel.OVERSTATED, VerdictLabel.UNSUPPORTED}
 
 
+class StrengthModel(str, Enum):
+    """Which trained model estimates a claim's strength: the one spelling of the option in the
+    command line (``--strength-model fast|encoder``), the API and every config.
+
+    Example:
+        >>> StrengthModel("encoder").model_name, StrengthModel.FAST.model_name
+        ('strength-encoder', 'strength')
+    """
+
+    FAST = "fast"        # the scikit-learn model (scored with numpy), about 1 ms per sentence
+    ENCODER = "encoder"  # the fine-tuned MiniLM: more accurate, about 20 ms per sentence
+
+    @property
+    def model_name(self) -> str:
+        """The name of the model's weights and card in ``models/``."""
+        return "strength" if self is StrengthModel.FAST else "strength-encoder"
+
+
 @dataclass
 class Article:
     """One input article. ``text`` is kept exactly as read; offsets point into it."""

@@ -146,7 +146,7 @@ def test_check_matches_the_cli():
     res = pipeline.check("Baclofen has been shown to be effective for fibromyalgia.")
     df = res.to_dataframe()
     assert df[["type", "verdict", "severity"]].astype(str).values.tolist() == [["efficacy", "overstated", "high"]]
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "check", "--json",
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", "--json",
                           "Baclofen has been shown to be effective for fibromyalgia."],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
     recs = [json.loads(line) for line in out.splitlines() if line.startswith("{")]

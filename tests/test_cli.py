@@ -132,3 +132,17 @@ def test_eval_claims_split_must_be_dev_or_test():
     assert res.exit_code == 2 and "--split" in res.output
     res = runner.invoke(app, ["eval", "linking", "--split", "dev"])
     assert res.exit_code == 2
+
+
+def test_issue18_the_strength_model_option_has_one_spelling_everywhere():
+    """`audit`, `bench` and `strength` take `--strength-model fast|encoder`; the API takes the same
+    values (models=True/False only says whether models run at all)."""
+    from pipeline.run.auditor import Auditor
+    from pipeline.types import StrengthModel
+
+    assert [m.value for m in StrengthModel] == ["fast", "encoder"]
+    for args in (["audit", "x.txt"], ["bench", "--no-startup"], ["strength", "-"]):
+        r = runner.invoke(app, [*args, "--strength-model", "bert"])
+        assert r.exit_code == 2 and "'bert' is not one of 'fast', 'encoder'" in r.output, (args, r.output)
+    with pytest.raises(TypeError, match="strength_model="):
+        Auditor(models="encoder")

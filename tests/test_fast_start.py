@@ -227,7 +227,7 @@ def test_audit_outputs_are_those_of_the_plain_pipeline(compiled_path, tmp_cache,
 def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
     from pipeline.run.bench import format_check_start
 
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", "--check-start", "--reps", "1", "--json"],
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "1", "--json"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout)
@@ -236,6 +236,6 @@ def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
     assert c["check_peak_rss_mb"] > c["bare_spacy_peak_rss_mb"] > 30  # the check loads spaCy and more
     line = format_check_start(c)
     assert f"{c['check_seconds']:.2f}s" in line and f"{c['bare_spacy_seconds']:.2f}s" in line and "ratio" in line
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", "--check-start", "--reps", "0"],
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--reps" in bad.stderr

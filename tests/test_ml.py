@@ -168,7 +168,7 @@ def test_cue_sequence_abstracts_content_words():
 
 
 def _run_cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], input=stdin, capture_output=True,
                           text=True)
 
 

@@ -152,12 +152,12 @@ def test_stored_predictions_of_other_sentences_are_refused(tmp_path):
 def test_strength_cli_uses_the_encoder_and_rejects_unknown_models(tmp_path):
     src = tmp_path / "s.txt"
     src.write_text("Baclofen has been shown to reduce pain\nBaclofen may reduce pain\n", encoding="utf-8")
-    run = [sys.executable, "-m", "pipeline.cli.main", "strength", str(src)]
+    run = [sys.executable, "-m", "pipeline.cli", "strength", str(src)]
     out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
     recs = [json.loads(x) for x in out.splitlines()]
     assert [r["strength"] for r in recs] == [3, 2] and {r["model"] for r in recs} == {"strength-encoder"}
-    bad = subprocess.run(run + ["--model", "bert"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "choose encoder or fast" in bad.stderr
+    bad = subprocess.run(run + ["--strength-model", "bert"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "'bert' is not one of 'fast', 'encoder'" in bad.stderr
 
 
 @needs_data
@@ -184,7 +184,7 @@ def test_audit_scorer_can_take_strength_from_the_encoder():
     from pipeline.claims.scoring import ClaimScorer, ScorerConfig
 
     text = "Baclofen reduces fibromyalgia pain."
-    enc = ClaimScorer(ScorerConfig(strength_model="strength-encoder")).apply(extract_claims_from_text(text))
+    enc = ClaimScorer(ScorerConfig(strength_model="encoder")).apply(extract_claims_from_text(text))
     fast = ClaimScorer().apply(extract_claims_from_text(text))
     p = load_encoder("strength-encoder").predict_proba([text])[0]
     assert [int(c.strength) for c in enc] == [3] and enc[0].strength_prob == round(float(p[3]), 4)
@@ -198,7 +198,7 @@ def test_training_an_encoder_without_torch_says_what_to_install(tmp_path):
 
     if importlib.util.find_spec("torch") is not None:
         pytest.skip("torch is installed here: the command would start a fine-tune")
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "train", "advice-encoder", "--out", str(tmp_path)],
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "train", "advice-encoder", "--out", str(tmp_path)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and 'pip install -e ".[encoder-train]"' in r.stderr
     assert not list(tmp_path.iterdir())
@@ -262,7 +262,7 @@ def test_issue4_cross_validation_resumes_from_finished_folds_and_splits_across_p
 
 @needs_data
 def test_issue4_train_rejects_unknown_protocols_and_folds_before_any_work(tmp_path):
-    run = [sys.executable, "-m", "pipeline.cli.main", "train", "strength-encoder", "--out", str(tmp_path)]
+    run = [sys.executable, "-m", "pipeline.cli", "train", "strength-encoder", "--out", str(tmp_path)]
     r = subprocess.run(run + ["--protocol", "yu2021"], capture_output=True, text=True)
     assert r.returncode == 2 and "no cross-validation protocol yu2021" in r.stderr and "yu2020+yu2019" in r.stderr
     r = subprocess.run(run + ["--folds", "0,7"], capture_output=True, text=True)

@@ -21,7 +21,7 @@ PROGRESS = "compiled reference from"
 
 
 def _overclaim(*args: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli.main", *args], env=env, cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], env=env, cwd=cwd, capture_output=True,
                           text=True, timeout=600)
 
 
@@ -47,7 +47,7 @@ def test_first_use_builds_the_compiled_reference_once_and_later_uses_reuse_it(tm
     cache = tmp_path / "cache"
     env = dict(os.environ, OVERCLAIM_DATA_DIR=str(shared_dir), OVERCLAIM_CACHE_DIR=str(cache))
     env.pop("OVERCLAIM_AUTO_BUILD", None)
-    cmd = [sys.executable, "-m", "pipeline.cli.main", "reference", "stats", "--json"]
+    cmd = [sys.executable, "-m", "pipeline.cli", "reference", "stats", "--json"]
     procs = [subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]  # two processes at once: one builds, the other waits for its file
     outs = [p.communicate(timeout=900) for p in procs]

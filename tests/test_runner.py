@@ -87,7 +87,7 @@ def test_resume_after_sigkill_equals_uninterrupted(corpus, reference_run, tmp_pa
     assert 30 <= done < 122, "killed mid-run"
     assert not (out / "claims.jsonl").exists()  # no final outputs from the killed run
     # resume through the command line, as a user would
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "audit", str(corpus), "--out", str(out), "--resume",
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", str(corpus), "--out", str(out), "--resume",
                         "--quiet"], capture_output=True, text=True)
     assert r.returncode == 3, r.stderr  # 3: some inputs could not be read (the two bad ones)
     assert outputs(out) == outputs(reference_run[0])
@@ -208,7 +208,7 @@ def test_output_under_a_file_fails_at_once(tmp_path):
     with pytest.raises(OutputError, match="cannot be written"):
         run_audit([tmp_path / "in.txt"], blocker / "out", progress=False)
     assert time.perf_counter() - t0 < 2  # before loading anything
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "audit", str(tmp_path / "in.txt"), "--out",
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", str(tmp_path / "in.txt"), "--out",
                         str(blocker / "out")], capture_output=True, text=True)
     assert r.returncode == 4 and "output folder cannot be written" in r.stderr and "Traceback" not in r.stderr
 

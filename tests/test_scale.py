@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from pipeline.errors import ModelError
 from pipeline.run.corpus import generate_batch
 
 
@@ -70,12 +71,12 @@ def test_bench_stages_time_every_stage_of_the_audit(tmp_path):
 
 def test_bench_command_json(tmp_path):
     generate_batch(tmp_path, 12, real_fraction=0, seed=4)
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", str(tmp_path), "--limit", "12", "--json"],
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path), "--limit", "12", "--json"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["check_startup_seconds"] > 0 and res["audit"]["articles_per_s"] > 0
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "bench", str(tmp_path / "nope")],
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", str(tmp_path / "nope")],
                          capture_output=True, text=True)
     assert bad.returncode == 3 and "no such file" in bad.stderr  # an input error, as in `overclaim audit`
 
@@ -105,5 +106,5 @@ def test_issue4_bench_measures_the_encoder_strength_model_in_the_audit(tmp_path)
     # the generated articles state claims plainly, so the encoder scores sentences: it costs more
     assert enc["models"]["cpu_seconds"] > fast["models"]["cpu_seconds"]
     assert "strength from strength-encoder" in format_bench(enc) and "strength-encoder" not in format_bench(fast)
-    with pytest.raises(ValueError, match="choose fast or encoder"):
+    with pytest.raises(ModelError, match="unknown strength model 'bert'; choose 'fast' or 'encoder'"):
         run_bench(tmp_path, limit=5, startup=False, strength_model="bert")

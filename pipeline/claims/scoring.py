@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ModelError
+from ..ml import strength_choice
 from ..ml.encoder import load_encoder
 from ..ml.fast import load_fast_model
-from ..types import Claim, ClaimType, Cue, Strength
+from ..types import Claim, ClaimType, Cue, Strength, StrengthModel
 
 STRENGTH_TYPES = (ClaimType.EFFICACY, ClaimType.EVIDENCE)
 
@@ -41,15 +41,15 @@ class ScorerConfig:
         checkworthy_threshold: claims in sentences scored below this are dropped (0 disables).
         strength_min_prob: a model strength replaces the rules' default only above this probability.
         checkworthy_types: claim types the check-worthiness filter applies to.
-        strength_model: "strength" (the scikit-learn model, default) or "strength-encoder" (the
-            fine-tuned MiniLM: more accurate, about 20 ms per scored sentence instead of 1; its
-            cue words still come from the scikit-learn model).
+        strength_model: a :class:`~pipeline.types.StrengthModel`: ``"fast"`` (the scikit-learn
+            model, default) or ``"encoder"`` (the fine-tuned MiniLM: more accurate, about 20 ms
+            per scored sentence instead of 1; its cue words still come from the scikit-learn model).
     """
 
     checkworthy_threshold: float = 0.15
     strength_min_prob: float = 0.8
     checkworthy_types: tuple[ClaimType, ...] = (ClaimType.EFFICACY,)
-    strength_model: str = "strength"
+    strength_model: StrengthModel | str = StrengthModel.FAST
 
 
 class ClaimScorer:
@@ -72,9 +72,7 @@ class ClaimScorer:
     def __init__(self, config: ScorerConfig | None = None, model_dir=None) -> None:
         self.config = config or ScorerConfig()
         self.model_dir = model_dir
-        if self.config.strength_model not in ("strength", "strength-encoder"):
-            raise ModelError(f"unknown strength model {self.config.strength_model!r}; "
-                             "choose 'strength' or 'strength-encoder'")
+        self.strength_choice = strength_choice(self.config.strength_model)
         self._strength = None
         self._checkworthy = None
         self._cues = None
@@ -87,8 +85,8 @@ class ClaimScorer:
 
     def _strength_model(self):
         if self._strength is None:
-            if self.config.strength_model == "strength-encoder":
-                self._strength = load_encoder("strength-encoder", model_dir=self.model_dir)
+            if self.strength_choice is StrengthModel.ENCODER:
+                self._strength = load_encoder(self.strength_choice.model_name, model_dir=self.model_dir)
             else:
                 self._strength = self._cue_model()
         return self._strength

@@ -11,6 +11,8 @@ from typing import List, Optional
 
 import typer
 
+from ..types import StrengthModel
+
 from ..errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, exit_status, exit_status_help
 from ..errors import EXIT_OUTPUT  # noqa: F401  (re-exported: tests and scripts read the statuses here too)
 
@@ -59,7 +61,8 @@ def audit_cmd(
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out (same inputs)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", callback=_positive_seconds,
                                             help="With --workers: skip an article after this many seconds."),
-    strength_model: str = typer.Option("fast", "--strength-model", help="fast: the scikit-learn strength model; "
+    strength_model: StrengthModel = typer.Option(StrengthModel.FAST, "--strength-model",
+                                                 help="fast: the scikit-learn strength model; "
                                        "encoder: the fine-tuned MiniLM (more accurate, about 20 ms per plainly "
                                        "stated claim sentence, so for small runs)."),
 ) -> None:
@@ -90,13 +93,13 @@ def audit_cmd(
 
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
-    _check_audit_options(strength_model, engine, scheduler)
+    _check_audit_options(engine, scheduler)
     notice = None if quiet else reference_notice()
     if notice:
         typer.echo(notice, err=True)
     try:
         summary = run_audit(paths, out, opts=opts, overlays=[str(o) for o in overlay], html=not no_html,
-                            models=False if no_models else ("encoder" if strength_model == "encoder" else True),
+                            models=not no_models, strength_model=strength_model,
                             progress=not quiet, echo=None if quiet else typer.echo, show=show,
                             sinks=_review_sinks(db, overlay), workers=workers, engine=engine, scheduler=scheduler,
                             resume=resume, timeout=timeout)
@@ -112,11 +115,8 @@ def audit_cmd(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
-def _check_audit_options(strength_model: str, engine: str, scheduler: Optional[str]) -> None:
+def _check_audit_options(engine: str, scheduler: Optional[str]) -> None:
     """Usage errors of ``overclaim audit`` that typer cannot see."""
-    if strength_model not in ("fast", "encoder"):
-        _err(f"--strength-model {strength_model!r}: choose fast or encoder")
-        raise typer.Exit(EXIT_USAGE)
     if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
         _err("--engine must be local, or dask together with --scheduler ADDRESS")
         raise typer.Exit(EXIT_USAGE)

@@ -21,6 +21,8 @@ from typing import Optional
 
 import typer
 
+from ..types import StrengthModel
+
 MODEL_TASKS = ("strength", "advice", "hedge", "checkworthy", "exaggeration")
 GOLD_TASKS = ("claims", "linking")
 EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 2, 3, 4
@@ -185,7 +187,8 @@ def strength_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JSONL here (default stdout)."),
     batch: int = typer.Option(256, help="Sentences scored per batch."),
     cues: int = typer.Option(3, help="At most this many top cue phrases per sentence."),
-    model: str = typer.Option("encoder", "--model", "-m", help="encoder: the fine-tuned MiniLM (more accurate, "
+    model: StrengthModel = typer.Option(StrengthModel.ENCODER, "--strength-model", "-m",
+                                        help="encoder: the fine-tuned MiniLM (more accurate, "
                                                                "~20 ms/sentence); fast: the scikit-learn model "
                                                                "(~1 ms/sentence, used by the audit)."),
 ) -> None:
@@ -201,15 +204,12 @@ def strength_cmd(
 
       overclaim strength sentences.txt --out scored.jsonl
 
-      overclaim strength claims.jsonl -o scored.jsonl --model fast
+      overclaim strength claims.jsonl -o scored.jsonl --strength-model fast
     """
     from ..errors import OverclaimError
 
     if src != "-" and not Path(src).is_file():
         _err(f"{src}: file not found")
-        raise typer.Exit(EXIT_USAGE)
-    if model not in ("encoder", "fast"):
-        _err(f"--model {model!r}: choose encoder or fast")
         raise typer.Exit(EXIT_USAGE)
     sink, tmp = _open_sink(out)
     bad = 0
@@ -272,7 +272,7 @@ def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
         for j in range(4):
             o[f"p{j}"] = round(float(getattr(row, f"p{j}")), 4)
         o["top_cues"] = list(row.top_cues)
-        o["model"] = "strength-encoder" if model == "encoder" else "strength"
+        o["model"] = StrengthModel(model).model_name
         out.append(o)
     return out
 

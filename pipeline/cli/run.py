@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from ..types import StrengthModel
+
 
 def register(app: typer.Typer) -> None:
     """Add ``bench`` to the ``overclaim`` Typer app."""
@@ -23,7 +25,8 @@ def bench_cmd(
     stages: bool = typer.Option(False, "--stages", help="Also audit the articles once more, timing each "
                                 "stage (boilerplate, tokenizer, each spaCy component, claims, models, "
                                 "verify, scorecard)."),
-    strength_model: str = typer.Option("fast", "--strength-model", help="fast (the audit's default) or "
+    strength_model: StrengthModel = typer.Option(StrengthModel.FAST, "--strength-model",
+                                                 help="fast (the audit's default) or "
                                        "encoder: which strength model the audit measured here uses."),
     check_start: bool = typer.Option(False, "--check-start", help="Instead: only the start of `overclaim "
                                      "check \"...\"` against a bare spaCy pipeline's (medians of --reps fresh "

@@ -626,7 +626,7 @@ MODEL_LAYERS = (
     ("rules only (--no-models)", {"models": False}),
     ("rules + strength model", {"checkworthy_threshold": 0.0}),
     ("rules + strength + check-worthiness (default)", {}),
-    ("same, strength from strength-encoder", {"strength_model": "strength-encoder"}),
+    ("same, strength from strength-encoder", {"strength_model": "encoder"}),
 )
 
 

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..errors import ModelError
+from ..types import StrengthModel
+
 _LAZY = {"MODEL_NAMES", "ClaimModel", "clear_cache", "load_model"}
 
 
@@ -28,12 +31,26 @@ def __getattr__(name: str):
         return getattr(model, name)
     raise AttributeError(f"module 'pipeline.ml' has no attribute {name!r}")
 
-__all__ = ["MODEL_NAMES", "ClaimModel", "load_model", "clear_cache", "score_strength", "train", "evaluate"]
+
+__all__ = ["MODEL_NAMES", "ClaimModel", "load_model", "clear_cache", "score_strength", "strength_choice", "train",
+           "evaluate"]
+
+
+def strength_choice(value: StrengthModel | str) -> StrengthModel:
+    """``value`` as a :class:`~pipeline.types.StrengthModel`; :class:`ModelError` naming the choices
+    when it is none of them."""
+    try:
+        return StrengthModel(value)
+    except ValueError:
+        raise ModelError(f"unknown strength model {value!r}; choose "
+                         + " or ".join(repr(m.value) for m in StrengthModel)) from None
+
 
 STRENGTH_LABELS = {0: "no relation", 1: "correlational", 2: "conditional causal", 3: "direct causal"}
 
 
-def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3, model: str = "encoder"):
+def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3,
+                   model: StrengthModel | str = StrengthModel.ENCODER):
     """Claim strength of each sentence with class probabilities and the words that carried it.
 
     Args:
@@ -61,23 +78,18 @@ def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3, mode
 
     from .model import ClaimModel, load_model
 
-    if model not in ("encoder", "fast"):
-        from ..errors import ModelError
-
-        raise ModelError(f"unknown strength model {model!r}; choose 'encoder' or 'fast'")
-    m = load_model("strength", model_dir=model_dir)
+    choice = strength_choice(model)
+    m = load_model(StrengthModel.FAST.model_name, model_dir=model_dir)
     sents = ClaimModel._check(sentences)
-    if model == "encoder":
+    if choice is StrengthModel.ENCODER:
         from .encoder import load_encoder
 
-        scorer = load_encoder("strength-encoder", model_dir=model_dir)
+        scorer = load_encoder(choice.model_name, model_dir=model_dir)
     else:
         scorer = m
     proba = scorer.predict_proba(sents) if sents else np.zeros((0, len(m.classes_)))
     df = pd.DataFrame({"text": sents})
-    if model == "encoder" and list(scorer.classes_) != list(m.classes_):
-        from ..errors import ModelError
-
+    if choice is StrengthModel.ENCODER and list(scorer.classes_) != list(m.classes_):
         raise ModelError(f"strength-encoder classes {list(scorer.classes_)} differ from strength's {list(m.classes_)}")
     pred = m.classes_[proba.argmax(axis=1)] if len(sents) else []
     df["strength"] = pd.Series(pred, dtype="int64")

@@ -19,7 +19,7 @@ from ..frames.build import frame_claims
 from ..verify import one_flag_per_reason
 from ..nlp.boilerplate import find_boilerplate, find_headings
 from ..nlp.normalize import normalize, normalize_string
-from ..types import Article, ArticleResult, CheckedClaim, Mention
+from ..types import Article, ArticleResult, CheckedClaim, Mention, StrengthModel
 
 
 class Auditor:
@@ -30,8 +30,9 @@ class Auditor:
             the compiled open-source reference when it has been built).
         overlays: editor overlay files or folders merged on top of the reference.
         models: apply the trained check-worthiness and strength models (``pipeline.claims.scoring``);
-            ``False`` uses the rules alone; ``"encoder"`` scores strength with the fine-tuned
-            encoder model (``strength-encoder``) instead of the scikit-learn one.
+            ``False`` uses the rules alone.
+        strength_model: which strength model (:class:`~pipeline.types.StrengthModel`): ``"fast"``
+            (default) or ``"encoder"``.
 
     Attributes:
         timings: ``None``, or a dict that :meth:`audit_article` adds each stage's CPU seconds to
@@ -39,11 +40,14 @@ class Auditor:
             ``verify``, ``scorecard``); set it to ``{}`` to measure (``overclaim bench --stages``).
     """
 
-    def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool | str = True) -> None:
+    def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool = True,
+                 strength_model: StrengthModel | str = StrengthModel.FAST) -> None:
         from ..nlp import get_nlp
         from ..reference import load_reference
         from ..verify import Verifier
 
+        if not isinstance(models, bool):
+            raise TypeError(f"models={models!r}: True or False (the strength model is strength_model=)")
         overlays = tuple(overlays)
         self.reference = reference if reference is not None else load_reference(overlays)
         self.nlp = get_nlp(self.reference)
@@ -52,10 +56,7 @@ class Auditor:
         if models:
             from ..claims.scoring import ClaimScorer, ScorerConfig
 
-            if models not in (True, "encoder"):
-                raise ValueError(f"models={models!r}: use True, False or 'encoder'")
-            self.scorer = ClaimScorer(ScorerConfig(
-                strength_model="strength-encoder" if models == "encoder" else "strength"))
+            self.scorer = ClaimScorer(ScorerConfig(strength_model=strength_model))
         self.timings: dict[str, float] | None = None
 
     def audit_article(self, article: Article) -> ArticleResult:

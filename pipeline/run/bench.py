@@ -94,7 +94,7 @@ def _run_measured(cmd: list[str]) -> tuple[float, float]:
 def _check_command(text: str) -> list[str]:
     """``overclaim check TEXT`` as a user runs it: the console script beside this interpreter."""
     script = Path(sys.executable).with_name("overclaim")
-    return [str(script), "check", text] if script.is_file() else [sys.executable, "-m", "pipeline.cli.main", "check", text]
+    return [str(script), "check", text] if script.is_file() else [sys.executable, "-m", "pipeline.cli", "check", text]
 
 
 def _median(xs: list[float]) -> float:
@@ -221,10 +221,8 @@ def _prepare(path, limit: int, strength_model: str):
     load_s = time.perf_counter() - t0
     if not arts:
         raise ValueError(f"no readable articles under {path}")
-    if strength_model not in ("fast", "encoder"):
-        raise ValueError(f"strength model {strength_model!r}: choose fast or encoder")
     t0 = time.perf_counter()
-    auditor = Auditor(models="encoder" if strength_model == "encoder" else True)
+    auditor = Auditor(strength_model=strength_model)
     return arts, errors, load_s, auditor, time.perf_counter() - t0
 
 

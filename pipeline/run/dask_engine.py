@@ -26,13 +26,15 @@ from ..errors import EngineError, InputError
 _LOCAL = threading.local()
 
 
-def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool | str = True) -> list:
+def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool = True,
+                strength_model: str = "fast") -> list:
     """Audit a batch of articles on a worker (one cached Auditor per worker thread).
 
     Args:
         articles: :class:`~pipeline.types.Article` objects.
         overlays: editor overlay files (must exist on the worker).
         models: apply the trained claim models.
+        strength_model: ``"fast"`` or ``"encoder"``.
 
     Returns:
         One :class:`~pipeline.types.ArticleResult` or :class:`~pipeline.errors.InputError` per article.
@@ -40,11 +42,12 @@ def audit_batch(articles: list, overlays: tuple[str, ...] = (), models: bool | s
     cache = getattr(_LOCAL, "auditors", None)
     if cache is None:
         cache = _LOCAL.auditors = {}
-    auditor = cache.get((overlays, models))
+    auditor = cache.get((overlays, models, strength_model))
     if auditor is None:
         from .auditor import Auditor
 
-        auditor = cache[(overlays, models)] = Auditor(overlays=overlays, models=models)
+        auditor = cache[(overlays, models, strength_model)] = Auditor(overlays=overlays, models=models,
+                                                                       strength_model=strength_model)
     return list(auditor.audit(articles))
 
 
@@ -59,7 +62,8 @@ class DaskEngine:
     """
 
     def __init__(self, scheduler: Any, *, overlays: Iterable[str] = (), batch_size: int = 8,
-                 window: int | None = None, models: bool | str = True) -> None:
+                 window: int | None = None, models: bool = True,
+                 strength_model: str = "fast") -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -76,6 +80,7 @@ class DaskEngine:
             self._own = True
         self.overlays = tuple(str(o) for o in overlays)
         self.models = models
+        self.strength_model = str(getattr(strength_model, "value", strength_model))
         self.batch_size = batch_size
         if window is None:
             try:
@@ -108,7 +113,8 @@ class DaskEngine:
                     exhausted = True
                     break
                 arts = [x for x in batch if not isinstance(x, InputError)]
-                fut = self.client.submit(audit_batch, arts, self.overlays, self.models, pure=False, retries=1) if arts else None
+                fut = self.client.submit(audit_batch, arts, self.overlays, self.models, self.strength_model,
+                                         pure=False, retries=1) if arts else None
                 inflight.append((fut, batch))
             if not inflight:
                 return

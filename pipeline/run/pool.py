@@ -67,7 +67,8 @@ class SerialEngine:
         self.close()
 
 
-def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | str = True) -> None:  # pragma: no cover - in a subprocess
+def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool = True,
+                 strength_model: str = "fast") -> None:  # pragma: no cover - in a subprocess
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
     for c in _PARENT_ENDS:  # copies inherited through fork: holding them would keep our own pipe
         try:                # (and the others') open after the parent dies, so a send would block
@@ -79,7 +80,7 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | 
         if auditor is None:
             from .auditor import Auditor
 
-            auditor = Auditor(overlays=overlays, models=models)
+            auditor = Auditor(overlays=overlays, models=models, strength_model=strength_model)
     except BaseException as e:  # report why the worker cannot start, then stop
         conn.send(("init_error", type(e).__name__, str(e), isinstance(e, OverclaimError)))
         return
@@ -109,12 +110,13 @@ def _worker_main(wid: int, inq, conn, overlays: tuple[str, ...], models: bool | 
 
 
 class _Worker:
-    def __init__(self, ctx, wid: int, overlays: tuple[str, ...], models: bool | str = True) -> None:
+    def __init__(self, ctx, wid: int, overlays: tuple[str, ...], models: bool = True,
+                 strength_model: str = "fast") -> None:
         self.wid = wid
         self.inq = ctx.Queue()
         self.conn, child = ctx.Pipe(duplex=False)
         _PARENT_ENDS.append(self.conn)
-        self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays, models),
+        self.proc = ctx.Process(target=_worker_main, args=(wid, self.inq, child, overlays, models, strength_model),
                                 name=f"overclaim-worker-{wid}", daemon=True)
         self.proc.start()
         child.close()
@@ -159,12 +161,14 @@ class ProcessPool:
 
     def __init__(self, workers: int, *, overlays: Iterable[str] = (), timeout: float | None = None,
                  per_worker: int = 4, start_method: str | None = None, auditor=None,
-                 recycle_after: int | None = 2000, models: bool | str = True) -> None:
+                 recycle_after: int | None = 2000, models: bool = True,
+                 strength_model: str = "fast") -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.n = workers
         self.overlays = tuple(str(o) for o in overlays)
         self.models = models
+        self.strength_model = str(getattr(strength_model, "value", strength_model))
         self.timeout = timeout
         self.per_worker = per_worker
         self.recycle_after = recycle_after
@@ -194,7 +198,7 @@ class ProcessPool:
             auditor = None
         _FORK_AUDITOR = auditor
         try:
-            w = _Worker(ctx, self._next_wid, self.overlays, self.models)
+            w = _Worker(ctx, self._next_wid, self.overlays, self.models, self.strength_model)
         finally:
             _FORK_AUDITOR = None
         self._next_wid += 1

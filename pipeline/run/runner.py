@@ -18,13 +18,15 @@ from typing import Callable, Iterable
 
 from ..ingest.reader import IngestOptions, iter_articles
 from ..report.writer import AuditWriter, check_writable, item_id, run_key
+from ..types import StrengthModel
 
 
 def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptions | None = None,
               overlays: Iterable[str] = (), html: bool = True, progress: bool = True,
               echo: Callable[[str], None] | None = None, show: int = 10, sinks: Iterable = (),
               workers: int = 1, engine: str = "local", scheduler=None, resume: bool = False,
-              timeout: float | None = None, commit_every: float = 1.0, models: bool | str = True) -> dict:
+              timeout: float | None = None, commit_every: float = 1.0, models: bool = True,
+              strength_model: StrengthModel | str = StrengthModel.FAST) -> dict:
     """Audit files/folders into ``out`` and return the run summary.
 
     Args:
@@ -32,8 +34,8 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
         out: output folder (checked for writability before any work).
         opts: ingest options.
         overlays: editor overlay files/folders for the reference.
-        models: apply the trained claim models (``False``: rules only; ``"encoder"``: strength
-            from the fine-tuned encoder model, see :class:`pipeline.run.auditor.Auditor`).
+        models: apply the trained claim models (``False``: rules only).
+        strength_model: ``"fast"`` or ``"encoder"`` (:class:`~pipeline.types.StrengthModel`).
         html: write ``report.html``.
         progress: show a progress bar on standard error.
         echo: where to print the summary table (``None``: print nothing).
@@ -64,9 +66,10 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
     _check_options(paths, engine, scheduler, resume)
     check_writable(out)
     key = run_key(paths=[p if p == "-" else os.path.abspath(p) for p in paths], opts=asdict(opts),
-                  overlays=overlays, html=html, models=models)
+                  overlays=overlays, html=html,
+                  models=StrengthModel(strength_model).value if models else False)
     t0 = time.perf_counter()
-    eng = _make_engine(engine, workers, overlays, scheduler, timeout, models)
+    eng = _make_engine(engine, workers, overlays, scheduler, timeout, models, strength_model)
     startup = time.perf_counter() - t0
     sinks = list(sinks)
     writer = None
@@ -171,18 +174,20 @@ def _abort(exc: BaseException, writer, sinks: list, out) -> None:
                          "continue with --resume\n")
 
 
-def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool | str = True):
+def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool = True,
+                 strength_model: StrengthModel | str = StrengthModel.FAST):
     if engine == "dask":
         from .dask_engine import DaskEngine
 
-        return DaskEngine(scheduler, overlays=overlays, models=models)
+        return DaskEngine(scheduler, overlays=overlays, models=models, strength_model=strength_model)
     from .auditor import Auditor
     from .pool import ProcessPool, SerialEngine
 
-    auditor = Auditor(overlays=overlays, models=models)  # loaded once here: invalid references fail at once
+    auditor = Auditor(overlays=overlays, models=models, strength_model=strength_model)  # loaded once here: invalid references fail at once
     if workers <= 1:
         return SerialEngine(auditor)
-    return ProcessPool(workers, overlays=overlays, timeout=timeout, auditor=auditor, models=models).start()
+    return ProcessPool(workers, overlays=overlays, timeout=timeout, auditor=auditor, models=models,
+                       strength_model=strength_model).start()
 
 
 def _skip_done(items, done_ids: list[str]):
