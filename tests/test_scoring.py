@@ -65,3 +65,19 @@ def test_issue6_lean_prediction_gives_the_numbers_of_the_sklearn_pipeline(shared
         mixed = sents[25:75] + sents[300:340] + sents[30:31]
         assert np.array_equal(m.predict_proba(mixed), m.estimator.predict_proba(mixed)), name
 
+
+
+def test_issue18_rescoring_returns_new_claims_and_leaves_the_other_claims_of_the_sentence_alone():
+    """Regression: the scorer appended the model's cue words to a cue list that the claims of one
+    sentence share, so an approval claim the model never re-scored showed them too (and each claim
+    re-scored added them again: duplicates in claims.jsonl). Sentence from seed 000."""
+    text = ("Despite the lack of clinical evidence, some healthcare providers still prescribe baclofen "
+            "off-label to treat fibromyalgia symptoms.")
+    claims = extract_claims_from_text(text)
+    before = [(c.type.value, int(c.strength), list(c.cues)) for c in claims]
+    out = ClaimScorer().apply(claims)
+    assert [(c.type.value, int(c.strength), list(c.cues)) for c in claims] == before  # inputs unchanged
+    approval = next(c for c in out if c.type.value == "approval")
+    evidence = next(c for c in out if c.type.value == "evidence")
+    assert [q.kind for q in approval.cues] == ["evidence_limited"]
+    assert int(evidence.strength) == 0 and [q.kind for q in evidence.cues].count("model") == 1

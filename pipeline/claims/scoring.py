@@ -23,7 +23,7 @@ Example:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ml import strength_choice
 from ..ml.encoder import load_encoder
@@ -98,7 +98,8 @@ class ClaimScorer:
         return self._cues
 
     def apply(self, claims: list[Claim]) -> list[Claim]:
-        """Filter and re-score claims in place; returns the claims kept.
+        """The claims the check-worthiness filter keeps, re-scored by the strength model (new
+        records; the input claims are not changed).
 
         Args:
             claims: claims of one article.
@@ -108,39 +109,51 @@ class ClaimScorer:
         """
         if not claims:
             return claims
-        cfg = self.config
-        keep = claims
-        sents = sorted({c.sentence for c in claims if c.type in cfg.checkworthy_types})
-        cw_model = self._checkworthy_model() if sents else None
-        if cw_model is not None:
-            proba = cw_model.predict_proba(sents)
-            col = list(cw_model.classes_).index(1)
-            p_cw = dict(zip(sents, proba[:, col]))
-            keep = [c for c in claims if c.type not in cfg.checkworthy_types
-                    or p_cw.get(c.sentence, 1.0) >= cfg.checkworthy_threshold]
+        keep = self._checkworthy_filter(claims)
         # Only plainly stated claims (no hedge, booster or correlational cue found by the rules) can
         # change; cued claims keep the rules' strength and are not scored (saves time).
-        targets = [c for c in keep if c.type in STRENGTH_TYPES
-                   and not any(cue.kind in ("booster", "hedge", "correlational") for cue in c.cues)]
-        sents = sorted({c.sentence for c in targets})
-        if sents:
-            strength_model = self._strength_model()
-            proba = strength_model.predict_proba(sents)
-            classes = [int(k) for k in strength_model.classes_]
-            by_sent = dict(zip(sents, proba))
-            top = {}
-            for c in targets:
-                p = by_sent[c.sentence]
-                best = int(classes[int(p.argmax())])
-                if best != int(c.strength) and float(p.max()) >= cfg.strength_min_prob \
-                        and c.polarity == "positive":
-                    c.strength = Strength(best)
-                    if c.sentence not in top:
-                        top[c.sentence] = self._cue_model().top_cues([c.sentence], classes=[best], k=2)[0]
-                    for phrase in top[c.sentence]:
-                        i = c.sentence.lower().find(phrase.lower())
-                        if i >= 0:
-                            c.cues.append(Cue(text=c.sentence[i:i + len(phrase)], kind="model",
-                                              start=c.start + i, end=c.start + i + len(phrase)))
-                c.strength_prob = round(float(p[classes.index(int(c.strength))]), 4)
-        return keep
+        targets = {id(c) for c in keep if c.type in STRENGTH_TYPES
+                   and not any(cue.kind in ("booster", "hedge", "correlational") for cue in c.cues)}
+        sents = sorted({c.sentence for c in keep if id(c) in targets})
+        if not sents:
+            return keep
+        model = self._strength_model()
+        by_sent = dict(zip(sents, model.predict_proba(sents)))
+        classes = [int(k) for k in model.classes_]
+        top: dict[str, list[str]] = {}
+        return [self._rescored(c, by_sent[c.sentence], classes, top) if id(c) in targets else c for c in keep]
+
+    def _checkworthy_filter(self, claims: list[Claim]) -> list[Claim]:
+        """``claims`` without those of the filtered types in sentences scored below the threshold."""
+        cfg = self.config
+        sents = sorted({c.sentence for c in claims if c.type in cfg.checkworthy_types})
+        cw_model = self._checkworthy_model() if sents else None
+        if cw_model is None:
+            return claims
+        proba = cw_model.predict_proba(sents)
+        col = list(cw_model.classes_).index(1)
+        p_cw = dict(zip(sents, proba[:, col]))
+        return [c for c in claims if c.type not in cfg.checkworthy_types
+                or p_cw.get(c.sentence, 1.0) >= cfg.checkworthy_threshold]
+
+    def _rescored(self, c: Claim, p, classes: list[int], top: dict[str, list[str]]) -> Claim:
+        """``c`` with the model's strength (and the cue words that carried it) when the model is
+        confident and disagrees with the rules, and with the probability of its strength."""
+        best = int(classes[int(p.argmax())])
+        strength, cues = c.strength, c.cues
+        if best != int(c.strength) and float(p.max()) >= self.config.strength_min_prob and c.polarity == "positive":
+            strength = Strength(best)
+            if c.sentence not in top:
+                top[c.sentence] = self._cue_model().top_cues([c.sentence], classes=[best], k=2)[0]
+            cues = [*c.cues, *self._model_cues(c, top[c.sentence])]
+        return replace(c, strength=strength, cues=cues, strength_prob=round(float(p[classes.index(int(strength))]), 4))
+
+    @staticmethod
+    def _model_cues(c: Claim, phrases: list[str]) -> list[Cue]:
+        out = []
+        for phrase in phrases:
+            i = c.sentence.lower().find(phrase.lower())
+            if i >= 0:
+                out.append(Cue(text=c.sentence[i:i + len(phrase)], kind="model", start=c.start + i,
+                               end=c.start + i + len(phrase)))
+        return out

@@ -33,14 +33,13 @@ def map_result(result: ArticleResult, omap: OffsetMap, article: Article) -> Arti
         article: the original article (``result.article`` becomes it).
 
     Returns:
-        ``result``, changed in place: offsets and quoted text point into ``article.text``.
+        A new result whose offsets and quoted text point into ``article.text``.
     """
     text = article.text
-    result.claims = [CheckedClaim(_claim(cc.claim, omap, text), cc.verdict) for cc in result.claims]
-    result.boilerplate = [(*omap.span(s, e), kind) for s, e, kind in result.boilerplate]
-    result.scorecard = _scorecard(result.scorecard, omap, text)
-    result.article = article
-    return result
+    return replace(result, article=article,
+                   claims=[CheckedClaim(_claim(cc.claim, omap, text), cc.verdict) for cc in result.claims],
+                   boilerplate=[(*omap.span(s, e), kind) for s, e, kind in result.boilerplate],
+                   scorecard=_scorecard(result.scorecard, omap, text))
 
 
 def _claim(c: Claim, omap: OffsetMap, text: str) -> Claim:

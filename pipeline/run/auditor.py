@@ -14,11 +14,17 @@ import time
 from dataclasses import replace
 from typing import Iterable, Iterator
 
+from ..assess.scorecard import score_article
+from ..claims.extract import extract_claims
+from ..claims.scoring import ClaimScorer, ScorerConfig
 from ..errors import InputError
 from ..frames.build import frame_claims
-from ..verify import one_flag_per_reason
+from ..nlp import get_nlp
 from ..nlp.boilerplate import find_boilerplate, find_headings
 from ..nlp.normalize import normalize, normalize_string
+from ..nlp.remap import map_result
+from ..reference import load_reference
+from ..verify import Verifier, article_findings, one_flag_per_reason
 from ..types import Article, ArticleResult, CheckedClaim, Mention, StrengthModel
 
 
@@ -42,10 +48,6 @@ class Auditor:
 
     def __init__(self, reference=None, overlays: Iterable[str] = (), *, models: bool = True,
                  strength_model: StrengthModel | str = StrengthModel.FAST) -> None:
-        from ..nlp import get_nlp
-        from ..reference import load_reference
-        from ..verify import Verifier
-
         if not isinstance(models, bool):
             raise TypeError(f"models={models!r}: True or False (the strength model is strength_model=)")
         overlays = tuple(overlays)
@@ -54,8 +56,6 @@ class Auditor:
         self.verifier = Verifier(self.reference)
         self.scorer = None
         if models:
-            from ..claims.scoring import ClaimScorer, ScorerConfig
-
             self.scorer = ClaimScorer(ScorerConfig(strength_model=strength_model))
         self.timings: dict[str, float] | None = None
 
@@ -69,9 +69,6 @@ class Auditor:
             An :class:`ArticleResult` with checked claims, article-level findings and the
             boilerplate ranges that were kept out of claims.
         """
-        from ..claims.extract import extract_claims
-        from ..verify import article_findings
-
         t0 = time.perf_counter()
         clock = _Clock(self.timings)
         work, omap = _normalized(article)  # the pipeline reads a normalised copy; offsets mapped back below
@@ -90,19 +87,15 @@ class Auditor:
         clock("frames")
         checked = one_flag_per_reason([CheckedClaim(c, self.verifier(c)) for c in claims])
         findings = article_findings([(c.claim, c.verdict) for c in checked], self.reference)
-        result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler)
         clock("verify")
-        from ..assess.scorecard import score_article
-
-        result.scorecard = score_article(work, sentences=[(s.start_char, s.end_char) for s in doc.sents],
-                                         claims=checked, boilerplate=boiler)
+        scorecard = score_article(work, sentences=[(s.start_char, s.end_char) for s in doc.sents],
+                                  claims=checked, boilerplate=boiler)
         clock("scorecard")
+        result = ArticleResult(article=work, claims=checked, findings=findings, boilerplate=boiler,
+                               scorecard=scorecard)
         if omap is not None:
-            from ..nlp.remap import map_result
-
-            map_result(result, omap, article)
-        result.seconds = time.perf_counter() - t0
-        return result
+            result = map_result(result, omap, article)
+        return replace(result, seconds=time.perf_counter() - t0)
 
     def _process(self, text: str, clock: "_Clock"):
         """Run the spaCy pipeline's components in order, timing each (``clock``). The tokenizer is

@@ -120,13 +120,12 @@ class Verifier:
     def _reference(self, claim: Claim) -> Verdict:
         verdict = self._verdict(claim)
         if not verdict.flagged and verdict.severity in (Severity.MEDIUM, Severity.HIGH):
-            verdict.severity = Severity.LOW  # severity ranks flags; an unflagged verdict is at most low
+            # severity ranks flags; an unflagged verdict is at most low
+            return replace(verdict, severity=Severity.LOW)
         if verdict.flagged and reported_claim(claim.sentence):
             # The article quotes a claim (to refute it, usually): note it, do not raise it as a flag.
-            verdict.severity = Severity.LOW
-            verdict.flagged_override = False
-            verdict.rationale = ("Reported claim (the article attributes it to someone else): "
-                                 + verdict.rationale)
+            return replace(verdict, severity=Severity.LOW, flagged_override=False,
+                           rationale="Reported claim (the article attributes it to someone else): " + verdict.rationale)
         return verdict
 
     def _verdict(self, claim: Claim) -> Verdict:
