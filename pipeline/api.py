@@ -27,8 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlparse
+import sys
 
 from .types import Article, ArticleResult, CheckedClaim, ClaimType, Severity, Strength, VerdictLabel
+from .assess.scorecard import CRITERIA
+from .errors import InputError
+from .ingest.reader import DEFAULT_MAX_CHARS, article_from_text, check_text, iter_articles
+from .reference import load_reference as _load
+from .reference.model import APPROVAL_STATUSES, DIRECTIONS, GRADES
+from .report.records import article_record, claim_record, error_record
+from .report.writer import AuditWriter
 
 # Fixed category orders (the same in every DataFrame, whatever the data holds).
 VERDICT_ORDER = [v.value for v in VerdictLabel]
@@ -59,8 +67,6 @@ def _cat(values, order, ordered=False):
 
 
 def _claim_rows(results: Iterable[ArticleResult]) -> list[dict[str, Any]]:
-    from .report.records import claim_record
-
     rows = []
     for res in results:
         for cc in res.claims:
@@ -166,8 +172,6 @@ def articles_frame(results: Iterable[ArticleResult]) -> "pd.DataFrame":  # noqa:
     """
     import pandas as pd
 
-    from .report.records import article_record
-    from .assess.scorecard import CRITERIA
 
     rows = []
     for res in results:
@@ -205,7 +209,6 @@ def articles_frame(results: Iterable[ArticleResult]) -> "pd.DataFrame":  # noqa:
 def _scorecard_frame(results: Iterable[ArticleResult]):
     import pandas as pd
 
-    from .assess.scorecard import CRITERIA
 
     rows = []
     for res in results:
@@ -254,7 +257,6 @@ def _evidence_frame(results: Iterable[ArticleResult]):
 def _errors_frame(errors):
     import pandas as pd
 
-    from .report.records import error_record
 
     cols = ["path", "row", "code", "error", "message"]
     df = pd.DataFrame([{k: error_record(e)[k] for k in cols} for e in errors], columns=cols)
@@ -322,8 +324,6 @@ class AuditResult:
     def write(self, out: str | Path, *, html: bool = True) -> dict:
         """Write the same output folder as ``overclaim audit --out`` (claims.jsonl, articles.jsonl,
         errors.jsonl, claims.csv, report.html, summary.json) and return its summary."""
-        from .report.writer import AuditWriter
-
         w = AuditWriter(out, html=html)
         try:
             for e in self.error_list:
@@ -363,9 +363,6 @@ def _is_frame(x) -> bool:
 
 def _items(inputs, opts) -> Iterator:
     """Articles and input errors from a mixed list of paths, texts, dicts and Articles."""
-    from .errors import InputError
-    from .ingest.reader import DEFAULT_MAX_CHARS, article_from_text, iter_articles
-
     max_chars = opts.max_chars if opts is not None else DEFAULT_MAX_CHARS
     if isinstance(inputs, (str, Path, Article, dict)) or _is_frame(inputs):
         inputs = [inputs]
@@ -410,9 +407,6 @@ def _items(inputs, opts) -> Iterator:
 
 def _too_long(text: str, path: str, max_chars: int):
     """The :class:`~pipeline.errors.InputError` of a text over ``max_chars``, or ``None``."""
-    from .errors import InputError
-    from .ingest.reader import check_text
-
     try:
         check_text(text, path=path, max_chars=max_chars)
     except InputError as e:
@@ -444,10 +438,6 @@ def audit(inputs, *, overlays: Iterable[str] = (), opts=None, auditor=None, prog
         >>> res.claims.verdict.astype(str).tolist(), res.errors.error.tolist()
         (['supported'], ['empty text'])
     """
-    import sys
-
-    from .errors import InputError
-
     auditor = auditor or _auditor(tuple(str(o) for o in overlays))
     out = AuditResult()
     for item in auditor.audit(_items(inputs, opts)):
@@ -494,8 +484,6 @@ def check(text: str, *, overlays: Iterable[str] = (), max_chars: int | None = No
         >>> res.to_dataframe()[["type", "verdict", "severity"]].astype(str).values.tolist()
         [['efficacy', 'overstated', 'high']]
     """
-    from .ingest.reader import DEFAULT_MAX_CHARS, article_from_text, check_text
-
     limit = max_chars or DEFAULT_MAX_CHARS
     if len(text) > limit:
         check_text(text, path="text", max_chars=limit, hint="split the text, or audit it as a file with "
@@ -553,8 +541,6 @@ def load_reference(overlays: Iterable[str] = (), *, compiled: bool = True) -> Re
     """
     import pandas as pd
 
-    from .reference import load_reference as _load
-    from .reference.model import APPROVAL_STATUSES, DIRECTIONS, GRADES
 
     kw = {} if compiled else {"compiled": None}
     ref = _load(tuple(overlays), **kw)

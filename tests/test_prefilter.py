@@ -64,3 +64,32 @@ def sample_sentences(shared_dir):
     texts = [a.text for a in arts]
     texts += [p.read_text("utf-8") for p in sorted(Path("corpora/samples").glob("*")) if p.is_file()]
     return [t[s:e] for t in texts for s, e in split_sentences(t)]
+
+
+def test_issue18_the_parser_reads_the_documented_syntax_without_the_private_re_parser():
+    import pipeline.util.prefilter as pf
+    from pipeline.util.regex_tree import Op, RegexSyntaxError, parse
+
+    src = open(pf.__file__, encoding="utf-8").read() + open(parse.__code__.co_filename, encoding="utf-8").read()
+    assert not re.search(r"import (re\._parser|re\._constants|sre_parse|sre_constants)|re\._parser\.", src)
+    assert parse(r"(?i)a\.b") == [(Op.LITERAL, 97), (Op.LITERAL, 46), (Op.LITERAL, 98)]
+    assert parse(r"x{2,3}?")[0] == (Op.MIN_REPEAT, (2, 3, [(Op.LITERAL, 120)]))
+    assert parse(r"[^ab]")[0][1][0][0] is Op.OTHER and parse(r"[a-c]")[0][1] == [(Op.OTHER, None)]
+    assert parse(r"(?<!no )pain")[0] == (Op.ASSERT_NOT, (-1, [(Op.LITERAL, ord(c)) for c in "no "]))
+    assert parse(r"a{}")[1:] == [(Op.LITERAL, ord("{")), (Op.LITERAL, ord("}"))]  # literal braces, as re reads them
+    with pytest.raises(RegexSyntaxError):
+        parse(r"(a)\1")
+    # syntax it does not read leaves the pattern unfiltered, never wrongly filtered
+    assert requirements(re.compile(r"(?P<w>miracle) (?P=w)")) == ()
+    assert requirements(re.compile(r"\bmiracle\w*\b|\bmiraculous\w*\b", re.I)) == (frozenset({"miracle", "miraculous"}),)
+
+
+def test_issue18_every_rule_pattern_gets_a_prefilter():
+    from pipeline.assess.scorecard import load_rules
+    from pipeline.nlp.boilerplate import _patterns
+
+    rules = load_rules()
+    pats = list(rules.treatment) + list(rules.benefit_claim) + [p for _, p in _patterns()]
+    for c in rules.criteria:
+        pats += list(c.patterns) + list(c.exclude) + list(c.exclude_context) + list(c.signals)
+    assert len(pats) > 90 and [p.pattern for p in pats if not requirements(p)] == []

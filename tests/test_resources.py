@@ -39,3 +39,34 @@ def test_every_section_is_read_by_the_code():
     unread = [f"{name}: {key}" for name, keys in TOP_KEYS.items() if name not in ITERATED for key in keys
               if key != "version" and not re.search(rf"""["']{re.escape(key)}["']""", code)]
     assert not unread, unread
+
+
+def _records(data):
+    """The mappings of a resource file that are records: the mappings in a list, and the values
+    of a mapping whose values (two or more) are all mappings. Their keys are field names."""
+    if isinstance(data, list):
+        for e in data:
+            if isinstance(e, dict):
+                yield e
+            yield from _records(e)
+    elif isinstance(data, dict):
+        vals = list(data.values())
+        if len(vals) > 1 and all(isinstance(v, dict) for v in vals):
+            yield from vals
+        for v in vals:
+            yield from _records(v)
+
+
+def test_every_record_field_is_read_by_the_code():
+    """A field of a record (a rule, a criterion, a source entry, ...) appears as a string in the
+    code that reads it: a field nothing reads is a defect, as a section is."""
+    code = _code_outside_resources()
+    unread = sorted({f"{name}: {key}" for name in TOP_KEYS if name not in ITERATED
+                     for rec in _records(load_resource(name)) for key in rec
+                     if isinstance(key, str) and not re.search(rf"""["']{re.escape(key)}["']""", code)})
+    assert not unread, unread
+
+
+def test_the_record_field_check_sees_fields_of_lists_and_of_mappings_of_mappings():
+    data = {"rules": [{"name": "a", "typo_field": 1}], "cues": {"x": {"strength": 1}, "y": {"strength": 2}}}
+    assert sorted({k for r in _records(data) for k in r}) == ["name", "strength", "typo_field"]

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+import numpy
+
 from ..util.prefilter import LiteralIndex, literal_safe, ordered_requirements
 from ..resources.schema import load_resource
 
@@ -229,8 +231,6 @@ class _Article:
         ordered = _PRUNE and self.lower is not None and all(
             sents[k][1] <= sents[k + 1][0] for k in range(len(sents) - 1))
         if ordered:
-            import numpy
-
             safe = [literal_safe(text[s:e]) for s, e in sents]
             found = self._found
             if found is None or found[0] != _LITERALS.version:

@@ -26,6 +26,9 @@ from spacy.tokens import Doc, Span
 from ..nlp.extensions import CUE_ROWS, LINKS
 from ..types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
 from ..resources.schema import load_resource
+from ..ingest.reader import article_from_text
+from ..nlp.boilerplate import find_boilerplate, find_headings
+from ..reference import load_reference
 
 # -----------------------------------------------------------------------------------------------
 # Rules
@@ -943,10 +946,7 @@ def extract_claims(doc: Doc, article: Article, *, reference=None, boilerplate=()
 
 def extract_claims_from_text(text: str, *, reference=None) -> list[Claim]:
     """Convenience: process ``text`` and extract its claims (for notebooks and doctests)."""
-    from ..ingest.reader import article_from_text
     from ..nlp import get_nlp
-    from ..nlp.boilerplate import find_boilerplate, find_headings
-    from ..reference import load_reference
 
     ref = reference if reference is not None else load_reference()
     art = article_from_text(text, id="text")

@@ -7,8 +7,6 @@ Modules:
     ``reference``  ``reference build|stats|fetch|...``;
     ``review``     ``serve``, ``review-db``, ``export``.
 
-Exit statuses come from one table, :data:`pipeline.errors.EXIT_STATUS`.
+Exit statuses come from one table, :data:`pipeline.errors.EXIT_STATUS`. The entry point is
+:func:`pipeline.cli.main.main` (``python -m pipeline.cli`` runs it too).
 """
-from .main import app, main
-
-__all__ = ["app", "main"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import List, Optional
+import json
 
 import typer
 
@@ -15,6 +16,14 @@ from ..types import StrengthModel
 
 from ..errors import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, exit_status, exit_status_help
 from ..errors import EXIT_OUTPUT  # noqa: F401  (re-exported: tests and scripts read the statuses here too)
+from ..api import check
+from ..errors import OverclaimError
+from ..eval import regression
+from ..ingest.reader import IngestOptions
+from ..reference.autobuild import reference_notice
+from ..report.records import claim_record
+from ..run.runner import run_audit
+from .reference import reference_app
 
 app = typer.Typer(
     name="overclaim",
@@ -86,11 +95,6 @@ def audit_cmd(
 
       overclaim audit blog.html --out out/ --strength-model encoder
     """
-    from ..errors import OverclaimError
-    from ..ingest.reader import IngestOptions
-    from ..reference.autobuild import reference_notice
-    from ..run.runner import run_audit
-
     opts = IngestOptions(id_field=id_field, title_field=title_field, url_field=url_field, text_field=text_field,
                          max_chars=max_chars)
     _check_audit_options(engine, scheduler)
@@ -144,17 +148,11 @@ def check_cmd(
 
       overclaim check "The maximum dose is 120 mg of baclofen a day." --json
     """
-    import json
-
-    from ..api import check
-    from ..report.records import claim_record
-
     if text == "-":
         text = sys.stdin.read()
     if not text.strip():
         _err("no text given")
         raise typer.Exit(EXIT_USAGE)
-    from ..errors import OverclaimError
 
     try:
         res = check(text)
@@ -213,11 +211,6 @@ def regression_cmd(
 
       overclaim regression --compare /tmp/before --against /tmp/after --json
     """
-    import json
-
-    from ..errors import OverclaimError
-    from ..eval import regression
-
     if (save is None) == (compare is None) or (against is not None and compare is None):
         _err("give --save DIR or --compare DIR (with --against DIR2 to compare two saved runs)")
         raise typer.Exit(EXIT_USAGE)
@@ -241,7 +234,6 @@ def regression_cmd(
 
 
 def _add_reference_commands() -> None:
-    from .reference import reference_app  # light module: heavy imports happen inside commands
     app.add_typer(reference_app, name="reference")
 
 

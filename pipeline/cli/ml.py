@@ -21,11 +21,14 @@ from typing import Optional
 
 import typer
 
+from ..errors import EXIT_OUTPUT, EXIT_UNREADABLE, EXIT_USAGE, OverclaimError
+from ..eval import handgold as gold  # the gold-set evaluation (claims, linking, scorecard, coverage)
+from ..ml import STRENGTH_LABELS, score_strength
+from ..ml.encoder import ENCODER_NAMES
+from ..ml.model import default_model_dir
 from ..types import StrengthModel
 
 MODEL_TASKS = ("strength", "advice", "hedge", "checkworthy", "exaggeration")
-GOLD_TASKS = ("claims", "linking")
-EXIT_USAGE, EXIT_UNREADABLE, EXIT_OUTPUT = 2, 3, 4
 
 
 def _err(msg: str) -> None:
@@ -80,8 +83,6 @@ def train_cmd(
 
       overclaim train advice-encoder --card-only
     """
-    from ..ml.encoder import ENCODER_NAMES
-
     cmd = _train_command_line(name, data, out, no_eval, cv, protocol)
     if name in ENCODER_NAMES:
         _train_encoder_model(name, data, out, cv=cv, protocol=protocol, folds=folds, card_only=card_only, cmd=cmd)
@@ -113,14 +114,12 @@ def _train_encoder_model(name: str, data, out, *, cv: bool, protocol, folds: Opt
                          cmd: str) -> None:
     """``overclaim train`` for an encoder model: the card only, some cross-validation folds, or
     the final model."""
-    from ..errors import OverclaimError
     from ..ml.encoder_train import run_cv, train_encoder
 
     log = lambda m: typer.echo(m, err=True)  # noqa: E731
     try:
         if card_only:
             from ..ml.encoder_train import refresh_metrics
-            from ..ml.model import default_model_dir
 
             rows = refresh_metrics(name, data, out)
             typer.echo(f"rewrote {Path(str(out or default_model_dir())) / (name + '.md')} "
@@ -141,7 +140,6 @@ def _train_encoder_model(name: str, data, out, *, cv: bool, protocol, folds: Opt
 
 def _train_sklearn_model(name: str, data, out, *, no_eval: bool, cmd: str) -> None:
     """``overclaim train`` for a scikit-learn model, with its cross-validated evaluation table."""
-    from ..errors import OverclaimError
     from ..ml.training import train
 
     try:
@@ -206,8 +204,6 @@ def strength_cmd(
 
       overclaim strength claims.jsonl -o scored.jsonl --strength-model fast
     """
-    from ..errors import OverclaimError
-
     if src != "-" and not Path(src).is_file():
         _err(f"{src}: file not found")
         raise typer.Exit(EXIT_USAGE)
@@ -262,8 +258,6 @@ def _open_sink(out: Optional[Path]):
 
 def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
     """New records: each input record plus its strength, label, class probabilities, top cues and model."""
-    from ..ml import STRENGTH_LABELS
-
     out = []
     for r, row in zip(recs, df.itertuples(index=False)):
         o = dict(r)
@@ -279,8 +273,6 @@ def _scored_records(recs: list[dict], df, model: str) -> list[dict]:
 
 def _write_scored(sink, recs: list[dict], cues: int, model: str) -> None:
     """Score a batch of records and write them as JSON lines."""
-    from ..ml import score_strength
-
     df = score_strength([r["text"] for r in recs], k=cues, model=model)
     for o in _scored_records(recs, df, model):
         sink.write(json.dumps(o, ensure_ascii=False) + "\n")
@@ -319,20 +311,12 @@ def eval_cmd(
 
       overclaim eval coverage --limit 1000     # verdict shares by reference layer and intervention type
     """
-    from ..errors import OverclaimError
-
     if split is not None:
         _eval_real_split(task, split, as_json)
         return
     if task not in MODEL_TASKS:
-        try:
-            from ..eval import handgold as gold  # the gold-set evaluation (claims, linking, scorecard, ...)
-        except ImportError:
-            gold = None
-        gold_tasks = tuple(getattr(gold, "TASKS", GOLD_TASKS)) if gold else ()
-        if task not in gold_tasks:
-            why = "" if gold else " (pipeline.eval.handgold, which runs the gold-set tasks, is not installed)"
-            _err(f"unknown evaluation {task!r}{why}; choose one of {', '.join(gold_tasks + MODEL_TASKS)}")
+        if task not in gold.TASKS:
+            _err(f"unknown evaluation {task!r}; choose one of {', '.join(gold.TASKS + MODEL_TASKS)}")
             raise typer.Exit(EXIT_USAGE)
         try:
             # coverage audits real articles from the data folder: --limit articles (default 200)
@@ -341,7 +325,7 @@ def eval_cmd(
         except KeyError as e:
             _err(str(e))
             raise typer.Exit(EXIT_USAGE)
-        if as_json or not hasattr(gold, "format_table"):
+        if as_json:
             typer.echo(json.dumps(result, indent=2))
         else:
             typer.echo(gold.format_table(result))

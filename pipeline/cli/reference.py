@@ -12,10 +12,22 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import List, Optional
+from collections import Counter
+import os
+import sqlite3
 
 import typer
 
-from ..errors import EXIT_REFERENCE, OverclaimError, ReferenceValidationError, exit_status
+from ..errors import EXIT_REFERENCE, OverclaimError, ReferenceDataError, ReferenceValidationError, exit_status
+from ..eval.gaps import rank_gaps, write_gaps_tsv
+from ..reference.autobuild import ensure_compiled, note_manual_build
+from ..reference.build import build_reference
+from ..reference.compiled import query
+from ..reference.consistency import check_consistency, format_report
+from ..reference.importers.common import load_sources
+from ..reference.interventions import ingredients_of, is_dietary_supplement, is_intervention
+from ..reference.store import Reference, _load_docs, curated_files, load_reference
+from ..reference.validate import check_docs, parse_yaml, read_overlays
 
 reference_app = typer.Typer(
     name="reference",
@@ -34,7 +46,6 @@ def _fail(e: Exception) -> None:
 def _compiled_opt(path: Optional[Path]):
     """The compiled file a command reads: the given one, else the cache's (built first when the
     data directory has the sources; ``None`` without it: the curated files alone)."""
-    from ..reference.autobuild import ensure_compiled
     return ensure_compiled() if path is None else path
 
 
@@ -53,8 +64,6 @@ def build_cmd(
       overclaim reference build --sources ~/overclaim-sources --out /tmp/reference.sqlite --json
     """
     from ..run.warm import warm_cache
-    from ..reference.autobuild import note_manual_build
-    from ..reference.build import build_reference
     try:
         rep = build_reference(sources, out)
         note_manual_build(sources, rep.out_path)
@@ -89,7 +98,6 @@ def fetch_cmd(
 
       overclaim reference fetch --dest ~/overclaim-sources --only drugsatfda --only ema_epar
     """
-    from ..reference.importers.common import load_sources
     failures = 0
     for name, s in load_sources().items():
         if (only and name not in only) or not s.commercial_use or not s.folder:
@@ -132,7 +140,6 @@ def validate_cmd(
 
       overclaim reference validate my_fixes.csv overlays/ --report consistency.md
     """
-    from ..reference.store import load_reference
     errors = _validate_files(paths or [], _compiled_opt(compiled))
     ref = None
     if not errors:
@@ -157,9 +164,6 @@ def validate_cmd(
 
 def _curated_errors() -> list[str]:
     """Schema errors of the curated files (all of them), then what loading them together finds."""
-    from ..errors import ReferenceDataError
-    from ..reference.store import Reference, _load_docs, curated_files
-    from ..reference.validate import check_docs, parse_yaml
     errors: list[str] = []
     docs = []
     for name, text in curated_files():
@@ -178,8 +182,6 @@ def _curated_errors() -> list[str]:
 def _validate_files(paths: List[Path], compiled) -> list[str]:
     """Every error of the curated files and of every overlay (not just the first of each file):
     schema problems and, when the shipped reference loads, unknown drugs, conditions and sources."""
-    from ..reference.store import load_reference
-    from ..reference.validate import read_overlays
     errors = _curated_errors()
     ref = None
     if not errors:
@@ -192,7 +194,6 @@ def _validate_files(paths: List[Path], compiled) -> list[str]:
 
 
 def _consistency(ref, report: Optional[Path]) -> int:
-    from ..reference.consistency import check_consistency, format_report
     rep = check_consistency(ref)
     text = format_report(rep)
     if report:
@@ -220,7 +221,6 @@ def consistency_cmd(
 
       overclaim reference consistency --report out/consistency.md --strict
     """
-    from ..reference.store import load_reference
     try:
         ref = load_reference(overlay, use_cache=False, compiled=_compiled_opt(compiled))
     except OverclaimError as e:
@@ -232,7 +232,6 @@ def consistency_cmd(
 def _rss_mb() -> float | None:
     """Current resident set size of this process in MB (Linux), else None."""
     try:
-        import os
         pages = int(Path("/proc/self/statm").read_text().split()[1])
         return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
     except (OSError, ValueError, IndexError):
@@ -243,9 +242,7 @@ def _compiled_counts(path) -> dict[str, int]:
     """Rows of the compiled tables that stay in SQLite (trials, herbal assessments, signals)."""
     if not path:
         return {}
-    import sqlite3
 
-    from ..reference.compiled import query
     out = {}
     for table in ("trials", "herbal_assessments", "ae_signals", "indications"):
         try:
@@ -258,9 +255,6 @@ def _compiled_counts(path) -> dict[str, int]:
 def coverage_stats(ref) -> dict:
     """Coverage figures of a loaded reference, overall and by origin (and non-drug interventions
     by type, :mod:`pipeline.reference.interventions`)."""
-    from collections import Counter
-
-    from ..reference.interventions import is_dietary_supplement, is_intervention
     names = list(ref.iter_names())
     by_origin: dict[str, Counter] = {}
 
@@ -313,7 +307,6 @@ def stats_cmd(
 
       overclaim reference stats --json | jq .drugs
     """
-    from ..reference.store import load_reference
     try:
         path = _compiled_opt(compiled)  # a first use builds it: not part of the load measured below
     except OverclaimError as e:
@@ -362,7 +355,6 @@ def gaps_cmd(
 
       overclaim reference gaps posts/ --out /tmp/gaps.tsv --top 50
     """
-    from ..eval.gaps import rank_gaps, write_gaps_tsv
     if top < 0 or min_claims < 1:
         typer.echo("error: --top must be 0 or more and --min-claims 1 or more", err=True)
         raise typer.Exit(2)
@@ -397,7 +389,6 @@ def lookup_cmd(
 
       overclaim reference lookup rxcui:187832 --json
     """
-    from ..reference.store import load_reference
     try:
         ref = load_reference(overlay, compiled=_compiled_opt(compiled))
     except OverclaimError as e:
@@ -434,9 +425,6 @@ def lookup_cmd(
 def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
     """EMA herbal assessments and DDSAE adverse-event signals of an entry (compiled files of
     schema 2 and later; older ones have neither table)."""
-    import sqlite3
-
-    from ..reference.compiled import query
     try:
         herbal = query(path, "SELECT * FROM herbal_assessments WHERE drug_id = ?", (drug_id,))
         signals = query(path, "SELECT * FROM ae_signals WHERE drug_id = ? ORDER BY count DESC", (drug_id,))
@@ -450,8 +438,6 @@ def _intervention_tables(path, drug_id: str) -> dict[str, list[str]]:
 
 def lookup(ref, name: str) -> dict:
     """Everything known about a name: matching concepts with their facts, each with its source."""
-    from ..reference.compiled import query
-    from ..reference.interventions import ingredients_of
     entries = ref.lookup_name(name)
     ids = [(e.kind, e.id, e.name_type, e.ambiguous) for e in entries]
     if not ids and (name in ref.drugs or name in ref.conditions):

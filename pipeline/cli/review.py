@@ -11,6 +11,8 @@ from typing import List, Optional
 
 import typer
 
+from ..errors import EXIT_ENVIRONMENT, OverclaimError, exit_status
+
 DB_HELP = "Review database: an SQLite file path or an SQLAlchemy URL (postgresql://user@host/db)."
 
 editors_app = typer.Typer(help="Manage editor accounts of the review app.", no_args_is_help=True,
@@ -25,13 +27,10 @@ def _fail(msg: str, code: int = 2) -> None:
 
 def _fail_on(e: Exception) -> None:
     """Report an error and exit with its status (:func:`pipeline.errors.exit_status`)."""
-    from ..errors import exit_status
-
     _fail(str(e), exit_status(e))
 
 
 def _open(db: str):
-    from ..errors import OverclaimError
     from ..review.store import ReviewDB
 
     try:
@@ -71,15 +70,11 @@ def serve_cmd(
 
       overclaim serve --db reviews.sqlite3 --public-url https://factcheck.example.org --proxy 127.0.0.1
     """
-    from ..errors import OverclaimError
-
     try:
         import uvicorn
 
         from ..review.app import create_app
     except ImportError as e:
-        from ..errors import EXIT_ENVIRONMENT
-
         _fail(f"the review app needs the 'review' extra: pip install 'overclaim[review]' ({e.name} missing)",
               EXIT_ENVIRONMENT)
     try:

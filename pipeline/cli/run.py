@@ -3,10 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
+import json
 
 import typer
 
 from ..types import StrengthModel
+from ..errors import EXIT_USAGE, InputError, OverclaimError, exit_status
+from ..run.bench import (
+    check_start as run_check_start,
+    format_batch,
+    format_bench,
+    format_check_start,
+    run_batch,
+    run_bench,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,25 +63,15 @@ def bench_cmd(
 
       overclaim bench --check-start --reps 7
     """
-    import json
-
-    from ..errors import EXIT_USAGE, InputError, OverclaimError, exit_status
-
     try:
         if check_start:
-            from ..run.bench import check_start as run_check_start
-            from ..run.bench import format_check_start
-
             c = run_check_start(reps)
             typer.echo(json.dumps(c, indent=2) if as_json else format_check_start(c))
             return
         if batch:
-            from ..run.bench import format_batch, run_batch
-
             r = run_batch(batch, workers=max(1, workers))
             typer.echo(json.dumps(r, indent=2) if as_json else format_batch(r))
             return
-        from ..run.bench import format_bench, run_bench
 
         if path is not None and not path.exists():
             raise InputError("no such file or folder", path=str(path))

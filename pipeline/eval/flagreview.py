@@ -27,6 +27,7 @@ from typing import Any, Iterable
 
 from ..config import data_dir
 from .realgold import read_jsonl, real_dir
+from ..types import Article
 
 SOURCES = ("content_HealthStory.jsonl", "content_HealthRelease.jsonl")
 MIN_CHARS, MAX_CHARS = 400, 15_000
@@ -79,7 +80,6 @@ def tally(flagged: Iterable[tuple[str, int]], reviews: dict[tuple[str, int], boo
 
 def flagged_sentences(pairs: list[tuple[str, str]], auditor) -> set[tuple[str, int]]:
     """``(doc, sentence start)`` of every sentence the auditor flags in the articles."""
-    from ..types import Article
     out = set()
     for doc, text in pairs:
         res = auditor.audit_article(Article(id=doc, text=text, source=doc))

@@ -18,9 +18,15 @@ from __future__ import annotations
 import csv
 import os
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
+
+from ..config import data_dir
+from ..errors import InputError
+from ..ingest.reader import IngestOptions, iter_articles
+from ..reference import load_reference
+from ..reference.interventions import intervention_type
 
 COLUMNS = ("rank", "claims", "articles", "intervention_id", "intervention", "intervention_type",
            "condition_id", "condition", "collections")
@@ -50,11 +56,6 @@ def article_files(root: Path) -> list[Path]:
 
 
 def _iter_articles(paths: Iterable[Path], errors: Counter):
-    from dataclasses import replace
-
-    from ..errors import InputError
-    from ..ingest.reader import IngestOptions, iter_articles
-
     base = IngestOptions()
     opts = replace(base, extra_text_fields=tuple(base.extra_text_fields) + EXTRA_TEXT_FIELDS)
     for path in paths:
@@ -85,8 +86,6 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
         A :class:`GapReport`, rows ranked by unverifiable claims, then articles, then ids.
     """
     from ..run.auditor import Auditor
-    from ..reference import load_reference
-    from ..reference.interventions import intervention_type
 
     ref = reference if reference is not None else load_reference()
     auditor = Auditor(reference=ref)
@@ -95,7 +94,6 @@ def rank_gaps(paths: Iterable[str | Path] | None = None, *, articles=None, refer
         stream = ((None, a) for a in articles)
     else:
         if paths is None:
-            from ..config import data_dir
             root = root or data_dir() / "articles"
             paths = [root]
         files = [f for p in map(Path, paths) for f in (article_files(p) if p.is_dir() else [p])]

@@ -35,9 +35,20 @@ from __future__ import annotations
 
 import importlib.resources as resources
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable
+import copy
+import itertools
+
+from ..claims.scoring import ClaimScorer, ScorerConfig
+from ..config import data_dir
+from ..errors import InputError
+from ..ingest.reader import article_from_text, iter_articles
+from ..reference import load_reference
+from ..reference.interventions import intervention_type
+from ..reference.store import Reference, _load_docs, _read_yaml_files, curated_files
+from .scorecard_eval import evaluate as evaluate_scorecard
 
 TASKS = ("claims", "linking", "scorecard", "coverage")
 MUST_NOT_LINK = {"ambiguous", "wrong_sense"}
@@ -119,8 +130,6 @@ def load_document(doc: str, data: Path | None = None) -> tuple[str | None, str |
     Returns:
         ``(text, None)`` or ``(None, reason it was skipped)``.
     """
-    from ..config import data_dir
-
     if doc.startswith("seeds/"):
         base = data if data is not None else data_dir(required=False)
         if base is None:
@@ -556,8 +565,6 @@ def _load(kind: str, data: Path | None, gold_path: Path | None) -> tuple[dict[st
 
 def predict_claims(texts: dict[str, str], auditor=None) -> list[dict]:
     """Audit each document and return its claims as plain dicts for :func:`score_claims`."""
-    from ..ingest.reader import article_from_text
-
     auditor = auditor or _auditor()
     out = []
     for doc, text in texts.items():
@@ -650,10 +657,6 @@ def compare_model_layers(texts: dict[str, str], gold: list[dict], auditor=None, 
     Example:
         >>> rows = compare_model_layers({}, [])  # doctest: +SKIP
     """
-    import copy
-
-    from ..claims.scoring import ClaimScorer, ScorerConfig
-
     auditor = auditor or _auditor()
     rows = []
     for label, opts in MODEL_LAYERS:
@@ -703,8 +706,6 @@ def claim_intervention_type(ref, claim) -> str:
         >>> claim_intervention_type(ref, NS(drug=NS(id=None))), claim_intervention_type(ref, NS(drug=None))
         ('unlinked', 'none')
     """
-    from ..reference.interventions import intervention_type
-
     drug = getattr(claim, "drug", None)
     if drug is None:
         return "none"
@@ -737,12 +738,6 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
         "same_claims": {n, unverifiable_core, unverifiable_full}}``; a claim's type is
         :func:`claim_intervention_type` (checked = a verdict other than unverifiable).
     """
-    import itertools
-
-    from ..config import data_dir
-    from ..errors import InputError
-    from ..ingest.reader import iter_articles
-
     base = Path(data) if data else data_dir()
     items = itertools.islice((a for a in iter_articles([base / source]) if not isinstance(a, InputError)), limit)
     arts = list(items)
@@ -761,9 +756,6 @@ def evaluate_coverage(*, data: Path | None = None, limit: int = 200,
 
 def _coverage_layers() -> dict[str, Any]:
     """The references compared: the seed core, all curated files, and curated plus compiled (when built)."""
-    from ..reference import load_reference
-    from ..reference.store import Reference, _load_docs, _read_yaml_files, curated_files
-
     core = Reference()
     _load_docs(_read_yaml_files([f for f in curated_files() if "/core" in f[0]]), core)
     if hasattr(core, "finish"):
@@ -777,8 +769,6 @@ def _coverage_layers() -> dict[str, Any]:
 
 def _layer_coverage(ref, arts: list) -> tuple[dict[str, Any], dict[str, str]]:
     """Verdict counts of ``arts`` audited with reference ``ref``, and each claim's verdict."""
-    from collections import Counter
-
     from ..run.auditor import Auditor
 
     au = Auditor(reference=ref)
@@ -823,8 +813,6 @@ def run(task: str, **kwargs: Any) -> dict[str, Any]:
     if task == "linking":
         return evaluate_linking(**kwargs)
     if task == "scorecard":
-        from .scorecard_eval import evaluate as evaluate_scorecard
-
         res = evaluate_scorecard(auditor=kwargs.get("auditor"))
         res["task"] = "scorecard"
         return res

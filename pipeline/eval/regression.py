@@ -35,6 +35,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from . import scorecard_eval
+from ..config import data_dir
+from ..errors import InputError
+from ..ingest.reader import IngestOptions
+from ..report.writer import atomic_write_text, check_writable
+from ..run.runner import run_audit
+from .handgold import gold_dir, load_document, read_jsonl
+
 FORMAT = 1
 SETS = ("gold", "shared")
 FILES = ("claims.jsonl", "articles.jsonl", "errors.jsonl")
@@ -61,9 +69,6 @@ REWRITTEN: dict[str, dict[str, str]] = {
 def gold_rows() -> tuple[list[dict], list[str]]:
     """The gold documents as JSONL rows (``id``, ``title``, ``url``, ``text``), and notes on the
     ones that could not be read (e.g. the seeds without the shared data folder)."""
-    from .handgold import gold_dir, load_document, read_jsonl
-    from . import scorecard_eval
-
     docs = sorted({r["doc"] for kind in ("claims", "mentions") for r in read_jsonl(gold_dir() / f"{kind}.jsonl")})
     rows, notes, seen = [], [], set()
     for doc in docs:
@@ -89,8 +94,6 @@ def gold_rows() -> tuple[list[dict], list[str]]:
 def _has_text(line: str) -> bool:
     """Whether a JSONL row has article text (the corpus has a few rows without: they would be
     input errors, not audited articles)."""
-    from ..ingest.reader import IngestOptions
-
     try:
         row = json.loads(line)
     except ValueError:
@@ -103,8 +106,6 @@ def _has_text(line: str) -> bool:
 def shared_lines(limit: int = DEFAULT_LIMIT, seed: int = DEFAULT_SEED, data: Path | None = None) -> list[str]:
     """``limit`` raw JSONL lines of the shared FakeHealth files (rows with text), drawn with ``seed``
     and kept in file order (files sorted by name); empty without the shared data folder."""
-    from ..config import data_dir
-
     root = data if data is not None else data_dir(required=False)
     if root is None or limit <= 0:
         return []
@@ -230,9 +231,6 @@ def save(dest: str | Path, *, limit: int = DEFAULT_LIMIT, seed: int = DEFAULT_SE
     Returns:
         The manifest (also written to ``dest/manifest.json``).
     """
-    from ..report.writer import atomic_write_text, check_writable
-    from ..run.runner import run_audit
-
     dest = check_writable(dest)
     tmp = Path(tempfile.mkdtemp(prefix="overclaim-regression-"))
     try:
@@ -263,8 +261,6 @@ def _digest_file(path: Path) -> str:
 
 def load_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of a saved run; :class:`~pipeline.errors.InputError` when there is none."""
-    from ..errors import InputError
-
     path = Path(folder) / "manifest.json"
     try:
         return json.loads(path.read_text("utf-8"))

@@ -11,8 +11,12 @@ import importlib.resources as resources
 import json
 from pathlib import Path
 from typing import Any, Sequence
+import argparse
 
 from ..assess.scorecard import CRITERIA, RATINGS, score_article
+from ..config import data_dir
+from ..ingest.reader import IngestOptions, article_from_text, read_file
+from ..types import Article
 
 
 def gold_path() -> Path:
@@ -51,8 +55,6 @@ def resolve_article(ref: str) -> Path | None:
     data is not available."""
     ref = ref.split("#", 1)[0]
     if ref.startswith("shared:"):
-        from ..config import data_dir
-
         d = data_dir(required=False)
         return (d / ref[len("shared:"):]) if d is not None else None
     return Path(str(resources.files("pipeline.corpora").joinpath(*ref.split("/"))))
@@ -62,9 +64,6 @@ def load_gold_article(ref: str):
     """The :class:`~pipeline.types.Article` a gold ``article`` reference names, or ``None`` when
     its file (or row) is not available. ``<file>.jsonl#<id>`` selects the row whose ``news_id`` or
     ``id`` is ``<id>``."""
-    from ..ingest.reader import IngestOptions, article_from_text, read_file
-    from ..types import Article
-
     path = resolve_article(ref)
     if path is None or not path.is_file():
         return None
@@ -164,8 +163,6 @@ def format_evaluation(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m pipeline.eval.scorecard_eval [GOLD.jsonl] [--json]``: print the agreement table."""
-    import argparse
-
     ap = argparse.ArgumentParser(prog="python -m pipeline.eval.scorecard_eval",
                                  description="Agreement of the article scorecard with gold annotations. "
                                              "Example: python -m pipeline.eval.scorecard_eval --json")

@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+import ahocorasick
 
 # Every section and list the code reads; load_lexicon refuses a file with more or fewer.
 SCHEMA = {
@@ -112,8 +113,6 @@ class TermIndex:
     expression is skipped; where a literal occurs, the list's regular expression decides."""
 
     def __init__(self, lists: dict) -> None:
-        import ahocorasick  # C extension, a declared dependency; imported when the lexicon is built
-
         self.keys = list(lists)
         self._seen: dict[str, frozenset] = {}
         self.automaton = ahocorasick.Automaton()

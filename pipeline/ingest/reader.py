@@ -147,8 +147,6 @@ def clean_text(text: str) -> str:
     """Replace lone surrogates (from JSON ``\\ud800`` escapes) with U+FFFD, keeping every offset."""
     global _SURROGATES
     if _SURROGATES is None:
-        import re
-
         _SURROGATES = re.compile("[\ud800-\udfff]")
     return _SURROGATES.sub("\ufffd", text)
 

@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from ..errors import ModelError
 from ..types import StrengthModel
+from .encoder import load_encoder
+from .model import ClaimModel, load_model
 
 _LAZY = {"MODEL_NAMES", "ClaimModel", "clear_cache", "load_model"}
 
@@ -73,17 +77,13 @@ def score_strength(sentences: Sequence[str], *, model_dir=None, k: int = 3,
         >>> int(df.strength[0]), df.top_cues[0]                                # doctest: +SKIP
         (3, ['has been shown to reduce'])
     """
-    import numpy as np
     import pandas as pd
 
-    from .model import ClaimModel, load_model
 
     choice = strength_choice(model)
     m = load_model(StrengthModel.FAST.model_name, model_dir=model_dir)
     sents = ClaimModel._check(sentences)
     if choice is StrengthModel.ENCODER:
-        from .encoder import load_encoder
-
         scorer = load_encoder(choice.model_name, model_dir=model_dir)
     else:
         scorer = m

@@ -15,6 +15,10 @@ import time
 
 import pandas as pd
 
+from . import load_model, score_strength
+from .encoder import ENCODER_NAMES, available, load_encoder
+from .model import MODEL_NAMES
+
 
 def benchmark(repeat: int = 5, batch: int = 100) -> pd.DataFrame:
     """Time load and ``predict_proba`` per model (encoder models too), and ``score_strength`` (with top_cues).
@@ -22,9 +26,7 @@ def benchmark(repeat: int = 5, batch: int = 100) -> pd.DataFrame:
     Returns:
         DataFrame: what, load_s, ms_per_sentence (median over ``repeat`` runs).
     """
-    from . import load_model, score_strength
     from .data import load_seed_annotations
-    from .model import MODEL_NAMES
 
     sents = load_seed_annotations().text.tolist()
     sents = (sents * (batch // max(len(sents), 1) + 1))[:batch]
@@ -36,7 +38,6 @@ def benchmark(repeat: int = 5, batch: int = 100) -> pd.DataFrame:
             times.append(time.perf_counter() - t0)
         return round(sorted(times)[len(times) // 2] / len(sents) * 1000, 3)
 
-    from .encoder import ENCODER_NAMES, available, load_encoder
 
     rows = []
     for name in MODEL_NAMES + tuple(n for n in ENCODER_NAMES if available(n)):

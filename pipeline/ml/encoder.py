@@ -23,10 +23,14 @@ import threading
 import unicodedata
 from pathlib import Path
 from typing import Sequence
+import datetime as _dt
+import os
+import shutil
 
 import numpy as np
 
 from ..errors import ModelError
+from .model import ClaimModel, default_model_dir, read_meta, sha256_file
 
 ENCODER_NAMES = ("strength-encoder", "advice-encoder")
 VOCAB_FILE = "encoder-vocab.txt"
@@ -285,8 +289,6 @@ class EncoderClassifier:
                 model card). ``False`` gives the network's raw softmax. The most probable class is
                 the same either way.
         """
-        from .model import ClaimModel
-
         sents = ClaimModel._check(sentences)
         enc = [self.tok.encode(s) for s in sents]
         out = np.zeros((len(enc), len(self.classes_)), dtype=np.float64)
@@ -310,11 +312,6 @@ class EncoderClassifier:
 def save_encoder(weights: dict[str, np.ndarray], name: str, meta: dict, out_dir: str | Path,
                  vocab_file: str | Path) -> Path:
     """Write ``<name>.npz`` (int8) and ``<name>.json`` (with SHA-256s), and the vocabulary, atomically."""
-    import os
-    import shutil
-
-    from .model import sha256_file
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wp = out / f"{name}.npz"
@@ -336,8 +333,6 @@ def save_encoder(weights: dict[str, np.ndarray], name: str, meta: dict, out_dir:
 
 def load_encoder_from_dir(name: str, model_dir=None) -> EncoderClassifier:
     """Load an encoder model, checking the SHA-256 of its weights and vocabulary."""
-    from .model import default_model_dir, read_meta, sha256_file
-
     if name not in ENCODER_NAMES:
         raise ModelError(f"unknown encoder model {name!r}; choose one of {', '.join(ENCODER_NAMES)}")
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))
@@ -385,8 +380,6 @@ def load_encoder(name: str, *, model_dir: str | Path | None = None) -> EncoderCl
 
 def available(name: str, model_dir=None) -> bool:
     """Whether the encoder model ``name`` is installed (its metadata file exists)."""
-    from .model import default_model_dir
-
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))
     return (base / f"{name}.json").is_file()
 
@@ -405,9 +398,6 @@ def write_cv(name: str, out_dir: str | Path, stored: dict, *, command: str, note
 
     Entries for other keys are kept. Both files are replaced atomically.
     """
-    import datetime as _dt
-    import os
-
     out = Path(out_dir)
     npz, js = out / f"{name}.cv.npz", out / f"{name}.cv.json"
     arrays, info = {}, {}
@@ -438,7 +428,6 @@ def cv_rows(name: str, data_dir=None, model_dir=None) -> list[dict]:
     """
     from sklearn.metrics import f1_score
 
-    from .model import default_model_dir
     from .protocol import _row, fold_splits, pairs_split, protocols, texts_sha256
 
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))
@@ -588,7 +577,6 @@ def calibration(name: str, data_dir=None, model_dir=None) -> dict | None:
     Raises:
         ModelError: the stored predictions were made on other sentences than the data holds.
     """
-    from .model import default_model_dir
     from .protocol import fold_splits, protocols, texts_sha256
 
     base = Path(str(model_dir if model_dir is not None else default_model_dir()))

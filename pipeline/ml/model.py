@@ -25,6 +25,7 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
+from collections import OrderedDict
 
 import numpy as np
 
@@ -484,8 +485,6 @@ class _HashedRows:
     _guard = threading.Lock()
 
     def __init__(self) -> None:
-        from collections import OrderedDict
-
         self.rows: "OrderedDict[str, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
         self.lock = threading.Lock()
 

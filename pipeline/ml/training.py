@@ -15,6 +15,7 @@ import datetime as _dt
 import platform
 import time
 from pathlib import Path
+import re
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ from . import data as D
 from .features import build_features, strip_for_saving
 from .model import MODEL_NAMES, default_model_dir, save_model
 from .protocol import CLASS_NAMES, SEED, _clean, _row, _subsample, advice_out_of_domain_rows, training_data
+from .cards import write_card
+from .encoder import cv_rows, out_of_domain_rows
 
 EVAL_TASKS = MODEL_NAMES + ("exaggeration",)
 
@@ -216,13 +219,9 @@ def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None
     for r in rows:
         r["model"] = "strength" if name == "exaggeration" else name
     if encoder and name in ("strength", "advice", "exaggeration"):
-        from .encoder import cv_rows
-
         enc = "advice-encoder" if name == "advice" else "strength-encoder"
         rows += [r for r in cv_rows(enc, data_dir, model_dir) if r["task"] == name]
         if name == "advice":
-            from .encoder import out_of_domain_rows
-
             rows += out_of_domain_rows(data_dir, limit, model_dir)
     df = pd.DataFrame(rows)
     return df[["model"] + [c for c in df.columns if c != "model"]]
@@ -231,7 +230,6 @@ def evaluate(name: str, data_dir: str | Path | None = None, *, limit: int | None
 # -- training and cards -------------------------------------------------------------------------
 def _hedge_cue_lexicon(df: pd.DataFrame, min_count: int = 5) -> dict:
     """Cue phrases annotated in BioScope with how often each occurrence is a cue."""
-    import re
     counts: dict[tuple[str, str], int] = {}
     for cues in df.cues:
         for typ, cue in cues:
@@ -299,7 +297,6 @@ def train(name: str, data_dir: str | Path | None = None, out_dir: str | Path | N
     if name == "hedge":
         meta["cue_lexicon"] = _hedge_cue_lexicon(df)
     weights = save_model(est, name, meta, out)
-    from .cards import write_card
     write_card(name, out)
     return {"rows": meta["metrics"], "n_train": meta["n_train"], "train_seconds": meta["train_seconds"],
             "ms_per_sentence": meta["ms_per_sentence_batch100"], "weights": str(weights)}

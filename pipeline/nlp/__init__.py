@@ -27,6 +27,8 @@ from . import cues as _cues  # noqa: F401
 from . import linker as _linker  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .extensions import register_extensions
+from ..config import cache_dir
+from ..reference import load_reference
 
 _LOCK = threading.Lock()
 _NLP: dict[int, Language] = {}
@@ -45,7 +47,6 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
     """
     from scispacy.custom_tokenizer import combined_rule_tokenizer
 
-    from ..reference import load_reference
 
     register_extensions()
     # scispacy's abbreviation detector has an empty global matcher (W036 on every doc) and its
@@ -68,8 +69,6 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
 
 
 def _linker_cache():
-    from ..config import cache_dir
-
     try:
         return cache_dir()
     except OSError:
@@ -78,8 +77,6 @@ def _linker_cache():
 
 def get_nlp(reference=None) -> Language:
     """The process-wide pipeline for ``reference`` (built on first use)."""
-    from ..reference import load_reference
-
     ref = reference if reference is not None else load_reference()
     key = id(ref)
     with _LOCK:

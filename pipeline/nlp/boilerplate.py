@@ -16,6 +16,7 @@ import re
 
 from ..util.prefilter import LiteralIndex, literal_safe
 from ..resources.schema import load_resource
+from ..ingest.reader import reads_as_sentence
 
 _PARA = re.compile(r"[^\n]+")
 
@@ -89,8 +90,6 @@ def find_headings(text: str) -> list[tuple[int, int]]:
         >>> [text[s:e] for s, e in find_headings(text)]
         ['Baclofen for Fibromyalgia']
     """
-    from ..ingest.reader import reads_as_sentence
-
     out = []
     for m in _PARA.finditer(text):
         line = m.group(0).strip()

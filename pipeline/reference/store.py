@@ -10,10 +10,13 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from ..errors import ReferenceDataError
+from ..errors import ReferenceDataError, ReferenceValidationError
 from .model import (APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition,
                     REQUIRED_FIELDS, Drug, Evidence, LabelFacts, NameEntry, Source, normalise_name)
 from ..resources.schema import load_resource
+from ..config import cache_dir
+from .compiled import load_compiled
+from .validate import read_overlays
 
 def _precedence(source: str) -> int:
     """Lower wins: editor overlays, then curated files, then compiled open sources."""
@@ -462,7 +465,6 @@ _DEFAULT_COMPILED = object()
 
 
 def _compiled_default() -> Path | None:
-    from ..config import cache_dir
     p = cache_dir() / "reference.sqlite"
     return p if p.exists() else None
 
@@ -580,9 +582,6 @@ def _remap_evidence(ref: Reference, al: dict[str, str]) -> None:
 def _read_checked_overlays(paths: Iterable[str | Path], ref: Reference | None) -> list[tuple[str, dict]]:
     """Overlay documents, after every file passed the schema and (with ``ref``) names only drugs,
     conditions and source keys that exist; else all problems at once."""
-    from ..errors import ReferenceValidationError
-    from .validate import read_overlays
-
     docs, errors = read_overlays(paths, ref=ref)
     if errors:
         raise ReferenceValidationError(errors)
@@ -625,7 +624,6 @@ def load_reference(overlays: Iterable[str | Path] = (), *, use_cache: bool = Tru
     files = curated_files()
     ref = Reference()
     if compiled_path:
-        from .compiled import load_compiled
         load_compiled(ref, compiled_path)
     _load_docs(_read_yaml_files(files), ref, strict=bool(compiled_path))
     if compiled_path:

@@ -23,9 +23,17 @@ import difflib
 import re
 from dataclasses import MISSING, fields
 from typing import Any, Iterable
+from collections import defaultdict
+from pathlib import Path
+import csv
+
+import yaml
 
 from .model import (REQUIRED_FIELDS, APPROVAL_STATUSES, CITATION_STATUSES, DIRECTIONS, GRADES, Approval, Condition, Drug,
                     Evidence, LabelFacts, Source)
+from ..util.urls import link_url
+from .interventions import MEDICINE_KINDS, intervention_types
+from .model import normalise_name
 
 ENTRY_CLASSES = {"drugs": Drug, "conditions": Condition, "approvals": Approval, "evidence": Evidence,
                  "labels": LabelFacts}
@@ -39,8 +47,6 @@ ID_FORMS = {"drugs": re.compile(r"^(rxcui:\d+|oc:[a-z0-9][a-z0-9-]*)$"),
 def drug_kinds() -> tuple[str, ...]:
     """Allowed ``kind`` values of a drug entry: the medicine kinds and the intervention types
     (``pipeline/resources/intervention_types.yaml``)."""
-    from .interventions import MEDICINE_KINDS, intervention_types
-
     return (*MEDICINE_KINDS, *intervention_types())
 
 
@@ -196,8 +202,6 @@ def _check_type(annotation: str, v: Any) -> str | None:
 def check_source(raw: Any, *, inline_key_ok: bool) -> list[tuple[str, str]]:
     """Problems of a source -- a key naming one under ``sources:`` (where allowed) or a mapping --
     as ``(field of the source, or "" for the whole, message)`` pairs."""
-    from ..util.urls import link_url
-
     if isinstance(raw, str) and inline_key_ok:
         return []
     if not isinstance(raw, dict):
@@ -237,8 +241,6 @@ def check_references(docs: Iterable[tuple[str, Any]], ref, context: Iterable[tup
 
 
 def _defined(docs: list[tuple[str, dict]], table: str) -> set[str]:
-    from .model import normalise_name
-
     out: set[str] = set()
     for _, doc in docs:
         rows = doc.get(table)
@@ -250,8 +252,6 @@ def _defined(docs: list[tuple[str, dict]], table: str) -> set[str]:
 
 
 def _unknown_names(path: str, table: str, i: int, raw: dict, ref, own: dict, keys: set) -> list[str]:
-    from .model import normalise_name
-
     at, errors = where(path, table, i, raw), []
     for kind, table_name in (("drug", "drugs"), ("condition", "conditions")):
         name = raw.get(kind)
@@ -290,8 +290,6 @@ def read_text_file(f) -> tuple[str | None, str | None]:
 
 def parse_yaml(name: str, text: str) -> tuple[Any, str | None]:
     """(document, None), or (None, the problem) for YAML that does not parse."""
-    import yaml
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader) or {}, None
@@ -336,9 +334,6 @@ def _csv_row(f, i: int, row: dict, errors: list[str]) -> tuple[str, dict] | None
 
 def parse_csv(f, text: str, errors: list[str]) -> dict | None:
     """A CSV overlay as a document of tables (rows with problems are reported and left out)."""
-    import csv
-    from collections import defaultdict
-
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames or "table" not in reader.fieldnames:
         errors.append(f"{f}: a CSV overlay needs a 'table' column "
@@ -366,8 +361,6 @@ def _parse_file(f) -> tuple[Any, list[str]]:
 
 def overlay_files(paths: Iterable) -> list:
     """The files of overlay paths (a folder stands for its .yaml, .yml and .csv files, in name order)."""
-    from pathlib import Path
-
     out = []
     for o in paths:
         p = Path(o)

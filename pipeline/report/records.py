@@ -11,6 +11,8 @@ import json
 from collections import Counter
 from typing import Any
 
+import jsonschema
+
 from ..errors import InputError
 from ..types import ArticleResult, CheckedClaim, VerdictLabel
 
@@ -120,6 +122,4 @@ def load_schema(name: str) -> dict:
 
 def validate_record(rec: dict, name: str) -> None:
     """Raise ``jsonschema.ValidationError`` if ``rec`` does not match schema ``name``."""
-    import jsonschema
-
     jsonschema.validate(rec, load_schema(name))

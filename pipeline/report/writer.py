@@ -44,6 +44,7 @@ from typing import Any, Iterator
 from ..errors import InputError, OutputError
 from ..types import ArticleResult
 from .records import CSV_COLUMNS, article_record, claim_record, csv_row, error_record
+from .html import render_report
 
 
 def _umask() -> int:
@@ -430,8 +431,6 @@ class AuditWriter:
                     w.writerow(csv_row(rec))
             summary = self.summary()
             if self.html:
-                from .html import render_report
-
                 atomic_write_text(self.out / "report.html", render_report(self._html_items(), summary))
             atomic_write_text(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
         except OSError as e:

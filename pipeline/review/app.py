@@ -33,6 +33,7 @@ from . import routes_account, routes_export, routes_review, store
 from .db import AppSetting
 from .signin import SignInGuard, SignInPolicy
 from .web import Web, install, pkg_dir
+from ..reference import load_reference
 
 ROUTERS = (routes_account.router, routes_review.router, routes_export.router)
 
@@ -71,8 +72,6 @@ def check_overlays(overlay: str | Path | None, base_overlays: tuple[str, ...] = 
     """
     paths = [*base_overlays, *([str(overlay)] if overlay and Path(overlay).exists() else [])]
     if paths:
-        from ..reference import load_reference
-
         load_reference(paths, use_cache=False)
 
 

@@ -23,6 +23,8 @@ from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, Str
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from ..errors import DatabaseError
+
 DEFAULT_DB = "overclaim-review.sqlite3"
 
 
@@ -265,8 +267,6 @@ def open_engine(url: str, *, upgrade: bool = True) -> Engine:
     Raises:
         pipeline.errors.DatabaseError: the database cannot be opened (message names it).
     """
-    from ..errors import DatabaseError
-
     url = db_url(url)
     u = make_url(url)
     kwargs: dict[str, Any] = {"future": True}

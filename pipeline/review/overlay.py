@@ -24,6 +24,11 @@ from typing import Any
 
 import yaml
 
+from ..errors import OverclaimError
+from ..reference import load_reference
+from ..reference.model import APPROVAL_STATUSES, DIRECTIONS, GRADES
+from ..reference.validate import kind_of, parse_yaml, read_text_file
+
 _LOCK = threading.Lock()
 
 # Fields an editor may correct, per table, with how to parse them.
@@ -43,8 +48,6 @@ TABLE_OF_KIND = {"approval": "approvals", "evidence": "evidence", "label": "labe
 
 
 def choices() -> dict[str, tuple[str, ...]]:
-    from ..reference.model import APPROVAL_STATUSES, DIRECTIONS, GRADES
-
     return {"approval": tuple(APPROVAL_STATUSES), "direction": tuple(DIRECTIONS), "grade": tuple(GRADES)}
 
 
@@ -105,8 +108,6 @@ def parse_correction(entry_id: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 def _load(path: Path, table: str) -> dict:
     """The overlay document to append to (ValueError naming the problem when it is malformed)."""
-    from ..reference.validate import read_text_file, kind_of, parse_yaml
-
     if not path.exists():
         return {}
     text, problem = read_text_file(path)
@@ -122,9 +123,6 @@ def _load(path: Path, table: str) -> dict:
 
 def _reference(overlays: list[str]):
     """The reference with these overlays (ValueError when they do not load)."""
-    from ..errors import OverclaimError
-    from ..reference import load_reference
-
     try:
         return load_reference(overlays, use_cache=False)
     except OverclaimError as e:

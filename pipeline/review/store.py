@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urlparse
+from collections import Counter
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +34,8 @@ from sqlalchemy.orm import Session
 
 from .db import (Article, Claim, Decision, DecisionEvent, Editor, Run, RunArticle, RunError, db_url, open_engine,
                  safe_url, session_factory, utcnow)
+from ..errors import InputError
+from ..report.records import claim_record
 
 ACTIONS = ("confirm", "dismiss", "edit", "note", "reference_wrong")
 STATUS_OF_ACTION = {"confirm": "confirmed", "dismiss": "dismissed"}
@@ -91,8 +94,6 @@ class ReviewSink:
     def add(self, item: Any) -> None:
         """Store one :class:`~pipeline.types.ArticleResult` or :class:`~pipeline.errors.InputError`
         in its own transaction."""
-        from ..errors import InputError
-
         run_id = self._ensure_run()
         with self.Session.begin() as s:
             run = s.get(Run, run_id)
@@ -142,8 +143,6 @@ def _author_of(article) -> str | None:
 
 def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
     """Store one article result in session ``s``; returns (claims, claims whose verdict changed, flagged)."""
-    from ..report.records import claim_record
-
     recs: dict[str, dict] = {}
     for cc in res.claims:
         rec = claim_record(cc)
@@ -176,8 +175,6 @@ def store_result(s: Session, run_id: int, res) -> tuple[int, int, int]:
 
 def _store_article(s: Session, run_id: int, res, recs: dict[str, dict], n_flagged: int):
     """Insert or update the article row and its row for this run; return the article row."""
-    from collections import Counter
-
     a = res.article
     art = s.execute(select(Article).where(Article.key == a.id)).scalar_one_or_none()
     fields = dict(title=a.title, url=a.url, date=a.date, author=_author_of(a), source=a.source, site=site_of(a.url),

@@ -32,11 +32,20 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+import shutil
+import tempfile
+
+import psutil
+
+from ..config import data_dir
+from ..errors import InputError
+from ..ingest.reader import iter_articles
+from .corpus import generate_batch
+from .pool import ProcessPool
+from .runner import run_audit
 
 
 def _rss_mb() -> float:
-    import psutil
-
     return psutil.Process().memory_info().rss / 2**20
 
 
@@ -47,10 +56,6 @@ def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 def load_articles(path: str | Path | None = None, limit: int = 500):
     """The first ``limit`` readable articles under ``path`` (default: the shared articles) and the
     number of input errors met on the way."""
-    from ..config import data_dir
-    from ..errors import InputError
-    from ..ingest.reader import iter_articles
-
     if path is None:
         path = data_dir() / "articles"
     arts, errors = [], 0
@@ -244,7 +249,6 @@ def _start_pool(workers: int, auditor):
     """A started pool of ``workers`` processes and its start-up seconds (``None`` for 1 worker)."""
     if workers <= 1:
         return None, None
-    from .pool import ProcessPool
 
     t0 = time.perf_counter()
     pool = ProcessPool(workers, auditor=auditor).start()
@@ -298,8 +302,6 @@ def _models_figures(strength_model: str, model_cpu: float, audit_cpu: float) -> 
 
 
 def _cpu_of_workers(pool) -> float:
-    import psutil
-
     tot = 0.0
     for w in pool.workers:
         try:
@@ -345,8 +347,6 @@ class RSSSampler:
         self._t = threading.Thread(target=self._run, daemon=True, name="overclaim-rss-sampler")
 
     def _run(self) -> None:
-        import psutil
-
         def mem(p) -> int:  # proportional set size: shared (copy-on-write) pages counted once
             try:
                 return p.memory_full_info().pss
@@ -387,12 +387,6 @@ def run_batch(n: int = 10_000, *, workers: int = 2, out: str | Path | None = Non
         ``{"articles", "words", "errors", "claims", "wall_seconds", "articles_per_s", "words_per_s",
         "rss_mb": {"q1_peak", "q4_peak", "peak"}, ...}``.
     """
-    import shutil
-    import tempfile
-
-    from .runner import run_audit
-    from .corpus import generate_batch
-
     tmp = Path(tempfile.mkdtemp(prefix="overclaim-batch-"))
     try:
         info = generate_batch(tmp / "in", n, real_fraction=real_fraction)

@@ -19,6 +19,10 @@ import json
 import random
 from pathlib import Path
 
+from ..config import data_dir
+from ..errors import InputError
+from ..ingest.reader import iter_articles
+
 DRUGS = ["baclofen", "duloxetine", "pregabalin", "gabapentin", "amitriptyline", "cyclobenzaprine", "tizanidine",
          "milnacipran", "ibuprofen", "acetaminophen", "Lyrica", "Cymbalta", "tramadol", "naproxen"]
 CONDITIONS = ["fibromyalgia", "spasticity", "multiple sclerosis", "low back pain", "spinal cord injury",
@@ -76,10 +80,6 @@ def template_article(rng: random.Random, i: int) -> dict:
 
 def real_articles(limit: int) -> list[dict]:
     """Up to ``limit`` real articles from the shared corpora (empty when not available)."""
-    from ..config import data_dir
-    from ..errors import InputError
-    from ..ingest.reader import iter_articles
-
     root = data_dir(required=False)
     if root is None or not (root / "articles").is_dir():
         return []

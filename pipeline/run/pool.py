@@ -28,6 +28,7 @@ from multiprocessing.connection import wait
 from typing import Any, Iterable, Iterator
 
 from ..errors import InputError, OverclaimError, WorkerError  # noqa: F401  (WorkerError: raised here, importable from here)
+from ..errors import ReferenceError_
 
 _FORK_AUDITOR = None  # set in the parent just before forking so workers share it copy-on-write
 _PARENT_ENDS: list = []  # the parent's ends of the result pipes (a forked worker closes its copies)
@@ -221,8 +222,6 @@ class ProcessPool:
             self.close()
             _, name, text, known = msg
             if known and name.startswith("Reference"):
-                from ..errors import ReferenceError_
-
                 raise ReferenceError_(text)
             raise WorkerError(f"worker could not start: {name}: {text}")
         w.ready = True

@@ -15,10 +15,18 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable
+from io import StringIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ..ingest.reader import IngestOptions, iter_articles
 from ..report.writer import AuditWriter, check_writable, item_id, run_key
 from ..types import StrengthModel
+from ..errors import InputError, OutputError, OverclaimError, UsageError
+from .dask_engine import DaskEngine
+from .pool import ProcessPool, SerialEngine
 
 
 def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptions | None = None,
@@ -99,8 +107,6 @@ def run_audit(paths: Iterable[str | Path], out: str | Path, *, opts: IngestOptio
 
 
 def _check_options(paths: list[str], engine: str, scheduler, resume: bool) -> None:
-    from ..errors import UsageError
-
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine {engine!r}", hint="use local or dask")
     if engine == "dask" and scheduler is None:
@@ -111,8 +117,6 @@ def _check_options(paths: list[str], engine: str, scheduler, resume: bool) -> No
 
 def _progress_bar(done: int):
     """A started progress bar on standard error and its task (``done`` items already finished)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     bar = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                    TimeElapsedColumn(), transient=True)
     bar.start()
@@ -122,8 +126,6 @@ def _progress_bar(done: int):
 def _drain(results, sinks: list, top: list, *, show: int, echo, bar) -> int:
     """Hand every result to every sink, keep the most severe flags in ``top``, report input
     errors (unless quiet) and advance the progress bar; return how many results there were."""
-    from ..errors import InputError
-
     n_seen = 0
     try:
         for res in results:
@@ -156,8 +158,6 @@ def _close(writer, sinks: list) -> dict:
 def _abort(exc: BaseException, writer, sinks: list, out) -> None:
     """On failure or interruption: keep what is finished when interrupted (``--resume`` goes on
     from there), and abort every sink."""
-    from ..errors import OverclaimError
-
     interrupted = writer is not None and isinstance(exc, KeyboardInterrupt)
     if interrupted:
         try:
@@ -177,11 +177,8 @@ def _abort(exc: BaseException, writer, sinks: list, out) -> None:
 def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout, models: bool = True,
                  strength_model: StrengthModel | str = StrengthModel.FAST):
     if engine == "dask":
-        from .dask_engine import DaskEngine
-
         return DaskEngine(scheduler, overlays=overlays, models=models, strength_model=strength_model)
     from .auditor import Auditor
-    from .pool import ProcessPool, SerialEngine
 
     auditor = Auditor(overlays=overlays, models=models, strength_model=strength_model)  # loaded once here: invalid references fail at once
     if workers <= 1:
@@ -192,8 +189,6 @@ def _make_engine(engine: str, workers: int, overlays: tuple, scheduler, timeout,
 
 def _skip_done(items, done_ids: list[str]):
     """Skip the items an interrupted run already committed, checking they are the same inputs."""
-    from ..errors import InputError, OutputError
-
     it = iter(items)
     for n, expected in enumerate(done_ids):
         try:
@@ -228,11 +223,6 @@ def _collect_top(top: list, res, seq: int, show: int) -> None:
 
 def print_summary(summary: dict, top: list[tuple[int, dict]], echo: Callable[[str], None]) -> None:
     """Readable summary table: counts by verdict and the most severe flags."""
-    from io import StringIO
-
-    from rich.console import Console
-    from rich.table import Table
-
     buf = StringIO()
     con = Console(file=buf, width=110, force_terminal=False, color_system=None)
     con.print(f"Overclaim audit: {summary['articles']} article(s), {summary['claims']} claim(s), "

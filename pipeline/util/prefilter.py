@@ -19,6 +19,12 @@ Example:
 from __future__ import annotations
 
 import re
+import itertools
+
+import ahocorasick
+import numpy
+
+from .regex_tree import Op, RegexSyntaxError, parse
 
 # Non-ASCII characters that case-insensitive ``re`` matches against an ASCII letter or digit:
 # İ ı (i), ſ (s), K (Kelvin sign, k). tests/test_prefilter.py checks the list against every code point.
@@ -39,17 +45,6 @@ def literal_safe(text: str) -> bool:
 
 _REQ: dict[int, tuple] = {}
 _LIMIT = 64  # most strings a finite part of a pattern is expanded into
-
-
-def _sre():
-    """The regular-expression parser of this Python and its constants."""
-    try:
-        import re._constants as c
-        import re._parser as parser
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_constants as c
-        import sre_parse as parser
-    return c, parser
 
 
 def _order(reqs) -> list[frozenset[str]]:
@@ -142,12 +137,12 @@ def requirements(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
     hit = _REQ.get(id(pattern))
     if hit is not None and hit[0] is pattern:
         return hit[1]
-    c, parser = _sre()
+    c = Op
     try:
-        fin, found = _seq(c, parser.parse(pattern.pattern, pattern.flags))
+        fin, found = _seq(c, parse(pattern.pattern, pattern.flags))
         if fin is not None:
             found = found + [fin]
-    except Exception:
+    except RegexSyntaxError:  # syntax the parser does not read: the pattern is searched unfiltered
         found = []
     req = tuple(_order(found)[:3])
     _REQ[id(pattern)] = (pattern, req)
@@ -220,8 +215,6 @@ class LiteralIndex:
 
     def length_array(self):
         """Lengths of the literals by id (a numpy array)."""
-        import numpy
-
         if self._lengths is None or len(self._lengths) != len(self.lengths):
             self._lengths = numpy.array(self.lengths, dtype=numpy.int64)
         return self._lengths
@@ -229,13 +222,7 @@ class LiteralIndex:
     def find(self, low: str):
         """``(end offsets, literal ids)``, two numpy arrays: the offset of the last character and
         the id of every occurrence of every literal in ``low``, overlapping ones included."""
-        import itertools
-
-        import numpy
-
         if self.automaton is None:
-            import ahocorasick
-
             a = ahocorasick.Automaton(ahocorasick.STORE_INTS)
             for lit, i in self.ids.items():
                 a.add_word(lit, i)
