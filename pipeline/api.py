@@ -50,11 +50,11 @@ __all__ = ["audit", "check", "load_reference", "AuditResult", "CheckResult", "Re
            "claims_frame", "articles_frame", "VERDICT_ORDER", "SEVERITY_ORDER", "TYPE_ORDER"]
 
 
-@functools.lru_cache(maxsize=4)
-def _auditor(overlays: tuple[str, ...] = ()):
-    from .run.auditor import Auditor
+def _auditor(overlays: Iterable[str] = ()):
+    """The process-wide Auditor for ``overlays`` (:func:`pipeline.run.auditor.shared_auditor`)."""
+    from .run.auditor import shared_auditor
 
-    return Auditor(overlays=overlays)
+    return shared_auditor(tuple(str(o) for o in overlays))
 
 
 # -----------------------------------------------------------------------------------------------
@@ -438,7 +438,7 @@ def audit(inputs, *, overlays: Iterable[str] = (), opts=None, auditor=None, prog
         >>> res.claims.verdict.astype(str).tolist(), res.errors.error.tolist()
         (['supported'], ['empty text'])
     """
-    auditor = auditor or _auditor(tuple(str(o) for o in overlays))
+    auditor = auditor or _auditor(overlays)
     out = AuditResult()
     for item in auditor.audit(_items(inputs, opts)):
         if isinstance(item, InputError):
@@ -488,7 +488,7 @@ def check(text: str, *, overlays: Iterable[str] = (), max_chars: int | None = No
     if len(text) > limit:
         check_text(text, path="text", max_chars=limit, hint="split the text, or audit it as a file with "
                                                               "`overclaim audit --max-chars N`")
-    res = _auditor(tuple(str(o) for o in overlays)).audit_article(article_from_text(text, id="text"))
+    res = _auditor(overlays).audit_article(article_from_text(text, id="text"))
     return CheckResult(result=res, claims=res.claims)
 
 

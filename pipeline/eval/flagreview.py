@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..config import data_dir
-from .realgold import read_jsonl, real_dir
+from .goldfiles import read_jsonl, real_dir
 from ..types import Article
 
 SOURCES = ("content_HealthStory.jsonl", "content_HealthRelease.jsonl")

@@ -27,9 +27,9 @@ The seed documents live in the shared data directory (:func:`pipeline.config.dat
 is missing they are skipped with a note and only the packaged articles are scored.
 
 Example:
-    >>> from pipeline.eval.handgold import prf
-    >>> prf(tp_pred=3, n_pred=4, tp_gold=3, n_gold=6)
-    {'precision': 0.75, 'recall': 0.5, 'f1': 0.6, 'tp': 3, 'n_pred': 4, 'n_gold': 6}
+    >>> from pipeline.eval.metrics import prf
+    >>> {k: v for k, v in prf(tp_pred=3, n_pred=4, tp_gold=3, n_gold=6).items() if k in ("precision", "recall", "f1")}
+    {'precision': 0.75, 'recall': 0.5, 'f1': 0.6}
 """
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ from ..ingest.reader import article_from_text, iter_articles
 from ..reference import load_reference
 from ..reference.interventions import intervention_type
 from ..reference.store import Reference, _load_docs, _read_yaml_files, curated_files
+from .goldfiles import gold_dir, read_jsonl
+from .metrics import prf
 from .scorecard_eval import evaluate as evaluate_scorecard
 
 TASKS = ("claims", "linking", "scorecard", "coverage")
@@ -66,58 +68,8 @@ class UnknownTaskError(KeyError):
 # Metrics
 
 
-def _ratio(a: int, b: int) -> float | None:
-    return None if b == 0 else a / b
-
-
-def prf(*, tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, Any]:
-    """Precision, recall and F1 from counts.
-
-    Args:
-        tp_pred: predictions that are correct.
-        n_pred: all predictions.
-        tp_gold: gold items that were found.
-        n_gold: all gold items.
-
-    Returns:
-        ``{"precision", "recall", "f1", "tp", "n_pred", "n_gold"}``; a ratio with a zero
-        denominator is ``None`` (F1 is ``None`` unless both are defined).
-
-    Example:
-        >>> prf(tp_pred=0, n_pred=0, tp_gold=0, n_gold=2)["recall"]
-        0.0
-    """
-    p = _ratio(tp_pred, n_pred)
-    r = _ratio(tp_gold, n_gold)
-    if p is None or r is None:
-        f = None
-    else:
-        f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
-    rnd = (lambda x: None if x is None else round(x, 4))
-    return {"precision": rnd(p), "recall": rnd(r), "f1": rnd(f), "tp": tp_pred, "n_pred": n_pred, "n_gold": n_gold}
-
-
 # -----------------------------------------------------------------------------------------------
 # Gold files and documents
-
-
-def gold_dir() -> Path:
-    """The packaged gold folder (``corpora/gold``, installed as ``pipeline.corpora``)."""
-    return Path(str(resources.files("pipeline.corpora").joinpath("gold")))
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON-lines gold file; a malformed line raises ``ValueError`` naming file and line."""
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}: line {i}: not valid JSON ({e.msg})") from None
-    return out
 
 
 def load_document(doc: str, data: Path | None = None) -> tuple[str | None, str | None]:
@@ -527,16 +479,11 @@ def _link_summary(p: dict, g: dict | None, why: str) -> dict:
 # -----------------------------------------------------------------------------------------------
 # Running the pipeline on the gold documents
 
-_AUDITOR = None
-
-
 def _auditor():
-    global _AUDITOR
-    if _AUDITOR is None:
-        from ..run.auditor import Auditor
+    """The process-wide Auditor the evaluations share with the research API."""
+    from ..run.auditor import shared_auditor
 
-        _AUDITOR = Auditor()
-    return _AUDITOR
+    return shared_auditor()
 
 
 def _resolver(reference) -> Callable[[str, str], str | None]:

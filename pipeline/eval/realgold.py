@@ -34,6 +34,7 @@ import numpy as np
 import yaml
 
 from ..config import data_dir
+from .goldfiles import read_jsonl, real_dir
 
 SEED = 20261203
 # Articles drawn per source: (test, dev). Test first: it was annotated before anything was tuned.
@@ -55,11 +56,6 @@ SOURCES = {
     "fh_release": Source("articles/fakehealth/content_HealthRelease.jsonl", "news_id", "text"),
     "cardiff": Source("articles/cardiff/cardiff/corpus_news_enhanced.csv", "news_id", "news_content"),
 }
-
-
-def real_dir() -> Path:
-    """``corpora/gold/real`` in the installed package."""
-    return Path(str(resources.files("pipeline.corpora").joinpath("gold", "real")))
 
 
 def sha256(text: str) -> str:
@@ -205,19 +201,6 @@ def resolve_annotation(ann: dict, text: str) -> tuple[dict, list[str]]:
     rec = {"doc": ann["doc"], "text_sha256": sha256(text), "n_chars": len(text),
            "annotator": ann.get("annotator"), "date": ann.get("date"), "sentences": sentences}
     return rec, errs
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """JSON lines of a gold file; a malformed line raises ``ValueError`` naming file and line."""
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}: line {i}: not valid JSON ({e.msg})") from None
-    return out
 
 
 def load_split(split: str, base: str | None = None) -> list[tuple[dict, str]]:

@@ -18,14 +18,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any, Iterable
 
-
-def prf(*, tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, Any]:
-    """Precision (matched predictions / predictions), recall (matched gold / gold) and F1."""
-    p = tp_pred / n_pred if n_pred else None
-    r = tp_gold / n_gold if n_gold else None
-    f = round(2 * p * r / (p + r), 3) if p and r else (0.0 if p is not None and r is not None else None)
-    return {"precision": None if p is None else round(p, 3), "recall": None if r is None else round(r, 3),
-            "f1": f, "tp_pred": tp_pred, "n_pred": n_pred, "tp_gold": tp_gold, "n_gold": n_gold}
+from .metrics import prf
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -125,7 +118,7 @@ def score(records: Iterable[dict], preds_by_doc: dict[str, list[dict]]) -> dict[
         found.update(s["found_reasons"])
         false_flags += s["false_flags"]
         missed_flags += s["missed_flags"]
-    mk = lambda t: prf(tp_pred=t[0], n_pred=t[1], tp_gold=t[2], n_gold=t[3])  # noqa: E731
+    mk = lambda t: prf(tp_pred=t[0], n_pred=t[1], tp_gold=t[2], n_gold=t[3], digits=3)  # noqa: E731
     reasons = sorted(set(missed) | set(found), key=str)
     return {"articles": n_docs, "frames": mk(tot["frames"]), "flags_sentence": mk(tot["flags"]),
             "recall_by_reason": {str(r): {"found": found[r], "missed": missed[r]} for r in reasons},

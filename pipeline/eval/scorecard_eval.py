@@ -17,11 +17,12 @@ from ..assess.scorecard import CRITERIA, RATINGS, score_article
 from ..config import data_dir
 from ..ingest.reader import IngestOptions, article_from_text, read_file
 from ..types import Article
+from .goldfiles import gold_dir, read_jsonl
 
 
 def gold_path() -> Path:
     """Path of the shipped gold annotations (``corpora/gold/scorecard.jsonl``)."""
-    return Path(str(resources.files("pipeline.corpora").joinpath("gold", "scorecard.jsonl")))
+    return gold_dir() / "scorecard.jsonl"
 
 
 def load_gold(path: str | Path | None = None) -> list[dict]:
@@ -34,19 +35,12 @@ def load_gold(path: str | Path | None = None) -> list[dict]:
         ValueError: naming the file and line of a malformed annotation.
     """
     p = Path(path) if path else gold_path()
-    rows = []
-    for i, line in enumerate(p.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{p}:{i}: not JSON ({e.msg})") from None
+    rows = read_jsonl(p)  # a malformed line: ValueError naming the file and the line
+    for i, row in enumerate(rows, 1):  # i: the line, in a gold file without blank lines
         bad = {k: v for k, v in (row.get("labels") or {}).items() if k not in CRITERIA or v not in RATINGS}
         if "article" not in row or not row.get("labels") or bad:
-            raise ValueError(f"{p}:{i}: needs 'article' and 'labels' with criteria {CRITERIA} rated {RATINGS}"
-                             + (f" (bad: {bad})" if bad else ""))
-        rows.append(row)
+            raise ValueError(f"{p}:{i}: needs 'article' and 'labels' with criteria {CRITERIA} rated "
+                             f"{RATINGS}" + (f" (bad: {bad})" if bad else ""))
     return rows
 
 

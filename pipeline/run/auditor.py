@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 from typing import Iterable, Iterator
@@ -120,6 +121,13 @@ class Auditor:
                 yield self.audit_article(item)
             except Exception as e:  # one bad article never stops a batch
                 yield InputError(f"audit failed: {type(e).__name__}: {e}", path=item.id)
+
+
+@functools.lru_cache(maxsize=4)
+def shared_auditor(overlays: tuple[str, ...] = ()) -> Auditor:
+    """The process-wide :class:`Auditor` with the trained models for ``overlays`` (built on first
+    use): the one cache that the research API and the evaluations share."""
+    return Auditor(overlays=overlays)
 
 
 def _normalized(article: Article):
