@@ -261,3 +261,26 @@ def test_issue14_a_one_line_text_without_final_period_is_not_a_heading():
                  "Baclofen has been shown to be effective for fibromyalgia\n\n",
                  "Baclofen has been shown to be effective for fibromyalgia. Ok"):
         assert find_headings(text) == []
+
+
+def test_issue18_the_pipeline_follows_spacys_conventions():
+    """Built from its config (resources/nlp.cfg); every component declares what it assigns, spaCy's
+    pipe analysis finds no missing requirement, and data loads in initialize(), not in the factory."""
+    import spacy
+
+    from pipeline.nlp import build_nlp
+    from pipeline.nlp.cues import CueTagger
+    from pipeline.resources.schema import read_text
+
+    nlp = build_nlp()
+    cfg = spacy.util.load_config_from_str(read_text("nlp.cfg"))
+    assert nlp.pipe_names == cfg["nlp"]["pipeline"]
+    analysis = nlp.analyze_pipes()
+    assert all(analysis["summary"][name]["assigns"] for name in nlp.pipe_names)
+    assert not any(analysis["problems"].values())
+    fresh = CueTagger(nlp, "cues", lexicon="cues.yaml")
+    with pytest.raises(RuntimeError, match="initialize"):
+        fresh(nlp.make_doc("Baclofen may help."))
+    fresh.initialize(nlp=nlp)
+    doc = nlp.get_pipe("overclaim_sentences")(nlp.make_doc("Baclofen may help."))
+    assert [c[2] for c in fresh(doc)._.cue_rows] == ["hedge"]

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc, Span
 
-from ..nlp.extensions import CUE_ROWS, LINKS
 from ..types import Article, Claim, ClaimType, Cue, Mention, Quantity, Strength
 from ..resources.schema import load_resource
 from ..ingest.reader import article_from_text
@@ -284,7 +283,7 @@ class _CueTable:
 
     def __init__(self, doc: Doc) -> None:
         cues = doc._.cues or []
-        plain = doc.user_data.get(CUE_ROWS)
+        plain = doc._.cue_rows
         if plain is not None and len(plain) == len(cues):  # the cue tagger's own record, no extension lookups
             rows = [_CueRow(c, s, kind, scope, scope or (s, e)) for c, (s, e, kind, scope) in zip(cues, plain)]
         else:
@@ -558,7 +557,7 @@ def _article_view(doc: Doc, article: Article, reference, boilerplate, headings) 
     # the article's text is the Doc's text (Doc.text would rebuild it from every token)
     doc_text = article.text if article is not None and len(article.text) == _doc_len(doc) else doc.text
     # The linker's record of each entity's link (score, via), when the entities are its own.
-    links = doc.user_data.get(LINKS)
+    links = doc._.links
     ent_links = [links.get((e.start, e.end)) for e in all_ents] if links is not None else [None] * len(all_ents)
     rules = load_rules()
     return _ArticleView(

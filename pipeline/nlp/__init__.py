@@ -6,7 +6,9 @@ Components, in order:
     (scispacy's abbreviation detector with a faster candidate search), ``overclaim_linker`` (drug/condition mentions linked to the reference),
     ``overclaim_cues`` (hedges, boosters, negation and their scope).
 
-Nothing is loaded at import time; :func:`get_nlp` builds the pipeline once per process.
+The pipeline is built from its config, ``pipeline/resources/nlp.cfg`` (spaCy's config format), and
+each component then loads its data in ``initialize()``. Nothing is loaded at import time;
+:func:`get_nlp` builds the pipeline once per process.
 
 Example:
     >>> from pipeline.nlp import get_nlp
@@ -21,6 +23,7 @@ import warnings
 
 import spacy
 from spacy.language import Language
+from thinc.api import Config
 
 from . import abbreviations as _abbreviations  # noqa: F401  (registers the factory)
 from . import cues as _cues  # noqa: F401
@@ -29,6 +32,9 @@ from . import sentences as _sentences  # noqa: F401
 from .extensions import register_extensions
 from ..config import cache_dir
 from ..reference import load_reference
+from ..resources.schema import read_text
+
+CONFIG = "nlp.cfg"
 
 _LOCK = threading.Lock()
 _NLP: dict[int, Language] = {}
@@ -45,27 +51,38 @@ def build_nlp(reference=None, *, abbreviations: bool = True) -> Language:
     Returns:
         A ``spacy.Language``.
     """
-    from scispacy.custom_tokenizer import combined_rule_tokenizer
-
-
     register_extensions()
-    # scispacy's abbreviation detector has an empty global matcher (W036 on every doc) and its
-    # tokenizer regex triggers a FutureWarning in re: both harmless, both noise for users.
+    # scispacy's abbreviation detector has an empty global matcher (W036 on every doc): harmless
+    # noise for users.
     warnings.filterwarnings("ignore", message=r".*\[W036\].*'matcher'")
-    nlp = spacy.blank("en")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        nlp.tokenizer = combined_rule_tokenizer(nlp)
-    nlp.add_pipe("overclaim_sentences")
-    if abbreviations:
-        nlp.add_pipe("overclaim_abbreviations")
-    linker = nlp.add_pipe("overclaim_linker")
+    config = Config().from_str(read_text(CONFIG))
+    if not abbreviations:
+        config["nlp"]["pipeline"] = [p for p in config["nlp"]["pipeline"] if p != "overclaim_abbreviations"]
+        del config["components"]["overclaim_abbreviations"]
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     ref = reference if reference is not None else load_reference()
     # A large (compiled) vocabulary is cached on disk, keyed by a hash of its contents.
-    big = len(ref.names) > 20000
-    linker.set_reference_cached(ref, _linker_cache() if big else None)
-    nlp.add_pipe("overclaim_cues")
+    settings = {"overclaim_linker": {"reference": ref, "cache_dir": _linker_cache() if len(ref.names) > 20000 else None}}
+    for name, proc in nlp.pipeline:
+        if hasattr(proc, "initialize"):
+            proc.initialize(nlp=nlp, **settings.get(name, {}))
     return nlp
+
+
+@spacy.registry.tokenizers("overclaim.scispacy_tokenizer.v1")
+def scispacy_tokenizer():
+    """scispaCy's rule tokenizer for biomedical text (``combined_rule_tokenizer``), as a config
+    entry of ``nlp.cfg``."""
+    from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+    def make(nlp: Language):
+        # scispaCy reads the language's default tokenizer (its token_match), not yet set here
+        nlp.tokenizer = spacy.registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
+        with warnings.catch_warnings():  # its regex triggers a harmless FutureWarning in re
+            warnings.simplefilter("ignore", FutureWarning)
+            return combined_rule_tokenizer(nlp)
+
+    return make
 
 
 def _linker_cache():

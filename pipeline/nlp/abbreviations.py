@@ -109,7 +109,7 @@ class FastAbbreviationDetector(AbbreviationDetector):
         return doc
 
 
-@Language.factory("overclaim_abbreviations")
+@Language.factory("overclaim_abbreviations", assigns=["doc._.abbreviations", "span._.long_form"])
 def make_abbreviation_detector(nlp: Language, name: str) -> FastAbbreviationDetector:
     """Factory for :class:`FastAbbreviationDetector`."""
     return FastAbbreviationDetector(nlp, name)

@@ -23,7 +23,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .extensions import CUE_ROWS, register_extensions
+from .extensions import register_extensions
 from ..resources.schema import load_resource
 
 
@@ -38,22 +38,33 @@ class CueTagger:
     Args:
         nlp: the pipeline.
         name: component name.
-        lexicon: resource file name of the cue lexicon (``cues.yaml``).
+        lexicon: resource file name of the cue lexicon (``cues.yaml``), read by :meth:`initialize`.
     """
 
     def __init__(self, nlp: Language, name: str, *, lexicon: str) -> None:
         register_extensions()
         self.name = name
         self.lexicon_name = lexicon
-        lex = load_cue_lexicon(lexicon)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.terminators: set[str] = set()
+        self.meta: dict[str, dict] = {}
+        self._ready = False
+
+    def initialize(self, get_examples=None, *, nlp: Language) -> None:
+        """Read the lexicon: the cue phrases (tokenised by ``nlp``'s tokenizer), their strength and
+        the direction of their scope, and the words that end a scope."""
+        lex = load_cue_lexicon(self.lexicon_name)
         self.terminators = {t.lower() for t in lex.get("terminators", [])}
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.meta: dict[str, dict] = {}
+        self.meta = {}
         for kind, spec in lex["cues"].items():
             self.meta[kind] = {"strength": spec.get("strength"), "direction": spec.get("direction", "forward")}
             self.matcher.add(kind, list(nlp.tokenizer.pipe(spec["terms"])))
+        self._ready = True
 
     def __call__(self, doc: Doc) -> Doc:
+        if not self._ready:
+            raise RuntimeError(f"{self.name}: call initialize() first (pipeline.nlp.build_nlp does)")
         spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
         # Longest cue wins where cues overlap ("has been shown" over "shown").
         spans = filter_spans(spans)
@@ -73,7 +84,7 @@ class CueTagger:
             cues.append(sp)
             rows.append((sp.start, sp.end, kind, scope))
         doc._.cues = cues
-        doc.user_data[CUE_ROWS] = rows
+        doc._.cue_rows = rows
         return doc
 
     def _scope(self, doc: Doc, cue: Span, direction: str, starts: list[int] | None = None) -> tuple[int, int]:
@@ -100,7 +111,8 @@ class CueTagger:
         return (start, end)
 
 
-@Language.factory("overclaim_cues", default_config={"lexicon": "cues.yaml"})
+@Language.factory("overclaim_cues", default_config={"lexicon": "cues.yaml"}, requires=["token.is_sent_start"],
+                  assigns=["doc._.cues", "doc._.cue_rows", "span._.cue_kind", "span._.cue_strength", "span._.scope"])
 def make_cue_tagger(nlp: Language, name: str, *, lexicon: str) -> CueTagger:
     """Factory for :class:`CueTagger` (registered as ``overclaim_cues``)."""
     return CueTagger(nlp, name, lexicon=lexicon)

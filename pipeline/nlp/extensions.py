@@ -14,21 +14,19 @@ Extensions:
     Span._.cue_strength (int | None): strength a hedge/booster cue implies.
     Span._.scope (tuple[int, int] | None): token range [start, end) the cue governs.
     Doc._.cues (list[Span]): cue spans with their scopes.
+    Doc._.cue_rows (list[tuple[int, int, str, tuple[int, int] | None]]): the same cues as plain
+        ``(start token, end token, kind, scope)`` rows, in the order of ``Doc._.cues``.
+    Doc._.links (dict[tuple[int, int], tuple[float, str | None]]): ``(start token, end token)`` of
+        each linked entity -> ``(link score, link via)``.
     Doc._.boilerplate (list[tuple[int, int, str]]): character ranges that are boilerplate, and why.
     Doc._.headings (list[tuple[int, int]]): character ranges of heading lines.
 
-The linker and the cue tagger also leave their results as plain tuples in ``Doc.user_data``
-(under :data:`LINKS` and :data:`CUE_ROWS`), so that claim extraction reads them without an
-extension lookup per span; the extensions above stay the public interface.
+``Doc._.cue_rows`` and ``Doc._.links`` repeat per-span values as one table per Doc, so that claim
+extraction reads them once per article instead of one extension lookup per span.
 """
 from __future__ import annotations
 
 from spacy.tokens import Doc, Span
-
-#: ``Doc.user_data`` key: ``{(start token, end token): (link score, link via)}`` of linked entities.
-LINKS = "overclaim.links"
-#: ``Doc.user_data`` key: ``[(start token, end token, kind, scope)]``, one per ``Doc._.cues`` span, same order.
-CUE_ROWS = "overclaim.cue_rows"
 
 _DONE = False
 
@@ -46,6 +44,8 @@ def register_extensions() -> None:
     Span.set_extension("cue_strength", default=None, force=True)
     Span.set_extension("scope", default=None, force=True)
     Doc.set_extension("cues", default=None, force=True)
+    Doc.set_extension("cue_rows", default=None, force=True)
+    Doc.set_extension("links", default=None, force=True)
     Doc.set_extension("boilerplate", default=None, force=True)
     Doc.set_extension("headings", default=None, force=True)
     _DONE = True

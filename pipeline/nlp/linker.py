@@ -37,7 +37,7 @@ from spacy.util import filter_spans
 
 from ..util.packed import LazyDict, PackedTable, prune_folders, write_packed
 from ..reference.interventions import MEDICINE_KINDS
-from .extensions import LINKS, register_extensions
+from .extensions import register_extensions
 from ..resources.schema import load_resource
 
 _VOCAB_FORMAT = 3  # layout of to_disk; part of the cache key
@@ -333,7 +333,7 @@ class EntityLinker:
         if not cands:
             doc.ents = []
             doc.spans["unlinked"] = []
-            doc.user_data[LINKS] = {}
+            doc._.links = {}
             return doc
         # Abbreviations the article defines itself: short form -> long-form span.
         defined: dict[str, Span] = {}
@@ -360,7 +360,7 @@ class EntityLinker:
         doc.ents = kept
         # Extension values are stored by character range: set them on the spans that stay only, so
         # a dropped candidate over the same words (a name and an abbreviation) cannot overwrite them.
-        doc.user_data[LINKS] = links = {(k.start, k.end): links[(k.start, k.end)] for k in kept}
+        doc._.links = links = {(k.start, k.end): links[(k.start, k.end)] for k in kept}
         for k in kept:
             k._.link_score, k._.link_via = links[(k.start, k.end)]
             k._.intervention_type = self._intervention_type(k)
@@ -443,6 +443,12 @@ class EntityLinker:
         """Where :meth:`set_reference_cached` files the vocabulary of ``reference``."""
         key = hashlib.sha1(f"{self.fingerprint(reference)}\n{_tokenizer_key(self.nlp.tokenizer)}".encode())
         return Path(cache_dir) / f"linker{_VOCAB_FORMAT}-{key.hexdigest()[:20]}-{self.max_tokens}"
+
+    def initialize(self, get_examples=None, *, nlp: Language | None = None, reference=None,
+                   cache_dir: Path | None = None) -> None:
+        """Load the vocabulary of ``reference`` (:meth:`set_reference_cached`: from ``cache_dir``
+        when it holds this reference's, else built and saved there)."""
+        self.set_reference_cached(reference, cache_dir)
 
     def set_reference_cached(self, reference, cache_dir: Path | None) -> None:
         """:meth:`set_reference`, reusing a vocabulary saved under ``cache_dir`` for the same
@@ -534,6 +540,8 @@ def _save_atomically(linker: EntityLinker, path: Path) -> None:
 @Language.factory(
     "overclaim_linker",
     default_config={"threshold": 0.6, "max_tokens": 8, "resolve_abbreviations": True},
+    assigns=["doc.ents", "doc.spans", "doc._.links", "span._.link_score", "span._.link_via", "span._.candidates",
+             "span._.intervention_type"],
 )
 def make_linker(nlp: Language, name: str, *, threshold: float, max_tokens: int,
                 resolve_abbreviations: bool) -> EntityLinker:

@@ -54,7 +54,7 @@ class ArticleSentencizer:
         return doc
 
 
-@Language.factory("overclaim_sentences")
+@Language.factory("overclaim_sentences", assigns=["token.is_sent_start"])
 def make_sentencizer(nlp: Language, name: str) -> ArticleSentencizer:
     """Factory for :class:`ArticleSentencizer`."""
     return ArticleSentencizer(name)
