@@ -239,3 +239,27 @@ def test_bench_check_start_reports_both_starts_their_ratio_and_peak_memory():
     bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "bench", "--check-start", "--reps", "0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--reps" in bad.stderr
+
+
+def test_issue18_the_start_filter_finds_every_name_the_plain_lookup_at_every_token_finds(compiled_path, seeds_dir,
+                                                                                         shared_dir):
+    """The linker's bit-set start filter is an optimisation behind ``prefilter``; the plain version
+    (a lookup at every token) is the oracle: same candidates, same links, on real articles."""
+    from pipeline.nlp import get_nlp
+
+    nlp = get_nlp(loader.load_reference(compiled=compiled_path))
+    linker = nlp.get_pipe("overclaim_linker")
+    assert linker.prefilter
+    n = 0
+    try:
+        for text in _texts(seeds_dir, shared_dir):
+            doc = nlp(text)
+            fast = linker._candidates(doc)
+            linker.prefilter = False
+            plain = linker._candidates(doc)
+            linker.prefilter = True
+            assert [(i, j, mode) for i, j, _, mode in fast] == [(i, j, mode) for i, j, _, mode in plain], text[:80]
+            n += len(plain)
+    finally:
+        linker.prefilter = True
+    assert n > 1000

@@ -143,16 +143,20 @@ class EntityLinker:
         threshold: minimum link score; weaker matches are left unlinked.
         max_tokens: longest name considered, in tokens.
         resolve_abbreviations: use scispacy's detected abbreviations to link short forms.
+        prefilter: look names up only at the tokens a bit-set filter of the vocabulary's first
+            words lets through (an optimisation: ``False`` tries every token, the plain version
+            the tests hold it against).
     """
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, max_tokens: int,
-                 resolve_abbreviations: bool) -> None:
+                 resolve_abbreviations: bool, prefilter: bool = True) -> None:
         register_extensions()
         self.nlp = nlp
         self.name = name
         self.threshold = threshold
         self.max_tokens = max_tokens
         self.resolve_abbreviations = resolve_abbreviations
+        self.prefilter = prefilter
         self.lower: dict[tuple[str, ...], list[VocabEntry]] = {}
         self.exact: dict[tuple[str, ...], list[VocabEntry]] = {}
         self.first_lower: dict[str, int] = {}
@@ -227,8 +231,7 @@ class EntityLinker:
         # Only positions where a name can start: the word is a one-word name (or its plural), or
         # the word and the next are the first two words of a longer name (the second may be a
         # plural of a two-word name's last word). Looked up on the hashes, for all tokens at once.
-        starts = self._start_mask(lower, low, True) | self._start_mask(exact, orth, False)
-        idx = numpy.flatnonzero(starts).tolist()
+        idx = self._possible_starts(low, orth)
         if not idx:
             return out
         # The words at the possible starts and after them, read once; others on demand.
@@ -265,6 +268,14 @@ class EntityLinker:
                         out.append((i, j, hit, "exact" if table is exact else "lower"))
                         break
         return out
+
+    def _possible_starts(self, low: numpy.ndarray, orth: numpy.ndarray) -> list[int]:
+        """Token positions where a name may start: every token (plain), or with ``prefilter`` those
+        the bit sets of both tables let through (never fewer names found, only fewer lookups)."""
+        if not self.prefilter:
+            return list(range(len(low)))
+        starts = self._start_mask(self.lower, low, True) | self._start_mask(self.exact, orth, False)
+        return numpy.flatnonzero(starts).tolist()
 
     def _start_mask(self, table: dict, hashes: numpy.ndarray, plurals: bool) -> numpy.ndarray:
         """Tokens (given by the hashes of their text, or of their lower-cased text) where a name of
@@ -539,15 +550,15 @@ def _save_atomically(linker: EntityLinker, path: Path) -> None:
 
 @Language.factory(
     "overclaim_linker",
-    default_config={"threshold": 0.6, "max_tokens": 8, "resolve_abbreviations": True},
+    default_config={"threshold": 0.6, "max_tokens": 8, "resolve_abbreviations": True, "prefilter": True},
     assigns=["doc.ents", "doc.spans", "doc._.links", "span._.link_score", "span._.link_via", "span._.candidates",
              "span._.intervention_type"],
 )
 def make_linker(nlp: Language, name: str, *, threshold: float, max_tokens: int,
-                resolve_abbreviations: bool) -> EntityLinker:
+                resolve_abbreviations: bool, prefilter: bool) -> EntityLinker:
     """Factory for :class:`EntityLinker` (registered as ``overclaim_linker``)."""
     return EntityLinker(nlp, name, threshold=threshold, max_tokens=max_tokens,
-                        resolve_abbreviations=resolve_abbreviations)
+                        resolve_abbreviations=resolve_abbreviations, prefilter=prefilter)
 
 
 def vocab_summary(linker: EntityLinker) -> dict:
