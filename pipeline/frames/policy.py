@@ -24,7 +24,8 @@ from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabe
 from .analyse import SAFETY_ABSOLUTE, analyse
 from .lexicon import _LOADER, load_lexicon
 
-KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
+KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "reference_unweighed_speech_acts",
+        "correlational_designs",
         "lab_designs", "article_voice", "lab_voice", "background_study_cues", "min_reference_flag_severity",
         "reason_by_type")
 SEVERITY_ORDER = ("none", "low", "medium", "high")
@@ -39,6 +40,7 @@ _EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice", "evid
 class Policy:
     curable: re.Pattern
     unflagged_speech_acts: frozenset
+    reference_unweighed_speech_acts: frozenset
     correlational_designs: frozenset
     lab_designs: frozenset
     article_voice: frozenset
@@ -70,6 +72,7 @@ def load_policy() -> Policy:
     body = "|".join(re.escape(t) for t in sorted(data["curable_conditions"], key=len, reverse=True))
     return Policy(curable=re.compile(rf"\b(?:{body})\b", re.IGNORECASE),
                   unflagged_speech_acts=frozenset(data["unflagged_speech_acts"]),
+                  reference_unweighed_speech_acts=frozenset(data["reference_unweighed_speech_acts"]),
                   correlational_designs=frozenset(data["correlational_designs"]),
                   lab_designs=frozenset(data["lab_designs"]), article_voice=frozenset(data["article_voice"]),
                   lab_voice=frozenset(data["lab_voice"]),

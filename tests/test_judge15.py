@@ -1,0 +1,21 @@
+"""Judgement on real prose (issue 15, second round): regressions from a blind reading of the flags
+on unlabelled FakeHealth articles (seed 9, reviewed; seed 11, read for this round), one real
+sentence each (short), and the plain overclaims that must stay flagged."""
+from __future__ import annotations
+
+from pipeline import check
+
+
+def flagged(text: str) -> list:
+    return [cc for cc in check(text).claims if cc.verdict.flagged]
+
+
+def test_a_quote_is_not_flagged_against_the_reference():
+    """A quoted speaker's claim is not the article's: the reference does not judge it (seed 9 and 11:
+    none of nine such flags was right). The article's own claim, and a quoted remedy the evidence
+    rejects outright (category rule), stay flagged."""
+    assert not flagged("Gabriel Hortobagyi of Houston's M.D. Anderson Cancer Center says: \u2022 Younger women may "
+                       "choose tamoxifen; it prevents more cancers and hasn't been shown to cause endometrial cancer "
+                       "before menopause.")
+    assert flagged("Homeopathy cures asthma.")
+    assert flagged('"Homeopathy cures asthma," she said.')
