@@ -83,6 +83,16 @@ def _noun_use(text: str, pos: int) -> bool:
     return bool(_DETERMINER.search(before[-12:]) or _HOW.search(before))
 
 
+_GOAL_GAP = re.compile(r"(?:\s+[\w'-]+){0,5}\s*$")
+
+
+def _sought(text: str, pos: int, lex: Lexicon) -> bool:
+    """The effect term at ``pos`` is what someone looks for or aims at ("finding a cure",
+    "identifying effective preventive treatments"), at most five words after a goal phrase of its clause."""
+    seg = text[_clause_start(text, pos):pos]
+    return any(_GOAL_GAP.fullmatch(seg, m.end()) for m in lex.pattern("strength", "goal").finditer(seg))
+
+
 def _clause_end(text: str, pos: int) -> int:
     m = _CLAUSE.search(text, pos)
     return m.start() if m else len(text)
@@ -93,10 +103,11 @@ def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tupl
     predicate's own clause ("reverses arthritis, raising hopes of a cure" is direct); without a
     predicate, anywhere in the sentence."""
     found = list(lex.pattern("strength", "absolute").finditer(text))
+    found = [m for m in found if not _sought(text, m.start(), lex)]  # "finding a cure": a goal, not a claim
     absolute = [m for m in found if not _negated(text, m.span(), lex)]  # "there is no cure": nothing absolute
     denied = [m for m in found if m not in absolute]
     causal_first = next((m for m in lex.pattern("strength", "causal").finditer(text)
-                         if not _noun_use(text, m.start())), None)
+                         if not _noun_use(text, m.start()) and not _sought(text, m.start(), lex)), None)
     if causal_first is not None:  # "reverses arthritis, raising hopes of a cure": the cure is only hoped for
         absolute = [m for m in absolute if m.start() < causal_first.start() or not _hedge_before(text, m.start(), lex)]
     causal = causal_first
@@ -186,7 +197,8 @@ def _analyse(text: str, lex: Lexicon) -> SentenceReading:
     polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
     hype = tuple(m.group().lower() for m in lex.pattern("strength", "hype").finditer(text)
-                 if not _negated(text, m.span(), lex) and not _not_hype(text, m.span()))
+                 if not _negated(text, m.span(), lex) and not _not_hype(text, m.span())
+                 and not _sought(text, m.start(), lex))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
                            speech_act=_speech_act(text, lex, span), designs=designs,
                            population=_population(text, lex, span), predicate=span, hype=hype)

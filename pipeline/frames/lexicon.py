@@ -17,7 +17,7 @@ import yaml
 
 # Every section and list the code reads; load_lexicon refuses a file with more or fewer.
 SCHEMA = {
-    "strength": ("absolute", "hedged", "correlational", "causal", "hype", "negation"),
+    "strength": ("absolute", "hedged", "correlational", "causal", "hype", "negation", "goal"),
     "speech_act": ("caveat", "usage", "advice", "quote", "reported_finding"),
     "evidence_basis": ("meta_analysis", "rct", "observational", "animal", "in_vitro"),
     "population": ("human", "animal", "cell"),
