@@ -23,7 +23,7 @@ SAFETY_ABSOLUTE = re.compile(r"\b(no side effects|without side effects|completel
                              r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _LITOTES = re.compile(r"\b(?:not|no)\s+(?:less|worse|inferior)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]")
-_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b|"
+_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|--|\b(?:but|however|although|though|whereas|while)\b|"
                      r"\band (?:say|says|said|hope|hopes)\b", re.IGNORECASE)
 
 
@@ -71,7 +71,9 @@ def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
 _ADJECTIVE = re.compile(r"(effective|beneficial|protective|safer|better|more effective|less effective)\b",
                         re.IGNORECASE)
 _HOW = re.compile(r"\bhow\s+(\w+\s+){0,2}$", re.IGNORECASE)
-_DETERMINER = re.compile(r"\b(the|a|an|its|their|root|exact|main|leading|major|primary)\s+$", re.IGNORECASE)
+# ... or a possessive ("the medications' benefits", "the drug's effect").
+_DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|root|exact|main|leading|major|primary)|\w['\u2019]s?)\s+$",
+                         re.IGNORECASE)
 
 
 def _noun_use(text: str, pos: int) -> bool:
@@ -103,11 +105,12 @@ def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tupl
     predicate's own clause ("reverses arthritis, raising hopes of a cure" is direct); without a
     predicate, anywhere in the sentence."""
     found = list(lex.pattern("strength", "absolute").finditer(text))
-    found = [m for m in found if not _sought(text, m.start(), lex)]  # "finding a cure": a goal, not a claim
+    found = [m for m in found if not _sought(text, m.start(), lex) and not _in_a_title(text, m)]  # a goal, a name
     absolute = [m for m in found if not _negated(text, m.span(), lex)]  # "there is no cure": nothing absolute
     denied = [m for m in found if m not in absolute]
     causal_first = next((m for m in lex.pattern("strength", "causal").finditer(text)
-                         if not _noun_use(text, m.start()) and not _sought(text, m.start(), lex)), None)
+                         if not _noun_use(text, m.start()) and not _sought(text, m.start(), lex)
+                         and not _in_a_title(text, m)), None)
     if causal_first is not None:  # "reverses arthritis, raising hopes of a cure": the cure is only hoped for
         absolute = [m for m in absolute if m.start() < causal_first.start() or not _hedge_before(text, m.start(), lex)]
     causal = causal_first
@@ -130,7 +133,25 @@ def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tupl
         level = "none"
     if absolute and level in ("hedged", "correlational") and not _hedge_before(text, absolute[0].start(), lex):
         level = "absolute"  # "proven to cure, and may also help" keeps its absolute predicate
+    if level == "direct" and _hedged_tail(text, lex):
+        level = "hedged"  # "... protect against stress and reduce inflammation, they suggest."
     return level, bool(causal or absolute or denied), terms, span
+
+
+def _hedged_tail(text: str, lex: Lexicon) -> bool:
+    """The sentence ends in a short hedged attribution that covers all of it (", they suggest.",
+    ", researchers believe.")."""
+    tail = text[_clause_start(text, len(text.rstrip())):]
+    return len(tail.split()) <= 4 and bool(lex.pattern("strength", "hedged").search(tail))
+
+
+def _in_a_title(text: str, m: re.Match) -> bool:
+    """A capitalised effect word inside a sentence that is not itself in title case names something
+    (the journal "Preventing Chronic Disease", the "P-Cure" team): it predicates nothing."""
+    if not m.group()[:1].isupper() or not re.search(r"\w", text[:m.start()]):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if len(w) > 3]
+    return sum(w[:1].isupper() for w in words) <= len(words) / 2
 
 
 def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:

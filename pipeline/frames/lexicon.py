@@ -50,7 +50,9 @@ def compile_terms(terms: list[str], trie: bool = True) -> re.Pattern:
         body = "|".join(_term_regex(t) for t in sorted(set(terms), key=len, reverse=True))
     else:
         body = _trie_regex(sorted({t.lower() for t in terms}))
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    # A word boundary, where a hyphen counts as part of the word, except in a double hyphen, the
+    # typed dash of much news text ("vegetables--may have").
+    return re.compile(rf"(?:(?<![\w-])|(?<=--))(?:{body})(?:(?![\w-])|(?=--))", re.IGNORECASE)
 
 
 def _trie_regex(terms: list[str]) -> str:
