@@ -4,6 +4,7 @@ sentence each (short), and the plain overclaims that must stay flagged."""
 from __future__ import annotations
 
 from pipeline import check
+from pipeline.frames.analyse import analyse
 
 
 def flagged(text: str) -> list:
@@ -33,3 +34,45 @@ def test_an_effect_someone_looks_for_is_not_claimed():
                                    "lung cancer,\u201d she said.").claims if cc.verdict.flagged]
     assert flagged(mice + "\u201cThe compound is a cure for lung cancer,\u201d she said.")
     assert flagged("Turmeric has been proven to cure arthritis.")
+
+
+def test_names_counterfactuals_and_reported_claims_are_not_claims():
+    """A journal's name, a counterfactual, and claims the article says someone made (seed 11)."""
+    text = ("People who walked more had a lower risk of stroke, the survey found.\n\n"
+            "The survey results are published in the March 24 release of the journal Preventing Chronic Disease.")
+    assert not flagged(text)
+    assert not flagged("If mass mammography screening for breast cancer worked well, fewer women would die from the "
+                       "disease.")
+    assert not flagged("But the business has often been criticized by mainstream medicine for making ambitious claims "
+                       "about quick cures and miraculous health improvements.")
+    assert flagged("Homeopathy cures asthma.")
+
+
+def test_none_whether_and_a_hedged_tail_qualify_the_claim():
+    """"none are risk-free" denies the absolute; "whether ... or not", "to try to prevent" and a closing
+    ", they suggest" hedge (seed 9 and 11)."""
+    assert analyse("And none are risk-free.").polarity == "negative"
+    assert analyse("Whether aspirin ultimately proves beneficial or not, doctors cautioned that women being treated "
+                   "for breast cancer should not take the medication.").strength == "hedged"
+    assert analyse("The second group was taking the natural supplement, myo-inositol, to try to prevent lung "
+                   "cancer.").strength == "hedged"
+    assert analyse("Sulforaphane has an ability to trigger enzymes that protect against oxidative stress and reduce "
+                   "inflammation, they suggest.").strength == "hedged"
+    assert analyse("Sulforaphane reduces inflammation, they found.").strength == "direct"
+
+
+def test_a_double_hyphen_is_a_dash_and_a_possessive_makes_a_noun():
+    """"vegetables--may have" is hedged (the typed dash of news text); "the medications' benefits" names
+    benefits, it does not predicate them (seed 9)."""
+    r = analyse("Women who eat more high-fiber foods--especially lots of fruits and vegetables--may have "
+                "significantly lower breast cancer risk than those who eat less dietary fiber.")
+    assert r.strength == "hedged"
+    assert analyse("The companies have explored the medications' benefits.").strength == "none"
+
+
+def test_risk_among_users_and_a_link_first_shown_are_associations():
+    """"a 12% reduction of colorectal cancer risk among statin users" compares groups; "show for the
+    first time a link" sells no effect (seed 9 and 11)."""
+    assert not flagged("The analysis shows there was a 12% reduction of colorectal cancer risk among statin users.")
+    assert not flagged("Data from this study show for the first time a link between the amount of calcium in the "
+                       "arteries of the breast and the level of calcium in the coronary arteries.")

@@ -146,7 +146,10 @@ def _designs(claim: Claim) -> tuple[str, ...]:
 
 # "If a drug was developed that ..., chemotherapy could be used with no risk ...": a counterfactual
 # (conditional advice, "if your levels are high, take ...", is still advice).
-_HYPOTHETICAL = re.compile(r"^\W*(if\b[^,;]*\b(were|was|could|would|had)\b|suppose\b|imagine\b)", re.IGNORECASE)
+# "If mass screening worked well, fewer women would die": a past tense under "if" and "would" in the
+# main clause is a counterfactual too.
+_HYPOTHETICAL = re.compile(r"^\W*(if\b[^,;]*\b(were|was|could|would|had)\b|if\b[^,;]*\b\w+ed\b[^,;.]*,[^.;]*\bwould\b|"
+                           r"suppose\b|imagine\b)", re.IGNORECASE)
 
 
 def _about_the_study(claim: Claim, design: str | None = None) -> bool:
@@ -216,7 +219,8 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         return None if _OBSERVED.search(claim.sentence) else _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
-    hype = f.hype and f.speech_act not in ("caveat", "usage") and f.evidence_basis != "meta_analysis" \
+    hype = f.hype and f.speech_act not in ("caveat", "usage") and f.strength != "correlational" \
+        and f.evidence_basis != "meta_analysis" \
         and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?") \
         and not _hoped_for(claim)
     if not f.subject:
