@@ -76,3 +76,29 @@ def test_risk_among_users_and_a_link_first_shown_are_associations():
     assert not flagged("The analysis shows there was a 12% reduction of colorectal cancer risk among statin users.")
     assert not flagged("Data from this study show for the first time a link between the amount of calcium in the "
                        "arteries of the breast and the level of calcium in the coronary arteries.")
+
+
+def test_a_relative_clause_is_about_its_own_head_noun():
+    """"aspirin, NSAIDs or COX-2 inhibitors, drugs that all work ... to reduce inflammation" describes the
+    drugs, it reports no finding about aspirin (seed 11); "Baclofen is a medication that can help" is
+    about baclofen (seed 000)."""
+    text = ("People who took aspirin had a lower risk of cancer, the registry study found.\n\n"
+            "The data were drawn from health records of 20,000 adults.\n\n"
+            "In the current study, researchers compared the records of patients using aspirin, NSAIDs or COX-2 "
+            "inhibitors, drugs that all work in similar ways to reduce inflammation and dull pain.")
+    assert not [cc for cc in check(text).claims if cc.verdict.flagged and cc.claim.start > 130]
+    assert flagged("Baclofen is a medication that can help alleviate the pain of fibromyalgia.")
+
+
+def test_a_supplement_to_stop_taking_is_not_a_disease_claim():
+    """"tells all of his patients to stop taking any liver supplements before ..." (seed 9 and 11)."""
+    assert not flagged("To lower the risk of drug interactions, he tells all of his patients to stop taking any liver "
+                       "supplements before taking a prescription medication for liver disease.")
+    assert flagged("Liver supplements help prevent liver disease.")
+
+
+def test_hype_must_be_about_a_treatment_a_result_or_a_condition():
+    """"For Abby, a breakthrough moment came at age 9" (seed 9 and 11) sells nothing; a breakthrough
+    treatment or discovery still is hype."""
+    assert not flagged("For Abby, a breakthrough moment came at age 9: She started reading voraciously.")
+    assert flagged("The new drug is a breakthrough treatment for Alzheimer's disease.")

@@ -198,6 +198,19 @@ def _hoped_for(claim: Claim) -> bool:
     return f.strength == "hedged" and f.speech_act != "headline" and set(analyse(claim.sentence).hype) <= _HOPE_HYPE
 
 
+# What hype must be about: a health outcome (a condition in the sentence), or a treatment or a
+# research result; "a breakthrough moment came at age 9" sells nothing an editor checks.
+_RESULT_OR_TREATMENT = re.compile(r"\b(discover(y|ies)|findings?|results?|stud(y|ies)|research|treatments?|therap(y|ies)|"
+                                  r"drugs?|tests?|vaccines?|procedures?|devices?|techniques?|compounds?|medicines?|"
+                                  r"cures?|pills?)\b", re.IGNORECASE)
+
+
+def _about_health(claim: Claim) -> bool:
+    """The hype is about a health outcome, a treatment or a result (or stands in a headline)."""
+    return claim.condition is not None or claim.frame.speech_act == "headline" \
+        or bool(_RESULT_OR_TREATMENT.search(claim.sentence))
+
+
 def _unqualified(sentence: str) -> bool:
     """No hedge, correlational wording or denial anywhere in the sentence: a causal claim from
     observational research is flagged only when nothing in the sentence qualifies it ("previously
@@ -222,7 +235,7 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     hype = f.hype and f.speech_act not in ("caveat", "usage") and f.strength != "correlational" \
         and f.evidence_basis != "meta_analysis" \
         and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?") \
-        and not _hoped_for(claim)
+        and not _hoped_for(claim) and _about_health(claim)
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
     if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and f.speech_act in _OWN_VOICE and (
@@ -327,10 +340,24 @@ def _deficiency(claim: Claim) -> bool:
     return c is not None and "deficien" in ((c.name or "") + " " + (c.text or "")).lower()
 
 
+# "tells his patients to stop taking any liver supplements": the product is to be given up.
+_GIVEN_UP = re.compile(r"\b(stop(s|ped|ping)?|quit(s|ting)?|discontinu\w*|avoid\w*|not to|never)\s+(taking|using|take|use)?"
+                       r"\s*(any|all|the|their|your|his|her|such)?\s*([\w-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def _given_up(claim: Claim) -> bool:
+    """The intervention is named as something to stop or avoid, not as a remedy."""
+    m = claim.drug
+    if m is None or m.start == m.end:
+        return False
+    a = m.start - claim.start
+    return 0 <= a <= len(claim.sentence) and bool(_GIVEN_UP.search(claim.sentence[max(0, a - 40):a]))
+
+
 def category_verdict(claim: Claim, kinds: set[str]) -> Verdict | None:
     """The first category rule that covers the claim (``kinds``: the reference kinds of its
     intervention, e.g. ``{"supplement"}``), as a verdict citing the rule's source."""
-    if claim.frame is None or _deficiency(claim):
+    if claim.frame is None or _deficiency(claim) or _given_up(claim):
         return None
     for rule in load_category_rules():
         if _rule_applies(rule, claim, kinds):
