@@ -102,3 +102,22 @@ def test_hype_must_be_about_a_treatment_a_result_or_a_condition():
     treatment or discovery still is hype."""
     assert not flagged("For Abby, a breakthrough moment came at age 9: She started reading voraciously.")
     assert flagged("The new drug is a breakthrough treatment for Alzheimer's disease.")
+
+
+def test_scare_quotes_are_not_a_quote():
+    """Quotation marks around a name ('“triple negative” breast cancer', 'a "polypill"') do not make the
+    sentence someone's words (dev); an unpaired mark (part of a longer quote) or a quoted clause does."""
+    assert analyse('Taking a "polypill" which combines four drugs can cut the risk of stroke by half, the trial '
+                   'found.').speech_act != "quote"
+    assert analyse('"The drug cuts the risk of stroke by half," she said.').speech_act == "quote"
+    assert analyse("\u201cIt works far better than we hoped.").speech_act == "quote"
+
+
+def test_a_cure_of_a_curable_condition_and_what_some_scientists_say():
+    """"regimens ... achieve a cure in about eight to 12 weeks" of hepatitis C is not an absolute claim;
+    "Some scientists say this position can lead to pain" is hedged (seed 9 and 11)."""
+    regimen = "regimens use a two- to three-drug combination that achieves a cure in about eight to 12 weeks."
+    assert not flagged("The new-generation hepatitis C " + regimen)
+    assert flagged("The new-generation arthritis " + regimen)
+    assert analyse("Some scientists say this unnatural position can lead to pain, headaches and other "
+                   "symptoms.").strength == "hedged"

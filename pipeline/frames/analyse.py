@@ -168,11 +168,24 @@ def _speech_act(text: str, lex: Lexicon, span: tuple[int, int] | None = None) ->
     scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
     for act in SPEECH_ORDER:
         if lex.pattern("speech_act", act).search(scope if act == "caveat" else text):
-            if act == "quote" and not (_QUOTED.search(text) or re.search(r"\b(said|says|according to|told)\b",
+            if act == "quote" and not (_quoted(text) or re.search(r"\b(said|says|according to|told)\b",
                                                                         text, re.IGNORECASE)):
                 continue
             return act
-    return "quote" if _QUOTED.search(text) else "assertion"
+    return "quote" if _quoted(text) else "assertion"
+
+
+_QUOTED_SPAN = re.compile(r"[\"“]([^\"“”]*)[\"”]")
+
+
+def _quoted(text: str) -> bool:
+    """Someone's words are quoted: an unpaired quotation mark (the sentence is part of a longer quote)
+    or a quoted span of four words or more; scare quotes around a name ('a "polypill" which ...') are
+    not a quote."""
+    marks = len(_QUOTED.findall(text))
+    if marks % 2:
+        return True
+    return any(len(m.group(1).split()) >= 4 for m in _QUOTED_SPAN.finditer(text))
 
 
 def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:

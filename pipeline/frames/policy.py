@@ -239,7 +239,8 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
     if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and f.speech_act in _OWN_VOICE and (
-            f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none")):
+            f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none"
+                                                    and not pol.curable.search(claim.sentence))):
         return _absolute(claim)
     if lab and _about_the_study(claim) and claim.condition is not None and f.kind in _OUTCOME_KINDS and (
             f.strength in ("direct", "absolute") or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
