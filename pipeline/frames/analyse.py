@@ -23,7 +23,7 @@ SAFETY_ABSOLUTE = re.compile(r"\b(no side effects|without side effects|completel
                              r"100% safe|as much as you (like|want)|no risk|risk-free)\b", re.IGNORECASE)
 _LITOTES = re.compile(r"\b(?:not|no)\s+(?:less|worse|inferior)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]")
-_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|however|although|though|whereas|while)\b|"
+_CLAUSE = re.compile(r"[,;:()]|\s[-–—]\s|--|\b(?:but|however|although|though|whereas|while)\b|"
                      r"\band (?:say|says|said|hope|hopes)\b", re.IGNORECASE)
 
 
@@ -71,7 +71,9 @@ def _negated(text: str, span: tuple[int, int], lex: Lexicon) -> bool:
 _ADJECTIVE = re.compile(r"(effective|beneficial|protective|safer|better|more effective|less effective)\b",
                         re.IGNORECASE)
 _HOW = re.compile(r"\bhow\s+(\w+\s+){0,2}$", re.IGNORECASE)
-_DETERMINER = re.compile(r"\b(the|a|an|its|their|root|exact|main|leading|major|primary)\s+$", re.IGNORECASE)
+# ... or a possessive ("the medications' benefits", "the drug's effect").
+_DETERMINER = re.compile(r"(?:\b(?:the|a|an|its|their|root|exact|main|leading|major|primary)|\w['\u2019]s?)\s+$",
+                         re.IGNORECASE)
 
 
 def _noun_use(text: str, pos: int) -> bool:
@@ -81,6 +83,16 @@ def _noun_use(text: str, pos: int) -> bool:
     if _ADJECTIVE.match(text, pos):
         return bool(_HOW.search(before))  # "an effective treatment" still predicates an effect
     return bool(_DETERMINER.search(before[-12:]) or _HOW.search(before))
+
+
+_GOAL_GAP = re.compile(r"(?:\s+[\w'-]+){0,5}\s*$")
+
+
+def _sought(text: str, pos: int, lex: Lexicon) -> bool:
+    """The effect term at ``pos`` is what someone looks for or aims at ("finding a cure",
+    "identifying effective preventive treatments"), at most five words after a goal phrase of its clause."""
+    seg = text[_clause_start(text, pos):pos]
+    return any(_GOAL_GAP.fullmatch(seg, m.end()) for m in lex.pattern("strength", "goal").finditer(seg))
 
 
 def _clause_end(text: str, pos: int) -> int:
@@ -93,10 +105,12 @@ def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tupl
     predicate's own clause ("reverses arthritis, raising hopes of a cure" is direct); without a
     predicate, anywhere in the sentence."""
     found = list(lex.pattern("strength", "absolute").finditer(text))
+    found = [m for m in found if not _sought(text, m.start(), lex) and not _in_a_title(text, m)]  # a goal, a name
     absolute = [m for m in found if not _negated(text, m.span(), lex)]  # "there is no cure": nothing absolute
     denied = [m for m in found if m not in absolute]
     causal_first = next((m for m in lex.pattern("strength", "causal").finditer(text)
-                         if not _noun_use(text, m.start())), None)
+                         if not _noun_use(text, m.start()) and not _sought(text, m.start(), lex)
+                         and not _in_a_title(text, m)), None)
     if causal_first is not None:  # "reverses arthritis, raising hopes of a cure": the cure is only hoped for
         absolute = [m for m in absolute if m.start() < causal_first.start() or not _hedge_before(text, m.start(), lex)]
     causal = causal_first
@@ -119,7 +133,25 @@ def _strength(text: str, lex: Lexicon) -> tuple[str, bool, tuple[str, ...], tupl
         level = "none"
     if absolute and level in ("hedged", "correlational") and not _hedge_before(text, absolute[0].start(), lex):
         level = "absolute"  # "proven to cure, and may also help" keeps its absolute predicate
+    if level == "direct" and _hedged_tail(text, lex):
+        level = "hedged"  # "... protect against stress and reduce inflammation, they suggest."
     return level, bool(causal or absolute or denied), terms, span
+
+
+def _hedged_tail(text: str, lex: Lexicon) -> bool:
+    """The sentence ends in a short hedged attribution that covers all of it (", they suggest.",
+    ", researchers believe.")."""
+    tail = text[_clause_start(text, len(text.rstrip())):]
+    return len(tail.split()) <= 4 and bool(lex.pattern("strength", "hedged").search(tail))
+
+
+def _in_a_title(text: str, m: re.Match) -> bool:
+    """A capitalised effect word inside a sentence that is not itself in title case names something
+    (the journal "Preventing Chronic Disease", the "P-Cure" team): it predicates nothing."""
+    if not m.group()[:1].isupper() or not re.search(r"\w", text[:m.start()]):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if len(w) > 3]
+    return sum(w[:1].isupper() for w in words) <= len(words) / 2
 
 
 def _hedge_before(text: str, pos: int, lex: Lexicon) -> bool:
@@ -136,11 +168,24 @@ def _speech_act(text: str, lex: Lexicon, span: tuple[int, int] | None = None) ->
     scope = text[_clause_start(text, span[0]):_clause_end(text, span[1])] if span else text
     for act in SPEECH_ORDER:
         if lex.pattern("speech_act", act).search(scope if act == "caveat" else text):
-            if act == "quote" and not (_QUOTED.search(text) or re.search(r"\b(said|says|according to|told)\b",
+            if act == "quote" and not (_quoted(text) or re.search(r"\b(said|says|according to|told)\b",
                                                                         text, re.IGNORECASE)):
                 continue
             return act
-    return "quote" if _QUOTED.search(text) else "assertion"
+    return "quote" if _quoted(text) else "assertion"
+
+
+_QUOTED_SPAN = re.compile(r"[\"“]([^\"“”]*)[\"”]")
+
+
+def _quoted(text: str) -> bool:
+    """Someone's words are quoted: an unpaired quotation mark (the sentence is part of a longer quote)
+    or a quoted span of four words or more; scare quotes around a name ('a "polypill" which ...') are
+    not a quote."""
+    marks = len(_QUOTED.findall(text))
+    if marks % 2:
+        return True
+    return any(len(m.group(1).split()) >= 4 for m in _QUOTED_SPAN.finditer(text))
 
 
 def _population(text: str, lex: Lexicon, span: tuple[int, int] | None) -> str:
@@ -186,7 +231,8 @@ def _analyse(text: str, lex: Lexicon) -> SentenceReading:
     polarity = "negative" if span is not None and _negated(text, span, lex) else "positive"
     designs = tuple(d for d in DESIGNS if lex.pattern("evidence_basis", d).search(text))
     hype = tuple(m.group().lower() for m in lex.pattern("strength", "hype").finditer(text)
-                 if not _negated(text, m.span(), lex) and not _not_hype(text, m.span()))
+                 if not _negated(text, m.span(), lex) and not _not_hype(text, m.span())
+                 and not _sought(text, m.start(), lex))
     return SentenceReading(strength=level, polarity=polarity, causal=causal, absolute_terms=terms,
                            speech_act=_speech_act(text, lex, span), designs=designs,
                            population=_population(text, lex, span), predicate=span, hype=hype)

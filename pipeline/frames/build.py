@@ -285,6 +285,14 @@ def _frame_claim(ctx: _Context, start: int, text: str, reading: SentenceReading,
 
 
 _CONTRAST = re.compile(r"\b(but|however|while|whereas|although|though|which|who)\b|;", re.IGNORECASE)
+# A relative clause ("aspirin, NSAIDs or COX-2 inhibitors, drugs that all work ... to reduce") is about its
+# own head noun; "that" after a verb of saying or finding ("found that X slashed") is not one.
+_RELATIVE_THAT = re.compile(r"\b(?!(?:found|finds|find|shows?|showed|shown|suggests?|suggested|says?|said|reports?|"
+                            r"reported|concluded|concludes|demonstrated?|demonstrates|revealed?|reveals|means?|meant|"
+                            r"believes?|believed|thinks?|thought|knows?|knew|known|indicates?|indicated|confirms?|"
+                            r"confirmed|so|such|now|is|was|are|were|noted|notes|argues?|argued|hopes?|hoped|"
+                            r"claims?|claimed|evidence|proof|fact|likely|clear|possible|idea)\b)[a-z]+\s+that\b",
+                            re.IGNORECASE)
 
 
 def is_subject(text: str, sent_start: int, m: Mention | None, reading: SentenceReading) -> bool:
@@ -296,7 +304,16 @@ def is_subject(text: str, sent_start: int, m: Mention | None, reading: SentenceR
     if m.via in ("frame", "pronoun", "topic", "context") and m.start == m.end:
         return True
     a, b, p = m.start - sent_start, m.end - sent_start, reading.predicate[0]
-    return 0 <= a < p and p - b <= 80 and not _CONTRAST.search(text, b, p)
+    return 0 <= a < p and p - b <= 80 and not _CONTRAST.search(text, b, p) and not _other_head(text, b, p)
+
+
+def _other_head(text: str, b: int, p: int) -> bool:
+    """A relative clause between the intervention and the predicate whose head is another noun
+    ("aspirin, NSAIDs or COX-2 inhibitors, drugs that all work ..."); not when the intervention is
+    that noun by a copula ("Baclofen is a medication that can help ...")."""
+    m = _RELATIVE_THAT.search(text, b, p)
+    return m is not None and not re.search(r"\b(is|are|was|were|be|being|been|remains?)\b", text[b:m.start()],
+                                           re.IGNORECASE)
 
 
 def _guessed_mention(ctx: _Context, start: int, text: str, reading: SentenceReading) -> Mention | None:

@@ -18,7 +18,7 @@ import ahocorasick
 
 # Every section and list the code reads; load_lexicon refuses a file with more or fewer.
 SCHEMA = {
-    "strength": ("absolute", "hedged", "correlational", "causal", "hype", "negation"),
+    "strength": ("absolute", "hedged", "correlational", "causal", "hype", "negation", "goal"),
     "speech_act": ("caveat", "usage", "advice", "quote", "reported_finding"),
     "evidence_basis": ("meta_analysis", "rct", "observational", "animal", "in_vitro"),
     "population": ("human", "animal", "cell"),
@@ -51,7 +51,9 @@ def compile_terms(terms: list[str], trie: bool = True) -> re.Pattern:
         body = "|".join(_term_regex(t) for t in sorted(set(terms), key=len, reverse=True))
     else:
         body = _trie_regex(sorted({t.lower() for t in terms}))
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    # A word boundary, where a hyphen counts as part of the word, except in a double hyphen, the
+    # typed dash of much news text ("vegetables--may have").
+    return re.compile(rf"(?:(?<![\w-])|(?<=--))(?:{body})(?:(?![\w-])|(?=--))", re.IGNORECASE)
 
 
 def _trie_regex(terms: list[str]) -> str:

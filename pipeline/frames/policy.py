@@ -24,7 +24,8 @@ from ..types import Claim, EvidenceRef, Severity, Strength, Verdict, VerdictLabe
 from .analyse import SAFETY_ABSOLUTE, analyse
 from .lexicon import _LOADER, load_lexicon
 
-KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "correlational_designs",
+KEYS = ("version", "curable_conditions", "unflagged_speech_acts", "reference_unweighed_speech_acts",
+        "correlational_designs",
         "lab_designs", "article_voice", "lab_voice", "background_study_cues", "min_reference_flag_severity",
         "reason_by_type")
 SEVERITY_ORDER = ("none", "low", "medium", "high")
@@ -39,6 +40,7 @@ _EFFECT_KINDS = ("efficacy", "prevention", "cure", "comparison", "advice", "evid
 class Policy:
     curable: re.Pattern
     unflagged_speech_acts: frozenset
+    reference_unweighed_speech_acts: frozenset
     correlational_designs: frozenset
     lab_designs: frozenset
     article_voice: frozenset
@@ -70,6 +72,7 @@ def load_policy() -> Policy:
     body = "|".join(re.escape(t) for t in sorted(data["curable_conditions"], key=len, reverse=True))
     return Policy(curable=re.compile(rf"\b(?:{body})\b", re.IGNORECASE),
                   unflagged_speech_acts=frozenset(data["unflagged_speech_acts"]),
+                  reference_unweighed_speech_acts=frozenset(data["reference_unweighed_speech_acts"]),
                   correlational_designs=frozenset(data["correlational_designs"]),
                   lab_designs=frozenset(data["lab_designs"]), article_voice=frozenset(data["article_voice"]),
                   lab_voice=frozenset(data["lab_voice"]),
@@ -143,7 +146,10 @@ def _designs(claim: Claim) -> tuple[str, ...]:
 
 # "If a drug was developed that ..., chemotherapy could be used with no risk ...": a counterfactual
 # (conditional advice, "if your levels are high, take ...", is still advice).
-_HYPOTHETICAL = re.compile(r"^\W*(if\b[^,;]*\b(were|was|could|would|had)\b|suppose\b|imagine\b)", re.IGNORECASE)
+# "If mass screening worked well, fewer women would die": a past tense under "if" and "would" in the
+# main clause is a counterfactual too.
+_HYPOTHETICAL = re.compile(r"^\W*(if\b[^,;]*\b(were|was|could|would|had)\b|if\b[^,;]*\b\w+ed\b[^,;.]*,[^.;]*\bwould\b|"
+                           r"suppose\b|imagine\b)", re.IGNORECASE)
 
 
 def _about_the_study(claim: Claim, design: str | None = None) -> bool:
@@ -192,6 +198,19 @@ def _hoped_for(claim: Claim) -> bool:
     return f.strength == "hedged" and f.speech_act != "headline" and set(analyse(claim.sentence).hype) <= _HOPE_HYPE
 
 
+# What hype must be about: a health outcome (a condition in the sentence), or a treatment or a
+# research result; "a breakthrough moment came at age 9" sells nothing an editor checks.
+_RESULT_OR_TREATMENT = re.compile(r"\b(discover(y|ies)|findings?|results?|stud(y|ies)|research|treatments?|therap(y|ies)|"
+                                  r"drugs?|tests?|vaccines?|procedures?|devices?|techniques?|compounds?|medicines?|"
+                                  r"cures?|pills?)\b", re.IGNORECASE)
+
+
+def _about_health(claim: Claim) -> bool:
+    """The hype is about a health outcome, a treatment or a result (or stands in a headline)."""
+    return claim.condition is not None or claim.frame.speech_act == "headline" \
+        or bool(_RESULT_OR_TREATMENT.search(claim.sentence))
+
+
 def _unqualified(sentence: str) -> bool:
     """No hedge, correlational wording or denial anywhere in the sentence: a causal claim from
     observational research is flagged only when nothing in the sentence qualifies it ("previously
@@ -213,13 +232,15 @@ def article_evidence_verdict(claim: Claim) -> Verdict | None:
         return None if _OBSERVED.search(claim.sentence) else _safety(claim)
     if f.kind not in _EFFECT_KINDS:
         return None
-    hype = f.hype and f.speech_act not in ("caveat", "usage") and f.evidence_basis != "meta_analysis" \
+    hype = f.hype and f.speech_act not in ("caveat", "usage") and f.strength != "correlational" \
+        and f.evidence_basis != "meta_analysis" \
         and not _LARGE_STUDY.search(claim.sentence) and not claim.sentence.rstrip().endswith("?") \
-        and not _hoped_for(claim)
+        and not _hoped_for(claim) and _about_health(claim)
     if not f.subject:
         return _hype(claim) if hype else None  # the predicate is about something else in the sentence
     if f.strength == "absolute" and not _CURE_RATE.search(claim.sentence) and f.speech_act in _OWN_VOICE and (
-            f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none")):
+            f.evidence_basis in pol.lab_designs or (f.kind == "cure" and f.evidence_basis == "none"
+                                                    and not pol.curable.search(claim.sentence))):
         return _absolute(claim)
     if lab and _about_the_study(claim) and claim.condition is not None and f.kind in _OUTCOME_KINDS and (
             f.strength in ("direct", "absolute") or (f.strength == "hedged" and _HYPE.search(claim.sentence))):
@@ -320,10 +341,24 @@ def _deficiency(claim: Claim) -> bool:
     return c is not None and "deficien" in ((c.name or "") + " " + (c.text or "")).lower()
 
 
+# "tells his patients to stop taking any liver supplements": the product is to be given up.
+_GIVEN_UP = re.compile(r"\b(stop(s|ped|ping)?|quit(s|ting)?|discontinu\w*|avoid\w*|not to|never)\s+(taking|using|take|use)?"
+                       r"\s*(any|all|the|their|your|his|her|such)?\s*([\w-]+\s+){0,2}$", re.IGNORECASE)
+
+
+def _given_up(claim: Claim) -> bool:
+    """The intervention is named as something to stop or avoid, not as a remedy."""
+    m = claim.drug
+    if m is None or m.start == m.end:
+        return False
+    a = m.start - claim.start
+    return 0 <= a <= len(claim.sentence) and bool(_GIVEN_UP.search(claim.sentence[max(0, a - 40):a]))
+
+
 def category_verdict(claim: Claim, kinds: set[str]) -> Verdict | None:
     """The first category rule that covers the claim (``kinds``: the reference kinds of its
     intervention, e.g. ``{"supplement"}``), as a verdict citing the rule's source."""
-    if claim.frame is None or _deficiency(claim):
+    if claim.frame is None or _deficiency(claim) or _given_up(claim):
         return None
     for rule in load_category_rules():
         if _rule_applies(rule, claim, kinds):

@@ -52,7 +52,7 @@ TOP_KEYS: dict[str, tuple[str, ...]] = {
     "scorecard.yaml": ("version", "benefit_claim", "criteria", "treatment"),
     "verdict_policy.yaml": ("version", "article_voice", "background_study_cues", "correlational_designs",
                             "curable_conditions", "lab_designs", "lab_voice", "min_reference_flag_severity",
-                            "reason_by_type", "unflagged_speech_acts"),
+                            "reason_by_type", "reference_unweighed_speech_acts", "unflagged_speech_acts"),
 }
 
 

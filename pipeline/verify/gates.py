@@ -25,7 +25,8 @@ NOT_A_CLAIM = {"usage": "Not flagged: the sentence describes how something is us
 _REPORTED = re.compile(r"\b(websites?|sites|forums?|blogs?|ads|adverts?|advertisements?|marketers|sellers|makers|"
                        r"manufacturers?|social media|"
                        r"posts?|rumou?rs?|myths?)\b[^.]{0,50}\b(say|says|said|claim|claims|claimed|suggest|promise|"
-                       r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b",
+                       r"promises)\b|^\s*q\s*:|\bit is a myth\b|\bcontrary to (popular )?(belief|claims)\b|"
+                       r"\b(mak\w*|made)\s+([\w-]+\s+){0,3}claims\s+(about|of|that)\b",
                        re.IGNORECASE)
 
 _NAME_BEFORE = re.compile(r"\b(Institute|Center|Centre|Department|Society|Foundation|School|College|Association|"
@@ -70,6 +71,9 @@ def weakly_stated(claim: Claim, untested: bool = False) -> str | None:
         return "Not flagged: the denial is not about the intervention (\u201cfor patients who do not improve\u201d)."
     if claim.type == ClaimType.EFFICACY and f.strength in ("hedged", "correlational") and not f.subject:
         return "Not flagged: a hedged statement in which the intervention is not what the sentence is about."
+    if f.strength == "none" and claim.type == ClaimType.EFFICACY and f.conditions_in_sentence >= 3:
+        return ("Not flagged: the sentence lists conditions without stating an effect on any (\u201chave explored "
+                "the medications\u2019 benefits in ... such conditions as\u201d).")
     if f.strength == "correlational":
         return "Not flagged: the sentence states an association (\u201clinked to\u201d, \u201camong users\u201d), not an effect."
     if f.strength == "hedged" and claim.type == ClaimType.EFFICACY and not untested:

@@ -65,6 +65,9 @@ class Verifier:
         checked, not flagged; a flag carries its reason."""
         f, pol = claim.frame, load_policy()
         cure = cure_overstated(claim, v)
+        if f.speech_act in pol.reference_unweighed_speech_acts and (cure is not None or v.flagged):
+            return not_flagged(cure or v, "Not flagged: a quoted speaker's words; the reference weighs the "
+                                          "article's own claims (quotes are weighed against the article's evidence).")
         if cure is not None:
             return cure
         if not v.flagged:
